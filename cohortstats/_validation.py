@@ -1,0 +1,139 @@
+"""Shared input checks.
+
+Every message names the argument, what was expected, what was received and how
+to fix it.  Checks raise; they never use ``assert``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import DataValidationError
+
+__all__ = [
+    "check_dataframe",
+    "check_columns",
+    "as_column_list",
+    "check_numeric_column",
+    "check_binary",
+    "check_one_of",
+    "check_probability",
+]
+
+
+def _preview(values: Iterable, k: int = 5) -> str:
+    vals = list(values)
+    shown = ", ".join(repr(v) for v in vals[:k])
+    if len(vals) > k:
+        shown += f", ... ({len(vals) - k} more)"
+    return shown
+
+
+def check_dataframe(df, name: str = "data") -> pd.DataFrame:
+    """Require a non-empty pandas DataFrame."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(
+            f"{name} must be a pandas DataFrame; got {type(df).__name__} instead. "
+            "Read files with cohortstats.read_table or wrap arrays in pandas.DataFrame."
+        )
+    if df.shape[0] == 0:
+        raise DataValidationError(f"{name} has no rows; expected at least one patient.")
+    return df
+
+
+def as_column_list(value, name: str) -> list:
+    """Turn ``None``, one column name or a sequence of names into a list."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (Sequence, pd.Index, np.ndarray, set, frozenset)):
+        return list(value)
+    raise TypeError(f"{name} must be a column name or a list of column names; got {type(value).__name__}.")
+
+
+def check_columns(df: pd.DataFrame, columns: Iterable, argument: str = "columns") -> None:
+    """Raise listing every requested column that is absent from ``df``."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        available = _preview(list(df.columns), k=12)
+        raise DataValidationError(
+            f"{argument}: {len(missing)} column(s) not found in the data: {_preview(missing, k=20)}. "
+            f"Available columns: {available}. Check the spelling (names are case-sensitive)."
+        )
+
+
+def check_numeric_column(series: pd.Series, name: str) -> pd.Series:
+    """Return ``series`` as float, or raise saying which rows hold text.
+
+    Missing values stay missing; anything else that does not parse as a number
+    is reported with its row count and examples.
+    """
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype(float)
+    if pd.api.types.is_numeric_dtype(series):
+        return series.astype(float)
+    converted = pd.to_numeric(series, errors="coerce")
+    bad = series.notna() & converted.isna()
+    if bad.any():
+        examples = [f"{v!r} (row {i})" for i, v in series[bad].head(5).items()]
+        raise DataValidationError(
+            f"column {name!r} is expected to be numeric but {int(bad.sum())} of {len(series)} rows hold "
+            f"text: {', '.join(examples)}. Correct or blank those cells, pass the text as missing "
+            "(e.g. read_table(..., na_values=['n/a'])), or declare the variable categorical."
+        )
+    return converted.astype(float)
+
+
+def check_binary(y, name: str = "y", positive=None) -> tuple[np.ndarray, object]:
+    """Return a 0/1 integer array (1 = ``positive``) and the positive value.
+
+    Without ``positive`` the values must already be 0/1 (or boolean); text
+    outcomes must name their event value, never inferred from sort order.
+    """
+    arr = pd.Series(y)
+    if arr.isna().any():
+        raise DataValidationError(
+            f"{name} has {int(arr.isna().sum())} missing value(s); expected a complete binary outcome. "
+            "Drop or impute those rows first."
+        )
+    values = pd.unique(arr)
+    if len(values) != 2:
+        raise DataValidationError(
+            f"{name} must have exactly two values; got {len(values)} ({_preview(sorted(values, key=str))}). "
+            "Recode it to two classes (the case as 1)."
+        )
+    if positive is None:
+        if set(pd.Series(values).astype(object).map(lambda v: v if not isinstance(v, (bool, np.bool_)) else int(v))) <= {0, 1}:
+            return arr.astype(int).to_numpy(), 1
+        raise DataValidationError(
+            f"{name} has values {_preview(sorted(values, key=str))}, not 0/1; say which value is the case "
+            "(positive=...)."
+        )
+    if positive not in set(values):
+        raise DataValidationError(
+            f"positive={positive!r} is not a value of {name}; its values are {_preview(sorted(values, key=str))}."
+        )
+    return (arr == positive).astype(int).to_numpy(), positive
+
+
+def check_one_of(value, allowed: Sequence, name: str):
+    """Raise unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        raise DataValidationError(f"{name} must be one of {_preview(allowed, k=20)}; got {value!r}.")
+    return value
+
+
+def check_probability(value: float, name: str, *, open_interval: bool = True) -> float:
+    """Raise unless 0 < value < 1 (or 0 <= value <= 1)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number; got {type(value).__name__}.") from None
+    ok = (0 < v < 1) if open_interval else (0 <= v <= 1)
+    if not ok:
+        raise DataValidationError(f"{name} must lie {'strictly ' if open_interval else ''}between 0 and 1; got {v}.")
+    return v

@@ -1,0 +1,146 @@
+"""Number formatting: the only place where numbers become text.
+
+Digits and p-value style are arguments of every function; nothing here
+computes a statistic.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["format_number", "format_p", "format_ci", "format_estimate_ci", "table_one_frame", "P_STYLES"]
+
+P_STYLES = ("nejm", "apa", "exact")
+
+
+def _isnan(x) -> bool:
+    try:
+        return x is None or (isinstance(x, float) and math.isnan(x)) or bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_number(x, digits: int = 2) -> str:
+    """Fixed decimals; ``""`` for missing, ``"Inf"``/``"-Inf"`` for infinities.
+
+    >>> format_number(2.52449, 2)
+    '2.52'
+    """
+    if _isnan(x):
+        return ""
+    x = float(x)
+    if math.isinf(x):
+        return "Inf" if x > 0 else "-Inf"
+    out = f"{x:.{digits}f}"
+    if out.startswith("-") and float(out) == 0:
+        out = out[1:]
+    return out
+
+
+def format_p(p, style: str = "nejm", digits: int = 3) -> str:
+    """Format a p-value.
+
+    Styles: ``"nejm"``: 3 decimals, ``<0.001`` below (default); ``"apa"``: as nejm without
+    the leading zero (``.041``, ``<.001``); ``"exact"``: 3 significant digits, scientific
+    below 1e-4.
+
+    >>> format_p(0.00042), format_p(0.0412), format_p(0.0412, "apa")
+    ('<0.001', '0.041', '.041')
+    """
+    if style not in P_STYLES:
+        raise ValueError(f"style must be one of {P_STYLES}; got {style!r}.")
+    if _isnan(p):
+        return ""
+    p = float(p)
+    if style == "exact":
+        return f"{p:.2e}" if p < 1e-4 else f"{p:.3g}"
+    floor = 10.0 ** (-digits)
+    out = f"<{floor:.{digits}f}" if p < floor else f"{p:.{digits}f}"
+    if style == "apa":
+        out = out.replace("0.", ".", 1)
+    return out
+
+
+def format_ci(low, high, digits: int = 2, sep: str = "–") -> str:
+    """``"1.40–4.55"``; empty when either limit is missing."""
+    if _isnan(low) or _isnan(high):
+        return ""
+    return f"{format_number(low, digits)}{sep}{format_number(high, digits)}"
+
+
+def format_estimate_ci(est, low, high, digits: int = 2) -> str:
+    """``"2.52 (1.40–4.55)"``.
+
+    >>> format_estimate_ci(2.524, 1.400, 4.552)
+    '2.52 (1.40–4.55)'
+    """
+    if _isnan(est):
+        return ""
+    ci = format_ci(low, high, digits)
+    return f"{format_number(est, digits)} ({ci})" if ci else format_number(est, digits)
+
+
+def _cell(row, digits: int, pct_digits: int) -> str:
+    if row["type"] == "continuous":
+        if row["n"] == 0:
+            return ""
+        if row["display"] == "median_iqr":
+            return (f"{format_number(row['median'], digits)} "
+                    f"[{format_number(row['q1'], digits)}, {format_number(row['q3'], digits)}]")
+        return f"{format_number(row['mean'], digits)} ({format_number(row['sd'], digits)})"
+    if row["n"] == 0:
+        return "0"
+    return f"{int(row['count'])} ({format_number(row['percent'], pct_digits)})"
+
+
+def table_one_frame(result, *, digits: int = 2, pct_digits: int = 1, p_style: str = "nejm",
+                    smd: bool = True, test_column: bool = True) -> pd.DataFrame:
+    """The classic wide Table 1 as strings, one row per variable or level.
+
+    Columns: ``Variable``, ``Level``, one per group (``"name (n = k)"``), then
+    ``P``, ``Test`` and ``SMD``. Continuous rows say ``mean (SD)`` or
+    ``median [Q1, Q3]`` in the Variable cell; a ``Missing`` row follows any
+    variable with missing values.
+    """
+    tidy = result.summary.merge(result.tests[["variable", "display", "test", "p_value", "smd"]], on="variable")
+    groups = list(result.n_per_group)
+    labels = {g: f"{g} (n = {result.n_per_group[g]})" for g in groups}
+    rows = []
+    for var in dict.fromkeys(tidy["variable"]):
+        block = tidy[tidy["variable"] == var]
+        first = block.iloc[0]
+        test = result.tests.set_index("variable").loc[var]
+        p = format_p(test["p_value"], p_style)
+        smd_txt = format_number(test["smd"], 3) if smd else ""
+        if first["type"] == "continuous":
+            suffix = ", median [Q1, Q3]" if first["display"] == "median_iqr" else ", mean (SD)"
+            row = {"Variable": f"{var}{suffix}", "Level": ""}
+            for g in groups:
+                row[labels[g]] = _cell(block[block["group"] == g].iloc[0], digits, pct_digits)
+            row.update(P=p, Test=test["test"], SMD=smd_txt)
+            rows.append(row)
+        else:
+            rows.append({"Variable": f"{var}, n (%)", "Level": "", **{labels[g]: "" for g in groups},
+                         "P": p, "Test": test["test"], "SMD": smd_txt})
+            for lev in dict.fromkeys(block["level"]):
+                sub = block[block["level"] == lev]
+                row = {"Variable": "", "Level": str(lev)}
+                for g in groups:
+                    row[labels[g]] = _cell(sub[sub["group"] == g].iloc[0], digits, pct_digits)
+                row.update(P="", Test="", SMD="")
+                rows.append(row)
+        missing = {g: int(block[block["group"] == g]["missing"].iloc[0]) for g in groups}
+        if any(missing.values()):
+            rows.append({"Variable": "", "Level": "Missing", **{labels[g]: str(missing[g]) for g in groups},
+                         "P": "", "Test": "", "SMD": ""})
+    out = pd.DataFrame(rows, columns=["Variable", "Level", *labels.values(), "P", "Test", "SMD"])
+    if not test_column:
+        out = out.drop(columns="Test")
+    if not smd or result.group is None:
+        out = out.drop(columns="SMD")
+    if result.group is None:
+        out = out.drop(columns=[c for c in ("P", "Test") if c in out.columns])
+    return out

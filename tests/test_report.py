@@ -1,0 +1,68 @@
+"""Formatting and HTML rendering: numbers become text only here; user strings are escaped."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cohortstats as cs
+from cohortstats.report.format import format_ci, format_estimate_ci, format_number, format_p, table_one_frame
+from cohortstats.report.html import ReportSection, ReportTable, render_html
+from cohortstats.report.tables import table_one_footnotes, write_tables
+
+
+def test_number_and_p_formatting():
+    assert format_number(2.5245, 2) == "2.52" and format_number(-0.0001, 2) == "0.00"
+    assert format_number(np.nan) == "" and format_number(np.inf) == "Inf"
+    assert format_p(0.00042) == "<0.001" and format_p(0.041) == "0.041" and format_p(0.041, "apa") == ".041"
+    assert format_p(3.2e-7, "exact") == "3.20e-07" and format_p(0.0412, "exact") == "0.0412"
+    assert format_ci(1.4, 4.552) == "1.40–4.55"
+    assert format_estimate_ci(2.524, 1.400, 4.552) == "2.52 (1.40–4.55)"
+    with pytest.raises(ValueError, match="style must be one of"):
+        format_p(0.1, "spss")
+
+
+def test_table_one_frame_layout(birthwt):
+    t = cs.table_one(birthwt.assign(lwt=birthwt["lwt"].where(birthwt.index > 2)), group="low",
+                     variables=["age", "lwt", "race"], categorical=["race"], nonnormal=["age"])
+    f = table_one_frame(t)
+    assert list(f.columns) == ["Variable", "Level", "Overall (n = 189)", "0 (n = 130)", "1 (n = 59)", "P", "Test", "SMD"]
+    assert f["Variable"].tolist()[:3] == ["age, median [Q1, Q3]", "lwt, mean (SD)", ""]
+    assert f.iloc[2]["Level"] == "Missing" and f.iloc[2]["Overall (n = 189)"] == "3"
+    race = f[f["Level"] == "1"].iloc[0]
+    assert race["0 (n = 130)"] == "73 (56.2)"  # 73 of 130 white mothers among normal weight births
+    notes = table_one_footnotes(t)
+    assert any("Wilcoxon rank-sum" in n for n in notes) and any("Yang-Dalton" in n for n in notes)
+
+
+def test_html_escapes_user_strings():
+    df = pd.DataFrame({"g": [0, 1, 0, 1], "<script>alert(1)</script>\nx": [1.0, 2.0, 3.0, 4.0]})
+    t = cs.table_one(df, group="g")
+    html = render_html([ReportSection("Table <1>", tables=(ReportTable("caption & <b>", table_one_frame(t)),))],
+                       title="<i>t</i>")
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Table &lt;1&gt;" in html and "caption &amp; &lt;b&gt;" in html and "&lt;i&gt;t&lt;/i&gt;" in html
+
+
+def test_write_tables_csv_and_excel(tmp_path):
+    tables = {"a/b:table": pd.DataFrame({"x": [1]}), "x" * 40: pd.DataFrame({"y": [2]})}
+    paths = write_tables(tables, tmp_path)
+    assert all(p.exists() for p in paths.values())
+    sheets = pd.ExcelFile(tmp_path / "tables.xlsx").sheet_names
+    assert sheets == ["a_b_table", "x" * 31]
+
+
+def test_docx_has_journal_tables(tmp_path, birthwt):
+    from docx import Document
+
+    from cohortstats.report.docx import render_docx
+
+    t = cs.table_one(birthwt, group="low", variables=["age", "race"], categorical=["race"])
+    frame = table_one_frame(t)
+    path = render_docx([ReportSection("Table 1", tables=(ReportTable("Table 1 <by low>", frame, ("note",)),))],
+                       tmp_path / "r.docx", title="T")
+    doc = Document(path)
+    assert len(doc.tables) == 1
+    table = doc.tables[0]
+    assert [c.text for c in table.rows[0].cells] == list(frame.columns)
+    assert len(table.rows) == len(frame) + 1
+    assert any(p.text == "Table 1 <by low>" for p in doc.paragraphs)  # kept verbatim in Word
