@@ -7,6 +7,21 @@ Table 1 (:func:`table_one`), and the result objects they return.
 from importlib.metadata import PackageNotFoundError, version
 
 from .data import MergeResult, infer_types, merge_tables, missing_summary, radiomics_feature_columns, read_table
+from .cutoffs import ThresholdMetrics, threshold_metrics
+from .discrimination import (
+    AucCI,
+    AucComparison,
+    DelongTest,
+    DelongUnpairedTest,
+    RocBand,
+    RocResult,
+    auc_ci,
+    compare_aucs,
+    delong_test,
+    delong_test_unpaired,
+    roc,
+    roc_band,
+)
 from .exceptions import (
     CohortStatsError,
     CohortStatsWarning,
@@ -16,8 +31,9 @@ from .exceptions import (
     SeparationWarning,
     SmallCellWarning,
 )
+from .reclassification import ReclassificationResult, idi, nri
 from .table_one import TableOneResult, table_one
-from . import datasets, report  # noqa: E402  (subpackages as attributes: cs.report, cs.datasets)
+from . import datasets, plots, report  # noqa: E402  (subpackages as attributes: cs.plots, cs.report, ...)
 
 try:
     __version__ = version("cohortstats")
@@ -36,6 +52,24 @@ __all__ = [
     "radiomics_feature_columns",
     "table_one",
     "TableOneResult",
+    "roc",
+    "RocResult",
+    "roc_band",
+    "RocBand",
+    "auc_ci",
+    "AucCI",
+    "delong_test",
+    "DelongTest",
+    "delong_test_unpaired",
+    "DelongUnpairedTest",
+    "compare_aucs",
+    "AucComparison",
+    "threshold_metrics",
+    "ThresholdMetrics",
+    "nri",
+    "idi",
+    "ReclassificationResult",
+    "plots",
     "CohortStatsError",
     "CohortStatsWarning",
     "DataValidationError",
