@@ -150,7 +150,7 @@ def threshold_metrics(y, score, *, threshold="youden", direction: str = "<", ci_
     >>> import cohortstats as cs
     >>> tm = cs.threshold_metrics([0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.2, 0.9])
     >>> tm.threshold, tm.sensitivity, tm.specificity
-    (0.3, 1.0, 0.6666666666666666)
+    (0.275, 1.0, 0.6666666666666666)
     """
     check_one_of(ci_method, ("wilson", "clopper-pearson"), "ci_method")
     conf_level = check_probability(conf_level, "conf_level")

@@ -501,9 +501,9 @@ def delong_test(y, score_a, score_b, *, alternative: str = "two-sided", conf_lev
     --------
     >>> import numpy as np, cohortstats as cs
     >>> y = np.array([0, 0, 0, 0, 1, 1, 1, 1])
-    >>> d = cs.delong_test(y, [1, 2, 3, 5, 4, 6, 7, 8], [2, 1, 4, 3, 6, 5, 3.5, 7])
-    >>> round(d.difference, 4)
-    0.0625
+    >>> d = cs.delong_test(y, [1, 2, 3, 5, 4, 6, 7, 8], [2, 1, 6, 3, 5, 4, 3.5, 7])
+    >>> d.auc_a, d.auc_b, round(d.statistic, 3)
+    (0.9375, 0.8125, 0.548)
     """
     check_one_of(alternative, ALTERNATIVES, "alternative")
     check_one_of(direction, ("<", ">"), "direction")
