@@ -46,8 +46,13 @@ def prepare_binary_scores(y, scores: dict, *, positive=None, nan_policy: str = "
     score are dropped and counted; with ``"raise"`` (default) they are an error.
     """
     check_one_of(nan_policy, ("raise", "omit"), "nan_policy")
-    y_s = pd.Series(np.asarray(y, dtype=object) if not isinstance(y, pd.Series) else y.to_numpy(dtype=object))
-    n = len(y_s)
+    y_arr = y.to_numpy() if isinstance(y, (pd.Series, pd.Index)) else np.asarray(y)
+    if y_arr.ndim != 1:
+        y_arr = y_arr.ravel()
+    numeric = y_arr.dtype.kind in "biuf"
+    if not numeric:
+        y_arr = y_arr.astype(object)
+    n = len(y_arr)
     arrays = {}
     for name, s in scores.items():
         try:
@@ -59,9 +64,9 @@ def prepare_binary_scores(y, scores: dict, *, positive=None, nan_policy: str = "
                 f"score {name!r} has {len(a)} values but the outcome has {n}; they must be aligned patient by patient."
             )
         arrays[name] = a
-    bad = y_s.isna().to_numpy()
+    bad = np.isnan(y_arr) if y_arr.dtype.kind == "f" else pd.isna(y_arr) if not numeric else np.zeros(n, bool)
     for a in arrays.values():
-        bad |= ~np.isfinite(a)
+        bad = bad | ~np.isfinite(a)
     n_bad = int(bad.sum())
     if n_bad:
         if nan_policy == "raise":
@@ -70,44 +75,59 @@ def prepare_binary_scores(y, scores: dict, *, positive=None, nan_policy: str = "
                 f"{n_bad} patient(s) have a missing outcome or a NaN/inf score ({', '.join(which) or 'outcome'}). "
                 "Remove them, or pass nan_policy='omit' to drop them (the number dropped is reported)."
             )
-        y_s = y_s[~bad]
+        y_arr = y_arr[~bad]
         arrays = {k: a[~bad] for k, a in arrays.items()}
-    values = list(pd.unique(y_s))
+    values = list(np.unique(y_arr)) if numeric else list(pd.unique(y_arr))
     if len(values) != 2:
         raise DataValidationError(
-            f"the outcome must have exactly two classes; got {len(values)} ({sorted(map(str, values))}). "
+            f"the outcome must have exactly two classes; got {len(values)} ({sorted(map(str, values))[:10]}). "
             "ROC analysis needs cases and controls."
         )
     if positive is None:
-        normal = {v if not isinstance(v, (bool, np.bool_)) else int(v) for v in values}
-        if not normal <= {0, 1}:
+        if not (numeric and set(float(v) for v in values) == {0.0, 1.0}):
             raise DataValidationError(
                 f"the outcome has values {sorted(map(str, values))}, not 0/1; say which is the case with positive=..."
             )
         positive = 1
-        y01 = np.array([int(v) for v in y_s], dtype=np.int8)
+        y01 = (y_arr == 1).astype(np.int8)
     else:
         if positive not in values:
             raise DataValidationError(f"positive={positive!r} is not an outcome value; values are {sorted(map(str, values))}.")
-        y01 = (y_s.to_numpy() == positive).astype(np.int8)
+        y01 = (y_arr == positive).astype(np.int8)
     return y01, arrays, n_bad, positive
 
 
 # --------------------------------------------------------------------------- placements
 def _placements(cases: np.ndarray, controls: np.ndarray):
-    """DeLong placement values, O(n log n).
+    """DeLong placement values, O(n log n) from one sort (Sun & Xu 2014).
 
     ``v10[i]`` = P(control < case_i) + ½ P(control = case_i);
     ``v01[j]`` = P(case > control_j) + ½ P(case = control_j). AUC = mean(v10) = mean(v01).
+    With midranks R: v10_i = (R_all(x_i) - R_cases(x_i)) / n0 and
+    v01_j = 1 - (R_all(y_j) - R_controls(y_j)) / n1.
     """
-    sc = np.sort(cases)
-    sd = np.sort(controls)
-    lo = np.searchsorted(sd, cases, "left")
-    hi = np.searchsorted(sd, cases, "right")
-    v10 = (lo + 0.5 * (hi - lo)) / len(controls)
-    lo2 = np.searchsorted(sc, controls, "left")
-    hi2 = np.searchsorted(sc, controls, "right")
-    v01 = (len(cases) - hi2 + 0.5 * (hi2 - lo2)) / len(cases)
+    m, n = len(cases), len(controls)
+    values = np.concatenate([cases, controls])
+    order = np.argsort(values)  # any sort: tied values share their block, so their order is irrelevant
+    vs = values[order]
+    is_case = order < m
+    ctrl_cum = np.zeros(m + n + 1)
+    np.cumsum(~is_case, out=ctrl_cum[1:])  # controls before each sorted position
+    case_cum = np.arange(m + n + 1.0) - ctrl_cum
+    new = vs[1:] != vs[:-1]
+    if new.all():  # no ties: strictly below / above counts
+        p = np.where(is_case, ctrl_cum[:-1] / n, 1 - case_cum[:-1] / m)
+    else:
+        edges = np.flatnonzero(np.concatenate([[True], new, [True]]))
+        lengths = np.diff(edges)
+        start = np.repeat(edges[:-1], lengths)
+        end = np.repeat(edges[1:], lengths)
+        below_ctrl = ctrl_cum[start] + 0.5 * (ctrl_cum[end] - ctrl_cum[start])
+        above_case = (m - case_cum[end]) + 0.5 * (case_cum[end] - case_cum[start])
+        p = np.where(is_case, below_ctrl / n, above_case / m)
+    placed = np.empty(m + n)
+    placed[order] = p
+    v10, v01 = placed[:m], placed[m:]
     return v10, v01
 
 
@@ -342,6 +362,7 @@ def bootstrap_aucs(cases: np.ndarray, controls: np.ndarray, n_boot: int, rng, *,
     sd = np.sort(controls)
     lo = np.searchsorted(sd, cases, "left")
     hi = np.searchsorted(sd, cases, "right")
+    ties = bool(np.any(hi != lo))
     out = np.empty(n_boot)
     per = max(1, chunk_elems // (m + n))
     done = 0
@@ -350,10 +371,12 @@ def bootstrap_aucs(cases: np.ndarray, controls: np.ndarray, n_boot: int, rng, *,
         rows = np.arange(b)[:, None]
         wd = np.bincount((rows * n + rng.integers(0, n, (b, n))).ravel(), minlength=b * n).reshape(b, n)
         wc = np.bincount((rows * m + rng.integers(0, m, (b, m))).ravel(), minlength=b * m).reshape(b, m)
-        cum = np.zeros((b, n + 1))
+        cum = np.zeros((b, n + 1), dtype=np.int64)
         np.cumsum(wd, axis=1, out=cum[:, 1:])  # weighted count of sorted controls up to each position
-        below = cum[:, lo] + 0.5 * (cum[:, hi] - cum[:, lo])
-        out[done:done + b] = (wc * below).sum(axis=1) / (m * n)
+        below = 2 * cum[:, lo]  # twice the count, to stay in integers
+        if ties:
+            below += cum[:, hi] - cum[:, lo]
+        out[done:done + b] = np.einsum("ij,ij->i", wc, below) / (2.0 * m * n)
         done += b
     return out
 
