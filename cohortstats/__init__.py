@@ -31,6 +31,8 @@ from .exceptions import (
     SeparationWarning,
     SmallCellWarning,
 )
+from .regression import HosmerLemeshow, LogisticRegressionResult, hosmer_lemeshow, logistic_regression
+from .screening import RegressionTable, UnivariableResult, regression_table, univariable_logistic
 from .reclassification import ReclassificationResult, idi, nri
 from .table_one import TableOneResult, table_one
 from . import datasets, plots, report  # noqa: E402  (subpackages as attributes: cs.plots, cs.report, ...)
@@ -52,6 +54,14 @@ __all__ = [
     "radiomics_feature_columns",
     "table_one",
     "TableOneResult",
+    "logistic_regression",
+    "LogisticRegressionResult",
+    "hosmer_lemeshow",
+    "HosmerLemeshow",
+    "univariable_logistic",
+    "UnivariableResult",
+    "regression_table",
+    "RegressionTable",
     "roc",
     "RocResult",
     "roc_band",

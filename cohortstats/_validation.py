@@ -25,7 +25,7 @@ __all__ = [
 
 
 def _preview(values: Iterable, k: int = 5) -> str:
-    vals = list(values)
+    vals = [v.item() if isinstance(v, np.generic) else v for v in values]
     shown = ", ".join(repr(v) for v in vals[:k])
     if len(vals) > k:
         shown += f", ... ({len(vals) - k} more)"
@@ -72,10 +72,8 @@ def check_numeric_column(series: pd.Series, name: str) -> pd.Series:
     Missing values stay missing; anything else that does not parse as a number
     is reported with its row count and examples.
     """
-    if pd.api.types.is_bool_dtype(series):
-        return series.astype(float)
-    if pd.api.types.is_numeric_dtype(series):
-        return series.astype(float)
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+        return series.astype(float, copy=False)
     converted = pd.to_numeric(series, errors="coerce")
     bad = series.notna() & converted.isna()
     if bad.any():
