@@ -34,6 +34,7 @@ from .exceptions import (
 from .regression import HosmerLemeshow, LogisticRegressionResult, hosmer_lemeshow, logistic_regression
 from .screening import RegressionTable, UnivariableResult, regression_table, univariable_logistic
 from .reclassification import ReclassificationResult, idi, nri
+from .survival import CoxRegressionResult, KaplanMeierResult, LogRankTest, cox_regression, kaplan_meier
 from .table_one import TableOneResult, table_one
 from . import datasets, plots, report  # noqa: E402  (subpackages as attributes: cs.plots, cs.report, ...)
 
@@ -62,6 +63,11 @@ __all__ = [
     "UnivariableResult",
     "regression_table",
     "RegressionTable",
+    "cox_regression",
+    "CoxRegressionResult",
+    "kaplan_meier",
+    "KaplanMeierResult",
+    "LogRankTest",
     "roc",
     "RocResult",
     "roc_band",

@@ -5,7 +5,7 @@ matplotlib is imported inside the functions; nothing here shows or saves a figur
 
 from __future__ import annotations
 
-__all__ = ["plot_roc"]
+__all__ = ["plot_roc", "plot_forest", "plot_km"]
 
 
 def _axes(ax, figsize=(5.5, 5.0)):
@@ -61,4 +61,114 @@ def plot_roc(results, *, ax=None, cis=None, band=None, digits: int = 2, diagonal
     if title:
         ax.set_title(title)
     ax.legend(loc="lower right", frameon=False, fontsize="small")
+    return ax
+
+
+def plot_forest(result, *, ax=None, univariable=None, digits: int = 2, log: bool = True, title=None,
+                reference_line: float = 1.0):
+    """Forest plot of odds or hazard ratios with their CIs (log axis, reference line at 1).
+
+    Parameters
+    ----------
+    result : LogisticRegressionResult, CoxRegressionResult or RegressionTable
+        A RegressionTable shows the univariable and multivariable estimates side by side.
+    univariable : UnivariableResult, optional
+        Also draw univariable estimates next to a multivariable fit.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import numpy as np
+
+    from .report.format import format_estimate_ci
+
+    series = []
+    if hasattr(result, "univariable") and hasattr(result, "selected"):
+        tab = result.tidy()
+        tab = tab[~tab["reference"]]
+        series.append(("univariable", tab["term"].tolist(), tab["uni_estimate"], tab["uni_conf_low"],
+                       tab["uni_conf_high"]))
+        series.append(("multivariable", tab["term"].tolist(), tab["multi_estimate"], tab["multi_conf_low"],
+                       tab["multi_conf_high"]))
+    else:
+        t = result.tidy()
+        t = t[(t["term"] != "(Intercept)") & ~t["reference"]]
+        if univariable is not None:
+            u = univariable.tidy()
+            u = u[~u["reference"]].set_index("term").reindex(t["term"])
+            series.append(("univariable", t["term"].tolist(), u["estimate"], u["conf_low"], u["conf_high"]))
+        series.append(("multivariable" if univariable is not None else "", t["term"].tolist(), t["estimate"],
+                       t["conf_low"], t["conf_high"]))
+    terms = series[0][1]
+    ax = _axes(ax, figsize=(6.5, 0.45 * len(terms) + 1.2))
+    k = len(series)
+    offsets = np.linspace(-0.15, 0.15, k) if k > 1 else [0.0]
+    ypos = np.arange(len(terms))[::-1]
+    for (label, _, est, low, high), off in zip(series, offsets):
+        est, low, high = (np.asarray(v, float) for v in (est, low, high))
+        ok = ~np.isnan(est)
+        ax.errorbar(est[ok], ypos[ok] + off, xerr=[est[ok] - low[ok], high[ok] - est[ok]], fmt="s", capsize=3,
+                    markersize=5, label=label or None)
+    ax.axvline(reference_line, color="0.5", linestyle="--", linewidth=0.8)
+    ax.set_yticks(ypos)
+    last = series[-1]
+    ax.set_yticklabels([f"{t}   {format_estimate_ci(e, lo, hi, digits)}" for t, e, lo, hi in
+                        zip(terms, last[2], last[3], last[4])])
+    if log:
+        ax.set_xscale("log")
+    ax.set_xlabel("Odds ratio (95% CI)" if not hasattr(result, "ties") else "Hazard ratio (95% CI)")
+    if k > 1:
+        ax.legend(frameon=False, fontsize="small", loc="best")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_km(result, *, ax=None, ci: bool = True, risk_table: bool = True, times=None, title=None,
+            xlabel: str = "Time", ylabel: str = "Survival probability"):
+    """Kaplan-Meier curves (step functions, censoring ticks, optional CI bands) with a number-at-risk table.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The survival axes; the risk table is drawn below it on the same figure.
+    """
+    import numpy as np
+
+    ax = _axes(ax, figsize=(6.5, 5.0))
+    curve = result.curve
+    for g, cur in curve.groupby("group", sort=False):
+        t = np.r_[0.0, cur["time"].to_numpy()]
+        s = np.r_[1.0, cur["survival"].to_numpy()]
+        label = f"{result.group} = {g}" if result.group else None
+        line, = ax.step(t, s, where="post", label=label)
+        cens = cur[cur["n_censor"] > 0]
+        ax.plot(cens["time"], cens["survival"], "|", color=line.get_color(), markersize=7)
+        if ci:
+            lo = np.r_[1.0, cur["conf_low"].to_numpy()]
+            hi = np.r_[1.0, cur["conf_high"].to_numpy()]
+            ax.fill_between(t, lo, hi, step="post", alpha=0.15, color=line.get_color(), linewidth=0)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(left=0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if result.group:
+        ax.legend(frameon=False, fontsize="small")
+    if title:
+        ax.set_title(title)
+    if risk_table:
+        ticks = np.asarray(times) if times is not None else ax.get_xticks()
+        ticks = ticks[(ticks >= 0) & (ticks <= curve["time"].max())]
+        at = result.at(ticks)
+        groups = list(dict.fromkeys(curve["group"]))
+        for r, g in enumerate(groups):
+            sub = at[at["group"] == g]
+            for _, row in sub.iterrows():
+                ax.annotate(str(int(row["n_risk"])), xy=(row["time"], 0), xycoords=("data", "axes fraction"),
+                            xytext=(0, -38 - 12 * r), textcoords="offset points", ha="center", fontsize=7)
+            ax.annotate(str(g), xy=(0, 0), xycoords="axes fraction", xytext=(-30, -38 - 12 * r),
+                        textcoords="offset points", ha="right", fontsize=7)
+        ax.annotate("Number at risk", xy=(0, 0), xycoords="axes fraction", xytext=(-30, -26),
+                    textcoords="offset points", ha="right", fontsize=7, fontweight="bold")
     return ax
