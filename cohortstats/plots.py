@@ -22,7 +22,7 @@ def plot_roc(results, *, ax=None, cis=None, band=None, digits: int = 2, diagonal
     Parameters
     ----------
     results : RocResult or dict of {name: RocResult}
-    cis : dict of {name: AucCI}, optional
+    cis : dict of {name: AucCI or (low, high)}, optional
         Adds "AUC 0.87 (0.83–0.91)" to each legend entry (otherwise "AUC 0.87").
     band : RocBand or dict of {name: RocBand}, optional
         Shaded bootstrap band of sensitivity.
@@ -44,7 +44,9 @@ def plot_roc(results, *, ax=None, cis=None, band=None, digits: int = 2, diagonal
     for name, r in results.items():
         label = f"AUC {format_number(r.auc, digits)}"
         if cis and name in cis:
-            label += f" ({format_ci(cis[name].conf_low, cis[name].conf_high, digits)})"
+            c = cis[name]
+            low, high = (c.conf_low, c.conf_high) if hasattr(c, "conf_low") else c
+            label += f" ({format_ci(low, high, digits)})"
         label = f"{name}: {label}" if name else label
         line, = ax.plot(1 - r.specificity, r.sensitivity, label=label, drawstyle="default", **kwargs)
         if band and name in band:

@@ -25,8 +25,18 @@ def test_example_writes_audit_and_table_one(tmp_path, capsys):
     assert t1.columns[2:5].tolist() == ["Overall (n = 235)", "0 (n = 138)", "1 (n = 97)"]
     audit = pd.read_csv(out / "tables" / "data_audit_summary.csv")
     assert audit["n"].sum() == 236  # 235 clinical patients + 1 imaging-only id
+    reg = pd.read_csv(out / "tables" / "regression_or.csv")
+    assert reg.columns.tolist() == ["Variable", "Level", "n (events)", "Univariable OR (95% CI)", "P",
+                                    "Multivariable OR (95% CI)", "P (multi)"]
+    auc = pd.read_csv(out / "tables" / "model_auc.csv")
+    assert auc["Model"].tolist() == ["Clinical model", "FVH score", "Clinical + FVH"]
+    delong = pd.read_csv(out / "tables" / "model_delong.csv")
+    assert len(delong) == 3 and "P (holm)" in delong.columns
+    for fig in ("forest_plot", "roc_curves"):
+        assert (out / "figures" / f"{fig}.png").stat().st_size > 10_000 and (out / "figures" / f"{fig}.svg").exists()
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Table 1" in html and "SYNTHETIC DATA" in html
+    assert html.count("data:image/png;base64,") == 2 and "DeLong" in html
     assert "HE001" not in html  # no patient ids in the report
     # a second run into the same folder is refused, with a one-line message
     assert main(["--quiet", "example", "--out", str(out)]) == 2

@@ -66,3 +66,25 @@ def test_docx_has_journal_tables(tmp_path, birthwt):
     assert [c.text for c in table.rows[0].cells] == list(frame.columns)
     assert len(table.rows) == len(frame) + 1
     assert any(p.text == "Table 1 <by low>" for p in doc.paragraphs)  # kept verbatim in Word
+
+
+def test_regression_and_delong_frames(birthwt):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tab = cs.regression_table(birthwt, "low", ["age", "race", "smoke", "ht"], categorical=["race"], screen_p=0.05)
+    from cohortstats.report.format import delong_table_frame, regression_footnotes, regression_table_frame
+
+    f = regression_table_frame(tab)
+    race = f[f["Level"].isin(["1", "2", "3"])]
+    assert race["Univariable OR (95% CI)"].iloc[0] == "Reference"
+    smoke = f[f["Variable"] == "smoke"].iloc[0]
+    uni = tab.univariable.fits["smoke"].tidy().set_index("term").loc["smoke"]
+    assert smoke["Univariable OR (95% CI)"] == f"{uni['estimate']:.2f} ({uni['conf_low']:.2f}–{uni['conf_high']:.2f})"
+    notes = regression_footnotes(tab)
+    assert any("profile likelihood" in n for n in notes) and any("Wald P < 0.05" in n for n in notes)
+    y = (birthwt["low"]).to_numpy()
+    cmp = cs.compare_aucs(y, {"lwt": -birthwt["lwt"], "age": -birthwt["age"]})
+    d = delong_table_frame(cmp)
+    assert d["Comparison"].item() == "lwt vs age" and " to " in d["ΔAUC (95% CI)"].item() or "–" in d["ΔAUC (95% CI)"].item()

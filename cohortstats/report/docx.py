@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import io
 from pathlib import Path
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Inches, Pt
 
 __all__ = ["render_docx"]
 
@@ -72,6 +74,10 @@ def render_docx(sections, path, *, title: str, notices=()) -> Path:
         for table in s.tables:
             _add_table(doc, table)
             doc.add_paragraph()
+        for fig in s.figures:
+            doc.add_picture(io.BytesIO(base64.b64decode(fig["png_base64"])), width=Inches(6.0))
+            cap = doc.add_paragraph(fig["caption"])
+            cap.runs[0].italic = True
     path = Path(path)
     doc.save(path)
     return path

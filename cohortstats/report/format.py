@@ -11,7 +11,8 @@ import math
 import numpy as np
 import pandas as pd
 
-__all__ = ["format_number", "format_p", "format_ci", "format_estimate_ci", "table_one_frame", "P_STYLES"]
+__all__ = ["format_number", "format_p", "format_ci", "format_estimate_ci", "table_one_frame", "regression_table_frame",
+           "regression_footnotes", "auc_table_frame", "delong_table_frame", "P_STYLES"]
 
 P_STYLES = ("nejm", "apa", "exact")
 
@@ -65,10 +66,13 @@ def format_p(p, style: str = "nejm", digits: int = 3) -> str:
 
 
 def format_ci(low, high, digits: int = 2, sep: str = "–") -> str:
-    """``"1.40–4.55"``; empty when either limit is missing."""
+    """``"1.40–4.55"``; ``"-0.10 to 0.10"`` when a limit is negative; empty when either is missing."""
     if _isnan(low) or _isnan(high):
         return ""
-    return f"{format_number(low, digits)}{sep}{format_number(high, digits)}"
+    a, b = format_number(low, digits), format_number(high, digits)
+    if a.startswith("-") or b.startswith("-"):
+        return f"{a} to {b}"
+    return f"{a}{sep}{b}"
 
 
 def format_estimate_ci(est, low, high, digits: int = 2) -> str:
@@ -143,4 +147,71 @@ def table_one_frame(result, *, digits: int = 2, pct_digits: int = 1, p_style: st
         out = out.drop(columns="SMD")
     if result.group is None:
         out = out.drop(columns=[c for c in ("P", "Test") if c in out.columns])
+    return out
+
+
+def regression_table_frame(table, *, digits: int = 2, p_style: str = "nejm") -> pd.DataFrame:
+    """Univariable / multivariable OR table (finalfit style) as strings.
+
+    Columns: ``Variable``, ``Level``, ``n (events)``, ``Univariable OR (95% CI)``, ``P``,
+    ``Multivariable OR (95% CI)``, ``P (multi)``; reference levels read "Reference".
+    """
+    t = table.tidy()
+    rows = []
+    for _, r in t.iterrows():
+        unit = f" ({r['unit']})" if isinstance(r.get("unit"), str) and r["unit"] else ""
+        is_level = r["level"] is not None and not (isinstance(r["level"], float) and math.isnan(r["level"]))
+        n_txt = f"{int(r['n'])} ({int(r['n_events'])})" if not _isnan(r["n"]) else ""
+        if r["reference"]:
+            uni, multi, p_u, p_m = "Reference", ("Reference" if r["selected"] else ""), "", ""
+        else:
+            uni = format_estimate_ci(r["uni_estimate"], r["uni_conf_low"], r["uni_conf_high"], digits)
+            p_u = format_p(r["uni_p_value"], p_style)
+            multi = format_estimate_ci(r["multi_estimate"], r["multi_conf_low"], r["multi_conf_high"], digits)
+            p_m = format_p(r["multi_p_value"], p_style)
+        rows.append({"Variable": f"{r['predictor']}{unit}", "Level": str(r["level"]) if is_level else "",
+                     "n (events)": n_txt, "Univariable OR (95% CI)": uni, "P": p_u,
+                     "Multivariable OR (95% CI)": multi, "P (multi)": p_m})
+    out = pd.DataFrame(rows)
+    # show the variable name once per block
+    out.loc[out["Variable"].duplicated(), "Variable"] = ""
+    return out
+
+
+def regression_footnotes(table) -> tuple[str, ...]:
+    """Footnotes for a regression table: selection rule, CI and p-value methods, exclusions."""
+    uni = next(iter(table.univariable.fits.values()))
+    notes = [f"Odds ratios from {uni.method} logistic regression; {round(100 * uni.conf_level)}% CIs by "
+             f"{uni.ci_method}; P from the {uni.p_method}.",
+             f"Multivariable model: predictors with {table.rule}" if table.rule != "given by the user"
+             else "Multivariable model: predictors chosen by the investigators."]
+    if table.multivariable is not None:
+        m = table.multivariable
+        notes.append(f"Multivariable model fitted on {m.n} patients ({m.n_events} events).")
+        for _, r in m.excluded.iterrows():
+            notes.append(f"Excluded from the multivariable model: {r['reason']}: {r['n']}.")
+        notes += list(m.notes)
+    return tuple(notes)
+
+
+def auc_table_frame(comparison, *, digits: int = 3) -> pd.DataFrame:
+    """``Model``, ``AUC (95% CI)`` from an AucComparison."""
+    a = comparison.aucs
+    return pd.DataFrame({"Model": a["model"].astype(str),
+                         "AUC (95% CI)": [format_estimate_ci(e, lo, hi, digits)
+                                          for e, lo, hi in zip(a["auc"], a["conf_low"], a["conf_high"])]})
+
+
+def delong_table_frame(comparison, *, digits: int = 3, p_style: str = "nejm") -> pd.DataFrame:
+    """Pairwise DeLong tests: ``Comparison``, ``ΔAUC (95% CI)``, ``Z``, ``P`` (and ``P adjusted``)."""
+    p = comparison.pairs
+    out = pd.DataFrame({
+        "Comparison": [f"{a} vs {b}" for a, b in zip(p["model_a"], p["model_b"])],
+        "ΔAUC (95% CI)": [format_estimate_ci(d, lo, hi, digits)
+                          for d, lo, hi in zip(p["difference"], p["conf_low"], p["conf_high"])],
+        "Z": [format_number(z, 3) for z in p["statistic"]],
+        "P": [format_p(v, p_style) for v in p["p_value"]],
+    })
+    if comparison.adjust:
+        out[f"P ({comparison.adjust})"] = [format_p(v, p_style) for v in p["p_adjusted"]]
     return out
