@@ -118,7 +118,12 @@ def plot_forest(result, *, ax=None, univariable=None, digits: int = 2, log: bool
     ax.set_yticklabels([f"{t}   {format_estimate_ci(e, lo, hi, digits)}" for t, e, lo, hi in
                         zip(terms, last[2], last[3], last[4])])
     if log:
+        from matplotlib.ticker import FuncFormatter, LogLocator
+
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     ax.set_xlabel("Odds ratio (95% CI)" if not hasattr(result, "ties") else "Hazard ratio (95% CI)")
     if k > 1:
         ax.legend(frameon=False, fontsize="small", loc="best")
