@@ -7,6 +7,7 @@ Table 1 (:func:`table_one`), and the result objects they return.
 from importlib.metadata import PackageNotFoundError, version
 
 from .data import MergeResult, infer_types, merge_tables, missing_summary, radiomics_feature_columns, read_table
+from .calibration import CalibrationResult, calibration
 from .cutoffs import ThresholdMetrics, threshold_metrics
 from .discrimination import (
     AucCI,
@@ -22,6 +23,7 @@ from .discrimination import (
     roc,
     roc_band,
 )
+from .decision_curve import DecisionCurveResult, decision_curve, net_benefit_difference
 from .exceptions import (
     CohortStatsError,
     CohortStatsWarning,
@@ -33,6 +35,8 @@ from .exceptions import (
 )
 from .regression import HosmerLemeshow, LogisticRegressionResult, hosmer_lemeshow, logistic_regression
 from .screening import RegressionTable, UnivariableResult, regression_table, univariable_logistic
+from .models import ValidationResult, bootstrap_validation
+from .nomogram import NomogramResult, nomogram
 from .reclassification import ReclassificationResult, idi, nri
 from .survival import CoxRegressionResult, KaplanMeierResult, LogRankTest, cox_regression, kaplan_meier
 from .table_one import TableOneResult, table_one
@@ -85,6 +89,15 @@ __all__ = [
     "nri",
     "idi",
     "ReclassificationResult",
+    "calibration",
+    "CalibrationResult",
+    "decision_curve",
+    "DecisionCurveResult",
+    "net_benefit_difference",
+    "nomogram",
+    "NomogramResult",
+    "bootstrap_validation",
+    "ValidationResult",
     "plots",
     "CohortStatsError",
     "CohortStatsWarning",

@@ -5,7 +5,8 @@ matplotlib is imported inside the functions; nothing here shows or saves a figur
 
 from __future__ import annotations
 
-__all__ = ["plot_roc", "plot_forest", "plot_km"]
+__all__ = ["plot_roc", "plot_forest", "plot_km", "plot_calibration", "plot_decision_curve", "plot_clinical_impact",
+           "plot_nomogram"]
 
 
 def _axes(ax, figsize=(5.5, 5.0)):
@@ -178,4 +179,151 @@ def plot_km(result, *, ax=None, ci: bool = True, risk_table: bool = True, times=
                         textcoords="offset points", ha="right", fontsize=7)
         ax.annotate("Number at risk", xy=(0, 0), xycoords="axes fraction", xytext=(-30, -26),
                     textcoords="offset points", ha="right", fontsize=7, fontweight="bold")
+    return ax
+
+
+def plot_calibration(result, *, ax=None, groups: bool = True, rug: bool = True, corrected=None, title=None):
+    """Calibration plot: ideal line, lowess curve, grouped observed proportions with CIs, prediction rug.
+
+    Parameters
+    ----------
+    result : CalibrationResult
+    corrected : ValidationResult, optional
+        Adds the bootstrap bias-corrected curve (``rms::calibrate``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import numpy as np
+
+    from .report.format import format_number
+
+    ax = _axes(ax, figsize=(5.5, 5.5))
+    ax.plot([0, 1], [0, 1], linestyle="--", color="0.6", linewidth=0.9, label="Ideal")
+    ax.plot(result.curve["predicted"], result.curve["observed"], color="C0",
+            label=f"Lowess (Eavg {format_number(result.eavg, 3)}, Emax {format_number(result.emax, 3)})")
+    if corrected is not None:
+        c = corrected.calibration_curve
+        ax.plot(c["predicted"], c["corrected"], color="C3", label=f"Bias-corrected (B = {corrected.B})")
+    if groups and len(result.groups):
+        g = result.groups
+        ax.errorbar(g["mean_predicted"], g["observed"], yerr=[g["observed"] - g["conf_low"], g["conf_high"] - g["observed"]],
+                    fmt="o", color="C1", markersize=4, capsize=2, label="Grouped (deciles, 95% CI)")
+    if rug and result.p is not None:
+        p = np.asarray(result.p)
+        y = np.asarray(result.y)
+        ax.plot(p[y == 1], np.full((y == 1).sum(), 1.0), "|", color="0.3", markersize=6, alpha=0.5)
+        ax.plot(p[y == 0], np.full((y == 0).sum(), 0.0), "|", color="0.3", markersize=6, alpha=0.5)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_aspect("equal")
+    ax.set_xlabel("Predicted probability")
+    ax.set_ylabel("Observed proportion")
+    ax.text(0.02, 0.97, f"Intercept {format_number(result.intercept, 2)}, slope {format_number(result.slope, 2)}\n"
+            f"Brier {format_number(result.brier, 3)}, C {format_number(result.c_index, 3)}",
+            transform=ax.transAxes, va="top", fontsize="small")
+    ax.legend(loc="lower right", frameon=False, fontsize="x-small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_decision_curve(result, *, ax=None, models=None, ylim=None, bands: bool = True, title=None):
+    """Net benefit against threshold probability, with treat-all and treat-none.
+
+    The y axis is clipped to [-0.05, 1.1·max net benefit] by default so treat-all's steep
+    fall does not flatten the curves of interest.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import numpy as np
+
+    ax = _axes(ax, figsize=(6.0, 4.5))
+    t = result.table
+    names = models or [m for m in dict.fromkeys(t["model"]) if m not in ("all", "none")]
+    for name in names:
+        sub = t[t["model"] == name]
+        line, = ax.plot(sub["threshold"], sub["net_benefit"], label=str(name))
+        if bands and "conf_low" in sub:
+            ax.fill_between(sub["threshold"], sub["conf_low"], sub["conf_high"], color=line.get_color(), alpha=0.12,
+                            linewidth=0)
+    a = t[t["model"] == "all"]
+    ax.plot(a["threshold"], a["net_benefit"], color="0.5", linewidth=1, label="Treat all")
+    ax.axhline(0, color="0.2", linewidth=1, label="Treat none")
+    top = float(np.nanmax(t.loc[t["model"] != "none", "net_benefit"]))
+    ax.set_ylim(ylim or (-0.05, max(0.05, 1.1 * top)))
+    ax.set_xlim(t["threshold"].min(), t["threshold"].max())
+    ax.set_xlabel("Threshold probability")
+    ax.set_ylabel("Net benefit")
+    ax.legend(frameon=False, fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_clinical_impact(result, model, *, ax=None, per: int = 1000, title=None):
+    """Clinical impact curve: number classified high risk and true positives per ``per`` patients."""
+    ax = _axes(ax, figsize=(6.0, 4.5))
+    sub = result.table[result.table["model"] == model]
+    if sub.empty:
+        raise ValueError(f"no model {model!r} in the decision curve; models: {sorted(set(result.table['model']))}")
+    high = (sub["tp"] + sub["fp"]) / sub["n"] * per
+    tp = sub["tp"] / sub["n"] * per
+    ax.plot(sub["threshold"], high, color="C3", label=f"Number high risk (per {per})")
+    ax.plot(sub["threshold"], tp, color="C0", linestyle="--", label=f"Number high risk with event (per {per})")
+    ax.set_xlabel("Threshold probability")
+    ax.set_ylabel(f"Number per {per} patients")
+    ax.legend(frameon=False, fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_nomogram(result, *, ax=None, title=None):
+    """Draw a nomogram: a points axis, one axis per predictor, total points and predicted risk.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import numpy as np
+
+    from .report.format import format_number
+
+    variables = list(dict.fromkeys(result.points["variable"]))
+    n_rows = len(variables) + 3
+    ax = _axes(ax, figsize=(8.0, 0.55 * n_rows + 0.8))
+    max_pts = float(result.points["points"].max())
+    total_max = float(result.total_points.max())
+    scale = max_pts / total_max if total_max > 0 else 1.0  # total-points axis is drawn compressed to the width
+
+    def axis_line(y, xs, labels, name):
+        ax.plot([min(xs), max(xs)], [y, y], color="0.2", linewidth=0.8)
+        for x, lab in zip(xs, labels):
+            ax.plot([x, x], [y, y + 0.12], color="0.2", linewidth=0.8)
+            ax.text(x, y + 0.18, lab, ha="center", va="bottom", fontsize=7)
+        ax.text(-4, y, name, ha="right", va="center", fontsize=8)
+
+    y = n_rows
+    ticks = np.arange(0, max_pts + 1e-9, 10)
+    axis_line(y, ticks, [f"{t:g}" for t in ticks], "Points")
+    for var in variables:
+        y -= 1
+        sub = result.points[result.points["variable"] == var]
+        axis_line(y, sub["points"].to_numpy(), [f"{v:g}" if isinstance(v, (int, float, np.floating)) else str(v)
+                                                for v in sub["value"]], var)
+    y -= 1
+    axis_line(y, result.total_points * scale, [f"{t:g}" for t in result.total_points], "Total points")
+    y -= 1
+    if len(result.risk_axis):
+        axis_line(y, result.risk_axis["total_points"].to_numpy() * scale,
+                  [format_number(r, 2) for r in result.risk_axis["risk"]], "Predicted risk")
+    ax.set_xlim(-30, max_pts + 5)
+    ax.set_ylim(y - 0.6, n_rows + 0.8)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
     return ax

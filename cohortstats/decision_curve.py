@@ -1,0 +1,245 @@
+"""Decision curve analysis: net benefit of models against treat-all and treat-none.
+
+One sort per model and cumulative counts give the true and false positives at every threshold,
+so a curve costs O(n log n + T) instead of O(n·T); bootstrap bands reuse the sorted order and
+only change the multiplicities of the patients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ._validation import check_probability
+from .discrimination import _as_rng, prepare_binary_scores
+from .exceptions import DataValidationError
+
+__all__ = ["decision_curve", "DecisionCurveResult", "net_benefit"]
+
+RESERVED = ("all", "none")
+
+
+def net_benefit(tp, fp, n, pt):
+    """Net benefit = TP/n - FP/n · pt/(1 - pt) (Vickers & Elkin 2006)."""
+    return tp / n - fp / n * (pt / (1 - pt))
+
+
+@dataclass(frozen=True)
+class DecisionCurveResult:
+    """Net benefit per model and threshold.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per model x threshold: ``model, threshold, tp, fp, n, prevalence, net_benefit,
+        standardized_net_benefit, net_interventions_avoided`` (per ``nper`` patients) and, with a
+        bootstrap, ``conf_low, conf_high``. Models include ``"all"`` (treat all) and ``"none"``.
+    nper : int
+        Net interventions avoided are per ``nper`` patients (R's dcurves uses 1; 100 by default here).
+    harm : dict
+        Harm subtracted from each model's net benefit.
+    n_boot : int or None
+    conversions : dict
+        Scores converted to probabilities, and how.
+    """
+
+    table: pd.DataFrame
+    nper: int
+    harm: dict
+    n_boot: int | None
+    conf_level: float
+    conversions: dict = field(default_factory=dict)
+
+    def tidy(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def plot(self, ax=None, **kwargs):
+        from .plots import plot_decision_curve
+
+        return plot_decision_curve(self, ax=ax, **kwargs)
+
+
+def _counts_at(p_sorted, y_sorted_cum, thresholds):
+    """tp, fp for 'risk >= threshold' using one sorted array (ascending)."""
+    n = len(p_sorted)
+    start = np.searchsorted(p_sorted, thresholds, side="left")  # first index with p >= t
+    positives = n - start
+    tp = y_sorted_cum[-1] - y_sorted_cum[start]
+    return tp, positives - tp
+
+
+def _check_thresholds(thresholds):
+    if thresholds is None:
+        return np.round(np.arange(1, 100) / 100, 2)
+    t = np.asarray(thresholds, float).ravel()
+    if t.size == 0:
+        raise DataValidationError("thresholds is empty; give values strictly between 0 and 1.")
+    if np.any(~np.isfinite(t)) or np.any(t <= 0) or np.any(t >= 1):
+        raise DataValidationError(
+            f"thresholds must lie strictly between 0 and 1 (net benefit divides by 1 - pt and 0 means treat "
+            f"all); got values from {t.min():g} to {t.max():g}."
+        )
+    if np.any(np.diff(t) <= 0):
+        raise DataValidationError("thresholds must be strictly increasing.")
+    return t
+
+
+def decision_curve(y, models: dict, *, thresholds=None, nper: int = 100, harm=None, convert=None,
+                   n_boot: int | None = None, conf_level: float = 0.95, random_state=None, positive=None,
+                   nan_policy: str = "raise") -> DecisionCurveResult:
+    """Net benefit of each model's predicted risks, with treat-all and treat-none.
+
+    Parameters
+    ----------
+    y : array-like
+        Binary outcome.
+    models : dict
+        ``{name: predicted risk}`` (probabilities in [0, 1]); "all" and "none" are reserved.
+    thresholds : array-like, optional
+        Threshold probabilities, strictly increasing in (0, 1); default 0.01, ..., 0.99.
+    nper : int
+        Net interventions avoided per this many patients (R's dcurves: 1; Python dcurves: 100).
+    harm : dict, optional
+        ``{name: harm}`` subtracted from that model's net benefit.
+    convert : {None, "logistic"}
+        Scores outside [0, 1] are refused unless ``convert="logistic"``: each such score is
+        turned into a probability by a univariable logistic regression on the same data
+        (recorded in ``conversions``; like rmda's default, it is fitted on the data analysed).
+    n_boot : int, optional
+        Stratified bootstrap percentile bands for every curve.
+
+    Notes
+    -----
+    A patient is positive when risk >= threshold (as R's dcurves). Net benefit =
+    TP/n - FP/n · pt/(1 - pt); treat all = prevalence - (1 - prevalence)·pt/(1 - pt);
+    standardised net benefit = NB / prevalence; net interventions avoided =
+    (NB_model - NB_all)·nper / (pt/(1 - pt)).
+
+    Examples
+    --------
+    >>> import cohortstats as cs
+    >>> dc = cs.decision_curve([0, 1, 0, 1, 1, 0], {"m": [0.1, 0.8, 0.3, 0.6, 0.4, 0.2]}, thresholds=[0.25, 0.5])
+    >>> dc.table.query("model == 'm'")["net_benefit"].round(4).tolist()
+    [0.4444, 0.3333]
+    """
+    if not isinstance(models, dict) or not models:
+        raise DataValidationError("models must be a non-empty dict {name: predicted risks}.")
+    clash = [k for k in models if str(k).lower() in RESERVED]
+    if clash:
+        raise DataValidationError(f"model names {clash} collide with the reserved curves 'all' and 'none'; rename them.")
+    conf_level = check_probability(conf_level, "conf_level")
+    if int(nper) < 1:
+        raise DataValidationError(f"nper must be a positive integer; got {nper}.")
+    thresholds = _check_thresholds(thresholds)
+    y01, arrays, _, _ = prepare_binary_scores(y, models, positive=positive, nan_policy=nan_policy)
+    y = y01.astype(float)
+    harm = dict(harm or {})
+    unknown = [k for k in harm if k not in models]
+    if unknown:
+        raise DataValidationError(f"harm names unknown models {unknown}; models are {list(models)}.")
+    conversions = {}
+    for name, a in list(arrays.items()):
+        if (a < 0).any() or (a > 1).any():
+            if convert != "logistic":
+                raise DataValidationError(
+                    f"model {name!r} has values outside [0, 1] (range {a.min():g} to {a.max():g}); decision curves "
+                    "need predicted risks. Pass probabilities, or convert='logistic' to recalibrate the score "
+                    "with a univariable logistic regression."
+                )
+            from ._logistic_fit import fit_logistic
+            from scipy.special import expit
+
+            st = fit_logistic(np.column_stack([np.ones(len(a)), a]), y)
+            arrays[name] = expit(st.beta[0] + st.beta[1] * a)
+            conversions[name] = f"univariable logistic recalibration: logit(risk) = {st.beta[0]:.4g} + {st.beta[1]:.4g}·score"
+    n = len(y)
+    prev = y.mean()
+    odds = thresholds / (1 - thresholds)
+    nb_all = prev - (1 - prev) * odds
+    frames = []
+
+    def block(name, tp, fp, nb):
+        nia = (nb - nb_all) * nper / odds
+        return pd.DataFrame({"model": name, "threshold": thresholds, "tp": tp, "fp": fp, "n": n, "prevalence": prev,
+                             "net_benefit": nb, "standardized_net_benefit": nb / prev if prev > 0 else np.nan,
+                             "net_interventions_avoided": nia})
+
+    sorted_models = {}
+    for name, a in arrays.items():
+        order = np.argsort(a, kind="stable")
+        ps, ys = a[order], y[order]
+        cum = np.concatenate([[0.0], np.cumsum(ys)])
+        tp, fp = _counts_at(ps, cum, thresholds)
+        nb = net_benefit(tp, fp, n, thresholds) - harm.get(name, 0.0)
+        frames.append(block(name, tp, fp, nb))
+        sorted_models[name] = (order, ps)
+    frames.append(block("all", np.full(len(thresholds), y.sum()), np.full(len(thresholds), n - y.sum()), nb_all))
+    frames.append(block("none", np.zeros(len(thresholds)), np.zeros(len(thresholds)), np.zeros(len(thresholds))))
+    table = pd.concat(frames, ignore_index=True)
+    if n_boot:
+        bands = _bootstrap_bands(y, sorted_models, thresholds, harm, int(n_boot), conf_level, _as_rng(random_state))
+        table = table.merge(bands, on=["model", "threshold"], how="left")
+    return DecisionCurveResult(table, int(nper), harm, int(n_boot) if n_boot else None, conf_level, conversions)
+
+
+def _bootstrap_nb(y, sorted_models, thresholds, harm, n_boot, rng, chunk_elems=4_000_000):
+    """Net benefit of every model (and treat-all) for stratified resamples: {name: (B, T) array}."""
+    n = len(y)
+    cases, controls = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    odds = thresholds / (1 - thresholds)
+    out = {name: np.empty((n_boot, len(thresholds))) for name in [*sorted_models, "all"]}
+    per = max(1, chunk_elems // n)
+    done = 0
+    starts = {name: np.searchsorted(ps, thresholds, side="left") for name, (order, ps) in sorted_models.items()}
+    while done < n_boot:
+        b = min(per, n_boot - done)
+        rows = np.arange(b)[:, None]
+        draw = np.concatenate([cases[rng.integers(0, len(cases), (b, len(cases)))],
+                               controls[rng.integers(0, len(controls), (b, len(controls)))]], axis=1)
+        w = np.bincount((rows * n + draw).ravel(), minlength=b * n).reshape(b, n).astype(float)
+        wy = w * y
+        prev = wy.sum(axis=1) / n
+        out["all"][done:done + b] = prev[:, None] - (1 - prev[:, None]) * odds
+        for name, (order, _) in sorted_models.items():
+            cw = np.concatenate([np.zeros((b, 1)), np.cumsum(w[:, order], axis=1)], axis=1)
+            cy = np.concatenate([np.zeros((b, 1)), np.cumsum(wy[:, order], axis=1)], axis=1)
+            s = starts[name]
+            pos = cw[:, -1:] - cw[:, s]
+            tp = cy[:, -1:] - cy[:, s]
+            out[name][done:done + b] = tp / n - (pos - tp) / n * odds - harm.get(name, 0.0)
+        done += b
+    return out
+
+
+def _bootstrap_bands(y, sorted_models, thresholds, harm, n_boot, conf_level, rng):
+    boots = _bootstrap_nb(y, sorted_models, thresholds, harm, n_boot, rng)
+    a = (1 - conf_level) / 2
+    frames = []
+    for name, nb in boots.items():
+        lo, hi = np.quantile(nb, [a, 1 - a], axis=0)
+        frames.append(pd.DataFrame({"model": name, "threshold": thresholds, "conf_low": lo, "conf_high": hi}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def net_benefit_difference(y, p_a, p_b, *, thresholds=None, n_boot: int = 1000, conf_level: float = 0.95,
+                           random_state=None, positive=None) -> pd.DataFrame:
+    """Difference in net benefit (model a - model b) per threshold with a stratified bootstrap CI.
+
+    Returns ``threshold, difference, conf_low, conf_high`` (dcurves issue #18).
+    """
+    thresholds = _check_thresholds(thresholds)
+    res = decision_curve(y, {"a": p_a, "b": p_b}, thresholds=thresholds, positive=positive)
+    t = res.table.set_index(["model", "threshold"])["net_benefit"]
+    diff = t.loc["a"].to_numpy() - t.loc["b"].to_numpy()
+    y01, arrays, _, _ = prepare_binary_scores(y, {"a": p_a, "b": p_b}, positive=positive)
+    sorted_models = {}
+    for name, a in arrays.items():
+        order = np.argsort(a, kind="stable")
+        sorted_models[name] = (order, a[order])
+    boots = _bootstrap_nb(y01.astype(float), sorted_models, thresholds, {}, int(n_boot), _as_rng(random_state))
+    d = boots["a"] - boots["b"]
+    al = (1 - conf_level) / 2
+    lo, hi = np.quantile(d, [al, 1 - al], axis=0)
+    return pd.DataFrame({"threshold": thresholds, "difference": diff, "conf_low": lo, "conf_high": hi})

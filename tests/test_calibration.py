@@ -1,0 +1,81 @@
+"""Calibration against rms::val.prob and R's lowess (tests/reference/calibration.R).
+
+Tolerances: 1e-9 for closed forms (D, U, Q, R2, Brier, Spiegelhalter, recalibration against glm run to
+epsilon = 1e-14); 1e-8 for the lowess-based Emax/E90/Eavg (statsmodels' lowess with R's settings agrees
+with R's clowess to ~1e-9)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import REFERENCE, reference
+from numpy.testing import assert_allclose
+
+import cohortstats as cs
+from cohortstats.calibration import lowess_r
+from cohortstats.discrimination import _auc_sorted
+from cohortstats.exceptions import DataValidationError
+
+REF = reference("calibration_reference.csv").set_index("name")["value"]
+PRED = pd.read_csv(REFERENCE / "calibration_predictions.csv")
+MAP = {"R2": "r2", "D": "d", "D:Chi-sq": "d_chisq", "U": "u", "U:Chi-sq": "u_chisq", "U:p": "u_p_value", "Q": "q",
+       "Brier": "brier", "S:z": "spiegelhalter_z", "S:p": "spiegelhalter_p"}
+
+
+@pytest.mark.parametrize("nm", ["p1", "p2", "p3"])
+def test_val_prob_statistics(nm):
+    c = cs.calibration(PRED["y"], PRED[nm])
+    for r_name, attr in MAP.items():
+        assert_allclose(getattr(c, attr), REF[f"{nm}_{r_name}"], rtol=1e-9, atol=1e-11, err_msg=r_name)
+    for r_name, attr in (("Emax", "emax"), ("E90", "e90"), ("Eavg", "eavg")):
+        assert_allclose(getattr(c, attr), REF[f"{nm}_{r_name}"], rtol=0, atol=1e-8, err_msg=r_name)
+    assert_allclose([c.intercept, c.slope], [REF[f"{nm}_glm_intercept"], REF[f"{nm}_glm_slope"]], atol=1e-10)
+    assert_allclose(c.citl, REF[f"{nm}_citl"], atol=1e-10)
+    # lrm.fit stops at ~1e-8: val.prob's own Intercept/Slope agree to that
+    assert_allclose([c.intercept, c.slope], [REF[f"{nm}_Intercept"], REF[f"{nm}_Slope"]], atol=1e-6)
+
+
+def test_c_index_is_exact_where_rms_bins_probabilities():
+    # rms computes C after binning probabilities to 0.0002; we give the exact AUC. The binned value equals R's.
+    y = PRED["y"].to_numpy()
+    c = cs.calibration(y, PRED["p2"])
+    assert_allclose(c.c_index, REF["p1_C (ROC)"], rtol=1e-12)  # p2 is a monotone transform of p1
+    q = np.round(PRED["p2"].to_numpy() / 0.0002) * 0.0002
+    assert_allclose(2 * _auc_sorted(q[y == 1], q[y == 0]) - 1, REF["p2_Dxy"], rtol=1e-9)
+
+
+@pytest.mark.parametrize("nm", ["p1", "p2", "p3"])
+def test_lowess_equals_r(nm):
+    r = pd.read_csv(REFERENCE / f"lowess_{nm}.csv")
+    x, y = lowess_r(PRED[nm], PRED["y"])
+    assert_allclose(x, r["x"], rtol=1e-12)
+    assert_allclose(y, r["y"], atol=1e-8)
+
+
+def test_groups_curve_and_tidy():
+    c = cs.calibration(PRED["y"], PRED["p1"])
+    assert c.groups["n"].sum() == 189 and len(c.groups) == 10
+    g = c.groups.iloc[0]
+    assert g["conf_low"] <= g["observed"] <= g["conf_high"]
+    t = c.tidy().set_index("statistic")["estimate"]
+    assert_allclose(t["hosmer_lemeshow_chisq"], reference("regression_reference.csv").set_index("name")["value"]["hl_stat"],
+                    rtol=1e-8)
+
+
+def test_bad_probabilities():
+    with pytest.raises(DataValidationError, match=r"strictly between 0 and 1; 1 value\(s\)"):
+        cs.calibration([0, 1, 1], [0.2, 1.0, 0.7])
+    with pytest.raises(DataValidationError, match="NaN/inf"):
+        cs.calibration([0, 1, 1], [0.2, np.nan, 0.7])
+    with pytest.raises(DataValidationError, match="exactly two classes"):
+        cs.calibration([1, 1, 1], [0.2, 0.3, 0.7])
+
+
+def test_plot_calibration():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ax = cs.calibration(PRED["y"], PRED["p2"]).plot()
+    assert any("Lowess" in t.get_text() for t in ax.get_legend().get_texts())
+    plt.close(ax.figure)
