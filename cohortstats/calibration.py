@@ -19,17 +19,20 @@ from .regression import HosmerLemeshow, hosmer_lemeshow
 __all__ = ["calibration", "CalibrationResult", "lowess_r"]
 
 
-def lowess_r(x, y) -> tuple[np.ndarray, np.ndarray]:
+def lowess_r(x, y, *, return_sorted: bool = True):
     """R's ``lowess(x, y, iter = 0)``: f = 2/3, delta = 0.01·range(x), no robustness iterations.
 
     statsmodels' implementation of Cleveland's algorithm with R's settings (statsmodels'
-    own defaults are 3 iterations and delta = 0); agrees with R to ~1e-9.
+    own defaults are 3 iterations and delta = 0); agrees with R to ~1e-9. With
+    ``return_sorted=False`` the fitted values come back in the order of ``x``.
     """
     from statsmodels.nonparametric.smoothers_lowess import lowess
 
     x = np.asarray(x, float)
     y = np.asarray(y, float)
-    sm = lowess(y, x, frac=2 / 3, it=0, delta=0.01 * np.ptp(x), return_sorted=True)
+    sm = lowess(y, x, frac=2 / 3, it=0, delta=0.01 * np.ptp(x), return_sorted=return_sorted)
+    if not return_sorted:
+        return sm
     return sm[:, 0], sm[:, 1]
 
 
@@ -160,8 +163,9 @@ def calibration(y, p, *, groups: int = 10, hl_groups: int = 10, conf_level: floa
     u = (u_chisq - 2) / n
     citl = fit_logistic(np.ones((n, 1)), y, offset=lg).beta[0]
     c = _auc_sorted(p[y01 == 1], p[y01 == 0])
-    sx, sy = lowess_r(p, y)
-    smooth_at_p = _approx_ties_mean(sx, sy, p)
+    smooth_at_p = lowess_r(p, y, return_sorted=False)  # tied p share one fitted value: approx(ties = mean)
+    order = np.argsort(p, kind="stable")
+    sx, sy = p[order], smooth_at_p[order]
     er = np.abs(p - smooth_at_p)
     denom = np.sqrt(np.sum((1 - 2 * p) ** 2 * p * (1 - p)))
     sz = float(np.sum((y - p) * (1 - 2 * p)) / denom)

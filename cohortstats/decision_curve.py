@@ -1,8 +1,8 @@
 """Decision curve analysis: net benefit of models against treat-all and treat-none.
 
-One sort per model and cumulative counts give the true and false positives at every threshold,
-so a curve costs O(n log n + T) instead of O(n·T); bootstrap bands reuse the sorted order and
-only change the multiplicities of the patients.
+Two sorts per model (cases, controls) and a binary search of the thresholds give the true and
+false positives at every threshold: O(n log n + T log n), never O(n·T); bootstrap bands reuse one
+sorted order and only change the patients' multiplicities.
 """
 
 from __future__ import annotations
@@ -59,15 +59,6 @@ class DecisionCurveResult:
         from .plots import plot_decision_curve
 
         return plot_decision_curve(self, ax=ax, **kwargs)
-
-
-def _counts_at(p_sorted, y_sorted_cum, thresholds):
-    """tp, fp for 'risk >= threshold' using one sorted array (ascending)."""
-    n = len(p_sorted)
-    start = np.searchsorted(p_sorted, thresholds, side="left")  # first index with p >= t
-    positives = n - start
-    tp = y_sorted_cum[-1] - y_sorted_cum[start]
-    return tp, positives - tp
 
 
 def _check_thresholds(thresholds):
@@ -134,50 +125,59 @@ def decision_curve(y, models: dict, *, thresholds=None, nper: int = 100, harm=No
         raise DataValidationError(f"nper must be a positive integer; got {nper}.")
     thresholds = _check_thresholds(thresholds)
     y01, arrays, _, _ = prepare_binary_scores(y, models, positive=positive, nan_policy=nan_policy)
-    y = y01.astype(float)
     harm = dict(harm or {})
     unknown = [k for k in harm if k not in models]
     if unknown:
         raise DataValidationError(f"harm names unknown models {unknown}; models are {list(models)}.")
     conversions = {}
     for name, a in list(arrays.items()):
-        if (a < 0).any() or (a > 1).any():
+        if a.min() < 0 or a.max() > 1:
             if convert != "logistic":
                 raise DataValidationError(
                     f"model {name!r} has values outside [0, 1] (range {a.min():g} to {a.max():g}); decision curves "
                     "need predicted risks. Pass probabilities, or convert='logistic' to recalibrate the score "
                     "with a univariable logistic regression."
                 )
-            from ._logistic_fit import fit_logistic
             from scipy.special import expit
 
-            st = fit_logistic(np.column_stack([np.ones(len(a)), a]), y)
+            from ._logistic_fit import fit_logistic
+
+            st = fit_logistic(np.column_stack([np.ones(len(a)), a]), y01.astype(float))
             arrays[name] = expit(st.beta[0] + st.beta[1] * a)
             conversions[name] = f"univariable logistic recalibration: logit(risk) = {st.beta[0]:.4g} + {st.beta[1]:.4g}·score"
-    n = len(y)
-    prev = y.mean()
+    n = len(y01)
+    y_case = y01 == 1
+    n_case = int(y_case.sum())
+    prev = n_case / n
     odds = thresholds / (1 - thresholds)
     nb_all = prev - (1 - prev) * odds
-    frames = []
-
-    def block(name, tp, fp, nb):
-        nia = (nb - nb_all) * nper / odds
-        return pd.DataFrame({"model": name, "threshold": thresholds, "tp": tp, "fp": fp, "n": n, "prevalence": prev,
-                             "net_benefit": nb, "standardized_net_benefit": nb / prev if prev > 0 else np.nan,
-                             "net_interventions_avoided": nia})
-
-    sorted_models = {}
+    k = len(thresholds)
+    names, tps, fps, nbs = [], [], [], []
     for name, a in arrays.items():
-        order = np.argsort(a, kind="stable")
-        ps, ys = a[order], y[order]
-        cum = np.concatenate([[0.0], np.cumsum(ys)])
-        tp, fp = _counts_at(ps, cum, thresholds)
-        nb = net_benefit(tp, fp, n, thresholds) - harm.get(name, 0.0)
-        frames.append(block(name, tp, fp, nb))
-        sorted_models[name] = (order, ps)
-    frames.append(block("all", np.full(len(thresholds), y.sum()), np.full(len(thresholds), n - y.sum()), nb_all))
-    frames.append(block("none", np.zeros(len(thresholds)), np.zeros(len(thresholds)), np.zeros(len(thresholds))))
-    table = pd.concat(frames, ignore_index=True)
+        # two plain sorts (cases, controls) instead of an argsort: counts at or above each threshold
+        sc, sd = np.sort(a[y_case]), np.sort(a[~y_case])
+        tp = n_case - np.searchsorted(sc, thresholds, side="left")
+        fp = (n - n_case) - np.searchsorted(sd, thresholds, side="left")
+        names.append(name)
+        tps.append(tp)
+        fps.append(fp)
+        nbs.append(net_benefit(tp, fp, n, thresholds) - harm.get(name, 0.0))
+    names += ["all", "none"]
+    tps += [np.full(k, n_case), np.zeros(k, int)]
+    fps += [np.full(k, n - n_case), np.zeros(k, int)]
+    nbs += [nb_all, np.zeros(k)]
+    nb = np.concatenate(nbs)
+    table = pd.DataFrame({
+        "model": np.repeat(np.array(names, dtype=object), k), "threshold": np.tile(thresholds, len(names)),
+        "tp": np.concatenate(tps), "fp": np.concatenate(fps), "n": n, "prevalence": prev, "net_benefit": nb,
+        "standardized_net_benefit": nb / prev if prev > 0 else np.nan,
+        "net_interventions_avoided": (nb - np.tile(nb_all, len(names))) * nper / np.tile(odds, len(names))})
+    y = y01.astype(float)
+    if n_boot:
+        sorted_models = {}
+        for name, a in arrays.items():
+            order = np.argsort(a, kind="stable")
+            sorted_models[name] = (order, a[order])
     if n_boot:
         bands = _bootstrap_bands(y, sorted_models, thresholds, harm, int(n_boot), conf_level, _as_rng(random_state))
         table = table.merge(bands, on=["model", "threshold"], how="left")

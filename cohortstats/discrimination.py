@@ -77,7 +77,14 @@ def prepare_binary_scores(y, scores: dict, *, positive=None, nan_policy: str = "
             )
         y_arr = y_arr[~bad]
         arrays = {k: a[~bad] for k, a in arrays.items()}
-    values = list(np.unique(y_arr)) if numeric else list(pd.unique(y_arr))
+    if numeric:
+        is0, is1 = y_arr == 0, y_arr == 1
+        if (is0 | is1).all() and is0.any() and is1.any():  # fast path: already 0/1
+            values = [0, 1]
+        else:
+            values = list(np.unique(y_arr))
+    else:
+        values = list(pd.unique(y_arr))
     if len(values) != 2:
         raise DataValidationError(
             f"the outcome must have exactly two classes; got {len(values)} ({sorted(map(str, values))[:10]}). "

@@ -122,6 +122,18 @@ def _one_resample(df, y, spec, seed, grid):
     return None, (train, test, cal_opt)
 
 
+def _batch(df, y, spec, seeds, grid):
+    return [_one_resample(df, y, spec, s, grid) for s in seeds]
+
+
+def iterator_batches(batches, progress):
+    if not progress:
+        return batches
+    from tqdm.auto import tqdm
+
+    return tqdm(batches, desc="bootstrap validation (batches)")
+
+
 def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spec=None, categorical=None,
                          positive=None, B: int = 200, random_state=None, n_jobs: int = 1, progress: bool = False,
                          grid_size: int = 50) -> ValidationResult:
@@ -180,7 +192,7 @@ def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spe
     seeds = np.random.SeedSequence(random_state if not isinstance(random_state, np.random.Generator)
                                    else random_state.integers(2**63)).spawn(int(B))
     iterator = seeds
-    if progress:
+    if progress and n_jobs == 1:
         from tqdm.auto import tqdm
 
         iterator = tqdm(seeds, desc="bootstrap validation", unit="resample")
@@ -189,7 +201,11 @@ def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spe
     else:
         from joblib import Parallel, delayed
 
-        results = Parallel(n_jobs=n_jobs)(delayed(_one_resample)(data, y, spec, s, grid) for s in iterator)
+        # a few large batches per worker: per-task overhead would dominate single resamples
+        batches = [list(b) for b in np.array_split(np.arange(len(seeds)), max(1, 4 * abs(int(n_jobs))))]
+        chunks = Parallel(n_jobs=n_jobs)(
+            delayed(_batch)(data, y, spec, [seeds[i] for i in b], grid) for b in (iterator_batches(batches, progress)))
+        results = [r for chunk in chunks for r in chunk]
     failures: dict = {}
     train, test, cal = [], [], []
     for reason, res in results:
