@@ -15,12 +15,19 @@ from pathlib import Path
 from . import __version__
 from .data import infer_types, merge_tables, missing_summary, read_table
 from .datasets import make_hematoma_cohort
+from .calibration import calibration
+from .decision_curve import decision_curve
 from .discrimination import compare_aucs, roc
-from .plots import plot_forest, plot_roc
+from .models import bootstrap_validation
+from .nomogram import nomogram
+from .plots import plot_calibration, plot_decision_curve, plot_forest, plot_nomogram, plot_roc
 from .regression import logistic_regression
 from .report.figures import save_figure
 from .report.format import (
     auc_table_frame,
+    calibration_frame,
+    decision_curve_frame,
+    validation_frame,
     delong_table_frame,
     regression_footnotes,
     regression_table_frame,
@@ -99,11 +106,23 @@ def run_example(name: str = "hematoma", out=None, *, overwrite: bool = False, pr
     auc_frame = auc_table_frame(comparison)
     delong_frame = delong_table_frame(comparison)
 
+    say("calibration, internal validation, decision curves, nomogram")
+    combined = [*clinical_vars, "fvh_score"]
+    cal = calibration(cc["expansion"], m_comb.fitted)
+    val = bootstrap_validation(cc, "expansion", combined, B=200, random_state=cohort.truth["random_state"])
+    cal_png = save_figure(plot_calibration(cal, corrected=val).figure, out, "calibration_combined")
+    dc = decision_curve(cc["expansion"], scores, convert="logistic")
+    dca_png = save_figure(plot_decision_curve(dc).figure, out, "decision_curves")
+    nom = nomogram(m_comb)
+    nom_png = save_figure(plot_nomogram(nom).figure, out, "nomogram_combined")
+    cal_frame, val_frame, dca_frame = calibration_frame(cal), validation_frame(val), decision_curve_frame(dc)
+
     say("writing the report")
     t1_frame = table_one_frame(t1)
     audit_summary = merged.summary()
     tables = {"table1_by_expansion": t1_frame, "regression_or": reg_frame, "model_auc": auc_frame,
-              "model_delong": delong_frame, "data_audit_summary": audit_summary,
+              "model_delong": delong_frame, "calibration_combined": cal_frame, "validation_combined": val_frame,
+              "net_benefit": dca_frame, "nomogram_points": nom.points, "data_audit_summary": audit_summary,
               "variable_types": types, "missing_data": missing}
     paths = write_tables(tables, out)
     # the per-id audit holds ids: written to its own file for the data manager, never into the report
@@ -129,6 +148,24 @@ def run_example(name: str = "hematoma", out=None, *, overwrite: bool = False, pr
         ReportSection("Model comparison", tables=(ReportTable("Discrimination of the models", auc_frame, auc_notes),
                                                   ReportTable("Pairwise DeLong tests", delong_frame)),
                       figures=({"caption": "ROC curves", "png_base64": roc_png},)),
+        ReportSection("Calibration and internal validation", tables=(
+            ReportTable("Calibration of the combined model (apparent)", cal_frame,
+                        ("Statistics as rms::val.prob: calibration intercept and slope from logistic recalibration on "
+                         "logit(p); E-statistics from R's lowess (iter = 0); " + cal.hosmer_lemeshow.rule + ".",)),
+            ReportTable(f"Bootstrap internal validation of the combined model (B = {val.B})", val_frame,
+                        (val.method + "; as rms::validate. Emax from the corrected intercept and slope.",))),
+            figures=({"caption": "Calibration of the combined model: apparent lowess curve, bias-corrected curve "
+                                 "and grouped observed proportions", "png_base64": cal_png},)),
+        ReportSection("Clinical utility", tables=(
+            ReportTable("Net benefit at selected thresholds", dca_frame,
+                        ("Net benefit = TP/n - FP/n x pt/(1 - pt); a patient is positive when risk >= threshold "
+                         "(as R's dcurves). Apparent (development data).",
+                         *[f"{k}: {v}" for k, v in dc.conversions.items()])),),
+            figures=({"caption": "Decision curves", "png_base64": dca_png},)),
+        ReportSection("Nomogram", paragraphs=(f"Nomogram of the combined model ({', '.join(combined)}): read the "
+                                               "points of each predictor, add them, and read the predicted risk "
+                                               "below the total.",),
+                      figures=({"caption": "Nomogram (combined model)", "png_base64": nom_png},)),
         ReportSection("Data description", tables=(ReportTable("Inferred variable types", types),
                                                   ReportTable("Missing data", missing))),
     ]

@@ -215,3 +215,48 @@ def delong_table_frame(comparison, *, digits: int = 3, p_style: str = "nejm") ->
     if comparison.adjust:
         out[f"P ({comparison.adjust})"] = [format_p(v, p_style) for v in p["p_adjusted"]]
     return out
+
+
+_CAL_LABELS = {"c_index": "C (AUC)", "dxy": "Somers' Dxy", "r2": "Nagelkerke R²", "brier": "Brier score",
+               "intercept": "Calibration intercept", "slope": "Calibration slope",
+               "citl": "Calibration-in-the-large", "emax": "Emax", "e90": "E90", "eavg": "Eavg (ICI)",
+               "spiegelhalter_z": "Spiegelhalter z", "spiegelhalter_p": "Spiegelhalter P",
+               "hosmer_lemeshow_chisq": "Hosmer-Lemeshow χ²", "hosmer_lemeshow_p": "Hosmer-Lemeshow P",
+               "d": "Discrimination index D", "u": "Unreliability index U", "q": "Quality index Q"}
+
+
+def calibration_frame(result, *, digits: int = 3, p_style: str = "nejm") -> pd.DataFrame:
+    """Calibration statistics as ``Statistic``, ``Value``."""
+    t = result.tidy().set_index("statistic")["estimate"]
+    keys = ["c_index", "brier", "intercept", "slope", "citl", "eavg", "e90", "emax", "spiegelhalter_z",
+            "spiegelhalter_p", "hosmer_lemeshow_chisq", "hosmer_lemeshow_p"]
+    return pd.DataFrame({"Statistic": [_CAL_LABELS[k] for k in keys],
+                         "Value": [format_p(t[k], p_style) if k.endswith("_p") else format_number(t[k], digits)
+                                   for k in keys]})
+
+
+def validation_frame(result, *, digits: int = 3) -> pd.DataFrame:
+    """Bootstrap validation: ``Index``, ``Apparent``, ``Optimism``, ``Corrected``."""
+    t = result.table
+    keys = ["c_index", "dxy", "r2", "brier", "intercept", "slope", "emax"]
+    t = t.set_index("index").loc[keys]
+    return pd.DataFrame({"Index": [_CAL_LABELS.get(k, k) for k in keys],
+                         "Apparent": [format_number(v, digits) for v in t["apparent"]],
+                         "Optimism": [format_number(v, digits) for v in t["optimism"]],
+                         "Corrected": [format_number(v, digits) for v in t["corrected"]]})
+
+
+def decision_curve_frame(result, thresholds=(0.1, 0.2, 0.3, 0.4, 0.5), *, digits: int = 3) -> pd.DataFrame:
+    """Net benefit at chosen thresholds: one row per threshold, one column per model."""
+    t = result.table
+    rows = []
+    for thr in thresholds:
+        sub = t[np.isclose(t["threshold"], thr)]
+        if sub.empty:
+            continue
+        row = {"Threshold": format_number(thr, 2)}
+        for _, r in sub.iterrows():
+            label = {"all": "Treat all", "none": "Treat none"}.get(r["model"], r["model"])
+            row[label] = format_number(r["net_benefit"], digits)
+        rows.append(row)
+    return pd.DataFrame(rows)
