@@ -112,3 +112,22 @@ def fit_cox(time, event, X, *, ties: str = "efron", maxit: int = 50, tol: float 
             converged = True
             break
     return CoxFit(beta, ll, null_ll, info, converged, it)
+
+
+def baseline_cumhaz(time, event, X, beta, ties: str = "efron"):
+    """Baseline cumulative hazard at x = 0 at each distinct event time.
+
+    Breslow: ΔH0(t_k) = d_k / Σ_{R_k} w; Efron: Σ_{l<d_k} 1/(Σ_{R_k} w - (l/d_k)·Σ_{D_k} w), with
+    w = exp(xᵀβ); as ``survfit.coxph``, whose hazard estimator follows the ties method.
+    Returns ``(event_times, cumulative_hazard)``.
+    """
+    s = _Structure(np.asarray(time, float), np.asarray(event), np.asarray(X, float), ties)
+    eta = s.X @ beta
+    shift = eta.max()
+    w = np.exp(eta - shift)
+    rs0 = np.cumsum(w[::-1])[::-1]
+    s0_k = rs0[s.risk_start]
+    a0_k = np.add.reduceat(w[s.death_rows], s.group_starts)
+    denom = s0_k[s.pair_group] - s.frac * a0_k[s.pair_group]
+    inc = np.bincount(s.pair_group, weights=1.0 / denom, minlength=len(s.d)) * np.exp(-shift)
+    return s.death_times, np.cumsum(inc)

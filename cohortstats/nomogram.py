@@ -60,6 +60,8 @@ class NomogramResult:
         Linear predictor at 0 total points.
     points_per_unit_lp : float
         Points per unit of the linear predictor (100 / the largest predictor range).
+    survival_axes : pandas.DataFrame
+        Cox models: ``time, survival, total_points`` (where S(t) takes each value).
     """
 
     points: pd.DataFrame
@@ -68,6 +70,7 @@ class NomogramResult:
     intercept: float
     points_per_unit_lp: float
     fit: object = field(repr=False, default=None)
+    survival_axes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def tidy(self) -> pd.DataFrame:
         return self.points.copy()
@@ -76,6 +79,11 @@ class NomogramResult:
         """Total points and predicted risk for patients (reads the nomogram as a clinician would)."""
         lp = self.fit.linear_predictor(new_df)
         total = (lp - self.intercept) * self.points_per_unit_lp
+        if hasattr(self.fit, "predict_survival"):
+            times = sorted(set(self.survival_axes["time"])) if len(self.survival_axes) else []
+            surv = self.fit.predict_survival(new_df, times) if times else pd.DataFrame(index=range(len(lp)))
+            surv.columns = [f"survival_{t:g}" for t in surv.columns]
+            return pd.concat([pd.DataFrame({"total_points": total}), surv.reset_index(drop=True)], axis=1)
         return pd.DataFrame({"total_points": total, "risk": expit(lp)})
 
     def plot(self, ax=None, **kwargs):
@@ -85,13 +93,18 @@ class NomogramResult:
 
 
 def nomogram(fit, *, values: dict | None = None, risks=(0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95),
-             n_ticks: int = 10, max_points: float = 100.0, discrete_max: int = 10) -> NomogramResult:
-    """Nomogram of a fitted logistic regression (as ``rms::nomogram(lrm_fit, fun = plogis)``).
+             times=None, survival=(0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1), n_ticks: int = 10,
+             max_points: float = 100.0, discrete_max: int = 10) -> NomogramResult:
+    """Nomogram of a fitted logistic or Cox regression (as ``rms::nomogram``).
 
     Parameters
     ----------
-    fit : LogisticRegressionResult
+    fit : LogisticRegressionResult or CoxRegressionResult
         Main effects only (no interactions).
+    times : sequence of float
+        Cox models: one survival-probability axis per time (S(t | x) as ``survfit.coxph``).
+    survival : sequence of float
+        Survival probabilities marked on each survival axis.
     values : dict, optional
         ``{predictor: axis values}`` to override the defaults.
     risks : sequence of float
@@ -109,8 +122,12 @@ def nomogram(fit, *, values: dict | None = None, risks=(0.05, 0.1, 0.2, 0.3, 0.4
     predictor as lp = intercept + T/points_per_unit_lp. Continuous axes span R's ``pretty`` of
     the observed range, discrete ones their observed values, as rms with its default datadist.
     """
-    if not hasattr(fit, "design") or not hasattr(fit, "coef") or fit.terms[0] != "(Intercept)":
-        raise DataValidationError("nomogram needs a fitted logistic regression (cs.logistic_regression).")
+    is_cox = hasattr(fit, "predict_survival")
+    if not hasattr(fit, "design") or not hasattr(fit, "coef") or (not is_cox and fit.terms[0] != "(Intercept)"):
+        raise DataValidationError("nomogram needs a fitted logistic or Cox regression (cs.logistic_regression, "
+                                  "cs.cox_regression).")
+    if is_cox and times is None:
+        raise DataValidationError("a Cox nomogram needs times=[...] for its survival axes (e.g. times=[365]).")
     design = fit.design
     if design.interactions:
         raise DataValidationError("nomogram supports main-effect models only (this model has interactions).")
@@ -138,7 +155,7 @@ def nomogram(fit, *, values: dict | None = None, risks=(0.05, 0.1, 0.2, 0.3, 0.4
         raise DataValidationError("every predictor has zero effect; a nomogram would be empty.")
     ppu = max_points / max_range
     rows = []
-    base = coef["(Intercept)"]
+    base = coef.get("(Intercept)", 0.0)
     for var, (vals, c) in contrib.items():
         base += float(c.min())
         for v, ci in zip(vals, c):
@@ -147,6 +164,19 @@ def nomogram(fit, *, values: dict | None = None, risks=(0.05, 0.1, 0.2, 0.3, 0.4
     points["value"] = points["value"].astype(object)
     total_max = sum(ranges.values()) * ppu
     total_axis = r_pretty(0.0, total_max, n_ticks)
+    if is_cox:
+        rows = []
+        for t in np.atleast_1d(times):
+            h0 = fit.cumhaz_at(t)
+            for sv in survival:
+                if h0 <= 0:
+                    continue
+                tp = (np.log(-np.log(sv) / h0) - base) * ppu
+                if 0 <= tp <= total_max:
+                    rows.append({"time": float(t), "survival": float(sv), "total_points": float(tp)})
+        surv_axes = pd.DataFrame(rows, columns=["time", "survival", "total_points"])
+        return NomogramResult(points, total_axis, pd.DataFrame(columns=["risk", "total_points"]), float(base),
+                              float(ppu), fit, surv_axes)
     r = np.asarray(risks, float)
     t_at = (logit(r) - base) * ppu
     keep = (t_at >= 0) & (t_at <= total_max)

@@ -294,7 +294,8 @@ def plot_nomogram(result, *, ax=None, title=None):
     from .report.format import format_number
 
     variables = list(dict.fromkeys(result.points["variable"]))
-    n_rows = len(variables) + 3
+    surv_times = list(dict.fromkeys(result.survival_axes["time"])) if len(result.survival_axes) else []
+    n_rows = len(variables) + 2 + max(1, len(surv_times))
     ax = _axes(ax, figsize=(8.0, 0.55 * n_rows + 0.8))
     max_pts = float(result.points["points"].max())
     total_max = float(result.total_points.max())
@@ -317,10 +318,15 @@ def plot_nomogram(result, *, ax=None, title=None):
                                                 for v in sub["value"]], var)
     y -= 1
     axis_line(y, result.total_points * scale, [f"{t:g}" for t in result.total_points], "Total points")
-    y -= 1
     if len(result.risk_axis):
+        y -= 1
         axis_line(y, result.risk_axis["total_points"].to_numpy() * scale,
                   [format_number(r, 2) for r in result.risk_axis["risk"]], "Predicted risk")
+    for t in surv_times:
+        y -= 1
+        sub = result.survival_axes[result.survival_axes["time"] == t]
+        axis_line(y, sub["total_points"].to_numpy() * scale, [format_number(v, 1) for v in sub["survival"]],
+                  f"Survival at {t:g}")
     ax.set_xlim(-30, max_pts + 5)
     ax.set_ylim(y - 0.6, n_rows + 0.8)
     ax.axis("off")

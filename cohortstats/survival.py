@@ -18,7 +18,7 @@ from scipy import stats
 import warnings
 
 from ._concordance import concordance
-from ._cox_fit import fit_cox
+from ._cox_fit import baseline_cumhaz, fit_cox
 from ._design import Design, build_design
 from ._validation import _preview, check_columns, check_dataframe, check_numeric_column, check_one_of, check_probability
 from .exceptions import ConvergenceWarning, DataValidationError
@@ -73,6 +73,19 @@ class CoxRegressionResult:
     covariance: np.ndarray = field(repr=False)
     excluded: pd.DataFrame = field(repr=False)
     converged: bool = True
+    baseline_times: np.ndarray = field(default=None, repr=False)
+    baseline_cumhaz: np.ndarray = field(default=None, repr=False)
+
+    def cumhaz_at(self, t: float) -> float:
+        """Baseline cumulative hazard (at x = 0) at time ``t`` (step function)."""
+        k = np.searchsorted(self.baseline_times, t, side="right") - 1
+        return 0.0 if k < 0 else float(self.baseline_cumhaz[k])
+
+    def predict_survival(self, new_df: pd.DataFrame, times) -> pd.DataFrame:
+        """Predicted survival S(t | x) = exp(-H0(t)·exp(xᵀβ)), one column per time (as
+        ``summary(survfit(coxph_fit, newdata), times)``)."""
+        lp = self.linear_predictor(new_df)
+        return pd.DataFrame({t: np.exp(-self.cumhaz_at(t) * np.exp(lp)) for t in np.atleast_1d(times)})
 
     def tidy(self, *, exponentiate: bool = True) -> pd.DataFrame:
         """``term, variable, level, reference, estimate`` (HR), ``std_error, statistic, p_value, conf_low,
@@ -168,12 +181,13 @@ def cox_regression(df: pd.DataFrame, duration: str, event: str, predictors, *, t
     se = np.sqrt(np.diag(cov))
     z = stats.norm.ppf(1 - (1 - conf_level) / 2)
     conc = concordance(t, e, X @ beta)
+    bt, bh = baseline_cumhaz(t, e, X, beta, ties=ties)
     return CoxRegressionResult(
         coef=beta, std_error=se, terms=list(design.columns), conf_low=beta - z * se, conf_high=beta + z * se,
         p_value=2 * stats.norm.sf(np.abs(beta / se)), ties=ties, conf_level=conf_level,
         loglik=fit.loglik, null_loglik=fit.null_loglik, n=len(t),
         n_events=int(e.sum()), concordance=conc.concordance, concordance_se=conc.std_error, design=design,
-        covariance=cov, excluded=design.excluded, converged=fit.converged)
+        covariance=cov, excluded=design.excluded, converged=fit.converged, baseline_times=bt, baseline_cumhaz=bh)
 
 
 # --------------------------------------------------------------------------- Kaplan-Meier

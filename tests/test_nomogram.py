@@ -79,3 +79,25 @@ def test_plot_nomogram(fit):
     texts = [t.get_text() for t in ax.texts]
     assert "Points" in texts and "Total points" in texts and "Predicted risk" in texts and "lwt" in texts
     plt.close(ax.figure)
+
+
+def test_cox_nomogram_survival_axes_match_survfit(lung):
+    """Survival axes read back through the fitted model equal survfit.coxph's predictions (checked in
+    test_survival), and the points are proportional to the HR scale."""
+    d = lung.assign(event=(lung["status"] == 2).astype(int))
+    fit = cs.cox_regression(d, "time", "event", ["age", "sex", "ph.ecog"])
+    nom = cs.nomogram(fit, times=[180, 365])
+    ax = nom.survival_axes
+    assert set(ax["time"]) == {180.0, 365.0}
+    # a patient whose total points sit exactly on the S(365) = 0.5 tick has predicted survival 0.5
+    h0 = fit.cumhaz_at(365)
+    tp = ax[(ax.time == 365) & (ax.survival == 0.5)]["total_points"].item()
+    lp = nom.intercept + tp / nom.points_per_unit_lp
+    assert_allclose(np.exp(-h0 * np.exp(lp)), 0.5, rtol=1e-12)
+    pts = nom.points.set_index(["variable", "value"])["points"]
+    assert_allclose(pts.loc[("sex", 1)] - pts.loc[("sex", 2)], abs(fit.coef[1]) * nom.points_per_unit_lp, rtol=1e-12)
+    pred = nom.predict(d.dropna(subset=["ph.ecog"]).iloc[:3])
+    direct = fit.predict_survival(d.dropna(subset=["ph.ecog"]).iloc[:3], [180, 365])
+    assert_allclose(pred["survival_365"], direct[365], rtol=1e-12)
+    with pytest.raises(DataValidationError, match="needs times"):
+        cs.nomogram(fit)

@@ -296,3 +296,17 @@ def test_regression_table_screens_and_records_rule(birthwt):
     assert tidy.loc[~tidy.selected, "multi_estimate"].isna().all()
     given = cs.regression_table(birthwt, "low", PRED, multivariable=["smoke", "ht"])
     assert given.rule == "given by the user" and given.selected == ["smoke", "ht"]
+
+
+@pytest.mark.parametrize("table", [((20, 0), (20, 200)), ((0, 22), (7, 356)), ((3, 9), (5, 40))])
+def test_firth_two_by_two_closed_form(table):
+    """For a binary predictor Firth's estimate is the log odds ratio with ½ added to every cell
+    (Firth 1993; Heinze & Schemper 2002): the modified score makes p_g = (events_g + ½)/(n_g + 1).
+    The first table is Kleinman's 'SAS and R' Example 8.15 (20 exposed events, 20 unexposed events,
+    200 unexposed non-events, an empty cell)."""
+    (a, b), (c, d) = table  # exposed: events, non-events; unexposed: events, non-events
+    df = pd.DataFrame({"x": [1] * (a + b) + [0] * (c + d), "y": [1] * a + [0] * b + [1] * c + [0] * d})
+    f = cs.logistic_regression(df, "y", ["x"], method="firth", ci_method="wald", epv_warning=0)
+    expected = np.log((a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5)))
+    assert_allclose(f.coef[1], expected, rtol=1e-10)
+    assert_allclose(f.coef[0], np.log((c + 0.5) / (d + 0.5)), rtol=1e-10)

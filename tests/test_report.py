@@ -88,3 +88,18 @@ def test_regression_and_delong_frames(birthwt):
     cmp = cs.compare_aucs(y, {"lwt": -birthwt["lwt"], "age": -birthwt["age"]})
     d = delong_table_frame(cmp)
     assert d["Comparison"].item() == "lwt vs age" and " to " in d["ΔAUC (95% CI)"].item() or "–" in d["ΔAUC (95% CI)"].item()
+
+
+def test_regression_footnotes_count_exclusions(birthwt):
+    import warnings
+
+    from cohortstats.report.format import regression_footnotes
+
+    d = birthwt.copy()
+    d.loc[:3, "lwt"] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tab = cs.regression_table(d, "low", ["age", "lwt", "smoke"], multivariable=["lwt", "smoke"])
+    notes = regression_footnotes(tab)
+    assert "Univariable model for lwt: 4 patient(s) excluded for missing values (185 analysed)." in notes
+    assert any(n.startswith("Excluded from the multivariable model: missing lwt: 4") for n in notes)

@@ -163,3 +163,14 @@ def test_cox_equals_statsmodels_phreg_with_heavy_ties(rng, ties):
     assert_allclose(ours.coef, ref.params, rtol=1e-7)
     assert_allclose(ours.std_error, ref.bse, rtol=1e-7)
     assert_allclose(ours.loglik, ref.llf, rtol=1e-10)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_predicted_survival_equals_survfit(lung2, ties):
+    ref = reference("survival_prediction_reference.csv").set_index("name")["value"]
+    f = cs.cox_regression(lung2, "time", "event", PRED, ties=ties)
+    nd = pd.DataFrame({"age": [60, 72], "sex": [1, 2], "ph.ecog": [1, 2], "wt.loss": [5, 0]})
+    p = f.predict_survival(nd, [180, 365, 540])
+    for j in range(2):
+        for t in (180, 365, 540):
+            assert_allclose(p.loc[j, t], ref[f"pred_{ties}_{j + 1}_{t}"], rtol=1e-10)

@@ -185,6 +185,10 @@ def regression_footnotes(table) -> tuple[str, ...]:
              f"{uni.ci_method}; P from the {uni.p_method}.",
              f"Multivariable model: predictors with {table.rule}" if table.rule != "given by the user"
              else "Multivariable model: predictors chosen by the investigators."]
+    for var, fit in table.univariable.fits.items():
+        if len(fit.excluded):
+            notes.append(f"Univariable model for {var}: {int(fit.excluded['n'].iloc[-1])} patient(s) excluded "
+                         f"for missing values ({fit.n} analysed).")
     if table.multivariable is not None:
         m = table.multivariable
         notes.append(f"Multivariable model fitted on {m.n} patients ({m.n_events} events).")

@@ -51,3 +51,13 @@ sd2 <- survdiff(Surv(time, event) ~ ph.ecog, data = lung)
 add("logrank_ecog_chisq", sd2$chisq); add("logrank_ecog_df", length(sd2$n) - 1)
 add("logrank_ecog_p", pchisq(sd2$chisq, length(sd2$n) - 1, lower.tail = FALSE))
 write.csv(do.call(rbind, out), "survival_reference.csv", row.names = FALSE)
+
+# predicted survival for a new patient (survfit.coxph; its hazard estimator follows the ties method)
+out <- list()
+nd <- data.frame(age = c(60, 72), sex = c(1, 2), ph.ecog = c(1, 2), wt.loss = c(5, 0))
+for (ties in c("efron", "breslow")) {
+  f <- coxph(Surv(time, event) ~ age + sex + ph.ecog + wt.loss, data = lung, ties = ties, control = tight)
+  sf <- summary(survfit(f, newdata = nd), times = c(180, 365, 540))
+  for (j in 1:2) for (k in seq_along(sf$time)) add(paste0("pred_", ties, "_", j, "_", sf$time[k]), sf$surv[k, j])
+}
+write.csv(do.call(rbind, out), "survival_prediction_reference.csv", row.names = FALSE)
