@@ -35,8 +35,10 @@ from .exceptions import (
 )
 from .regression import HosmerLemeshow, LogisticRegressionResult, hosmer_lemeshow, logistic_regression
 from .screening import RegressionTable, UnivariableResult, regression_table, univariable_logistic
+from .features import LassoSignature, ScreeningResult, screen_features
 from .models import ValidationResult, bootstrap_validation
 from .nomogram import NomogramResult, nomogram
+from .reproducibility import IccResult, ReproducibilityScreen, icc, reproducibility_screen
 from .reclassification import ReclassificationResult, idi, nri
 from .survival import CoxRegressionResult, KaplanMeierResult, LogRankTest, cox_regression, kaplan_meier
 from .table_one import TableOneResult, table_one
@@ -98,6 +100,13 @@ __all__ = [
     "NomogramResult",
     "bootstrap_validation",
     "ValidationResult",
+    "icc",
+    "IccResult",
+    "reproducibility_screen",
+    "ReproducibilityScreen",
+    "screen_features",
+    "ScreeningResult",
+    "LassoSignature",
     "plots",
     "CohortStatsError",
     "CohortStatsWarning",

@@ -1,0 +1,221 @@
+"""Intraclass correlation (Shrout & Fleiss forms, equal to ``psych::ICC``) and reproducibility screens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ._validation import _preview, check_columns, check_dataframe, check_one_of, check_probability
+from .exceptions import DataValidationError
+
+__all__ = ["icc", "IccResult", "icc_matrix", "reproducibility_screen", "ReproducibilityScreen"]
+
+ICC_TYPES = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
+
+
+def _mean_squares(x: np.ndarray):
+    """Two-way ANOVA mean squares for arrays of shape (..., n targets, k raters)."""
+    n, k = x.shape[-2], x.shape[-1]
+    grand = x.mean(axis=(-2, -1), keepdims=True)
+    row = x.mean(axis=-1, keepdims=True)
+    col = x.mean(axis=-2, keepdims=True)
+    ssr = k * ((row - grand) ** 2).sum(axis=(-2, -1))
+    ssc = n * ((col - grand) ** 2).sum(axis=(-2, -1))
+    sst = ((x - grand) ** 2).sum(axis=(-2, -1))
+    sse = sst - ssr - ssc
+    msr = ssr / (n - 1)
+    msc = ssc / (k - 1)
+    mse = sse / ((n - 1) * (k - 1))
+    msw = (ssc + sse) / (n * (k - 1))
+    return msr, msc, mse, msw
+
+
+def icc_matrix(x: np.ndarray, form: str = "ICC2") -> np.ndarray:
+    """One ICC form for many features at once: ``x`` has shape (features, targets, raters)."""
+    check_one_of(form, ICC_TYPES, "form")
+    x = np.asarray(x, float)
+    n, k = x.shape[-2], x.shape[-1]
+    msr, msc, mse, msw = _mean_squares(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "ICC1": (msr - msw) / (msr + (k - 1) * msw),
+            "ICC2": (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n),
+            "ICC3": (msr - mse) / (msr + (k - 1) * mse),
+            "ICC1k": (msr - msw) / msr,
+            "ICC2k": (msr - mse) / (msr + (msc - mse) / n),
+            "ICC3k": (msr - mse) / msr,
+        }[form]
+
+
+@dataclass(frozen=True)
+class IccResult:
+    """The six Shrout-Fleiss ICCs with F tests and CIs (``tidy()``: type, estimate, conf_low, conf_high,
+    f, df1, df2, p_value)."""
+
+    table: pd.DataFrame
+    n_targets: int
+    n_raters: int
+    conf_level: float
+    n_excluded: int = 0
+
+    def tidy(self) -> pd.DataFrame:
+        return self.table.copy()
+
+
+def _icc_table(x: np.ndarray, conf_level: float) -> pd.DataFrame:
+    n, k = x.shape
+    msr, msc, mse, msw = (float(v) for v in _mean_squares(x))
+    a = 1 - conf_level
+    est = {t: float(icc_matrix(x[None], t)[0]) for t in ICC_TYPES}
+    f1 = msr / msw
+    f3 = msr / mse
+    df1n, df1d = n - 1, n * (k - 1)
+    df3n, df3d = n - 1, (n - 1) * (k - 1)
+    fl1 = f1 / stats.f.ppf(1 - a / 2, df1n, df1d)
+    fu1 = f1 * stats.f.ppf(1 - a / 2, df1d, df1n)
+    fl3 = f3 / stats.f.ppf(1 - a / 2, df3n, df3d)
+    fu3 = f3 * stats.f.ppf(1 - a / 2, df3d, df3n)
+    icc2 = est["ICC2"]
+    fj = msc / mse
+    vn = (k - 1) * (n - 1) * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+    vd = (n - 1) * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+    v = vn / vd
+    f3u = stats.f.ppf(1 - a / 2, n - 1, v)
+    f3l = stats.f.ppf(1 - a / 2, v, n - 1)
+    l2 = n * (msr - f3u * mse) / (f3u * (k * msc + (k * n - k - n) * mse) + n * msr)
+    u2 = n * (f3l * msr - mse) / (k * msc + (k * n - k - n) * mse + n * f3l * msr)
+    rows = [
+        ("ICC1", "Single raters absolute", f1, df1n, df1d, (fl1 - 1) / (fl1 + k - 1), (fu1 - 1) / (fu1 + k - 1)),
+        ("ICC2", "Single random raters", f3, df3n, df3d, l2, u2),
+        ("ICC3", "Single fixed raters", f3, df3n, df3d, (fl3 - 1) / (fl3 + k - 1), (fu3 - 1) / (fu3 + k - 1)),
+        ("ICC1k", "Average raters absolute", f1, df1n, df1d, 1 - 1 / fl1, 1 - 1 / fu1),
+        ("ICC2k", "Average random raters", f3, df3n, df3d, l2 * k / (1 + l2 * (k - 1)), u2 * k / (1 + u2 * (k - 1))),
+        ("ICC3k", "Average fixed raters", f3, df3n, df3d, 1 - 1 / fl3, 1 - 1 / fu3),
+    ]
+    return pd.DataFrame([{"type": t, "description": d, "estimate": est[t], "conf_low": lo, "conf_high": hi, "f": f,
+                          "df1": d1, "df2": d2, "p_value": float(stats.f.sf(f, d1, d2))}
+                         for t, d, f, d1, d2, lo, hi in rows])
+
+
+def icc(long_df: pd.DataFrame, targets: str, raters: str, ratings: str, *, conf_level: float = 0.95) -> IccResult:
+    """Intraclass correlation coefficients of ratings in long format (one row per target x rater).
+
+    Parameters
+    ----------
+    long_df : pandas.DataFrame
+    targets : str
+        Column identifying what is rated (the patient / lesion).
+    raters : str
+        Column identifying the reader or segmentation.
+    ratings : str
+        The numeric rating (a feature value).
+
+    Returns
+    -------
+    IccResult
+        ``tidy()``: ``type`` (ICC1, ICC2, ICC3, ICC1k, ICC2k, ICC3k), ``description``, ``estimate``,
+        ``conf_low``, ``conf_high``, ``f``, ``df1``, ``df2``, ``p_value``.
+
+    Notes
+    -----
+    Equals ``psych::ICC(wide_matrix)``: two-way ANOVA mean squares, Shrout & Fleiss (1979)
+    estimates, F tests and CIs (McGraw & Wong 1996 for ICC2). Targets without a rating from every
+    rater are excluded (counted in ``n_excluded``); radiomics reproducibility studies usually report
+    ICC2 or ICC3 (two-way, single rater).
+    """
+    check_dataframe(long_df, "long_df")
+    check_columns(long_df, [targets, raters, ratings], "icc")
+    conf_level = check_probability(conf_level, "conf_level")
+    dup = long_df.duplicated([targets, raters])
+    if dup.any():
+        raise DataValidationError(f"{int(dup.sum())} target x rater pair(s) appear more than once; one rating each.")
+    wide = long_df.pivot(index=targets, columns=raters, values=ratings)
+    complete = wide.dropna()
+    if complete.shape[1] < 2 or complete.shape[0] < 2:
+        raise DataValidationError(f"ICC needs at least 2 raters and 2 targets with complete ratings; got "
+                                  f"{complete.shape[1]} rater(s) and {complete.shape[0]} complete target(s).")
+    x = complete.to_numpy(dtype=float)
+    return IccResult(_icc_table(x, conf_level), x.shape[0], x.shape[1], conf_level, int(len(wide) - len(complete)))
+
+
+@dataclass(frozen=True)
+class ReproducibilityScreen:
+    """Per feature ICC between two (or more) readings and whether it passes the threshold.
+
+    ``table``: ``feature, icc, kept`` (ICC >= threshold), ``reason``; ``kept`` lists the features kept.
+    """
+
+    table: pd.DataFrame
+    form: str
+    threshold: float
+    n_targets: int
+
+    @property
+    def kept(self) -> list:
+        return self.table.loc[self.table["kept"], "feature"].tolist()
+
+    def tidy(self) -> pd.DataFrame:
+        return self.table.copy()
+
+
+def reproducibility_screen(*readings: pd.DataFrame, id_column: str, features=None, threshold: float = 0.75,
+                           form: str = "ICC2") -> ReproducibilityScreen:
+    """Keep features whose ICC across readings (readers or segmentations) reaches ``threshold``.
+
+    Parameters
+    ----------
+    *readings : pandas.DataFrame
+        Two or more feature tables of the same patients (matched by ``id_column``).
+    features : list of str, optional
+        Default: the feature columns common to all tables (pyradiomics ``diagnostics_*`` excluded).
+    threshold : float
+        0.75 by default ("good" reliability, Koo & Li 2016).
+    form : str
+        ICC form (ICC2, two-way random, single rater, by default).
+
+    Notes
+    -----
+    All features are computed at once from (features x patients x readers) arrays; patients
+    missing from any reading are left out and their number recorded.
+    """
+    from .data import is_pyradiomics_metadata
+
+    if len(readings) < 2:
+        raise DataValidationError("reproducibility_screen needs at least two readings (tables).")
+    check_one_of(form, ICC_TYPES, "form")
+    for i, r in enumerate(readings):
+        check_dataframe(r, f"reading {i + 1}")
+        check_columns(r, [id_column], f"reading {i + 1}")
+    if features is None:
+        common = set(readings[0].columns)
+        for r in readings[1:]:
+            common &= set(r.columns)
+        features = [c for c in readings[0].columns if c in common and c != id_column and not is_pyradiomics_metadata(c)
+                    and pd.api.types.is_numeric_dtype(readings[0][c])]
+    for i, r in enumerate(readings):
+        check_columns(r, features, f"features of reading {i + 1}")
+    ids = set(readings[0][id_column])
+    for r in readings[1:]:
+        ids &= set(r[id_column])
+    ids = sorted(ids, key=str)
+    if len(ids) < 3:
+        raise DataValidationError(f"only {len(ids)} patient(s) appear in every reading; need at least 3.")
+    arrays = []
+    for r in readings:
+        m = r.set_index(id_column).loc[ids, features].to_numpy(dtype=float)
+        arrays.append(m)
+    x = np.stack(arrays, axis=-1).transpose(1, 0, 2)  # features x patients x readers
+    bad = ~np.isfinite(x).all(axis=(1, 2))
+    values = np.full(len(features), np.nan)
+    values[~bad] = icc_matrix(x[~bad], form)
+    kept = np.nan_to_num(values, nan=-np.inf) >= threshold
+    reasons = np.where(bad, "missing or non-finite values", np.where(kept, "", f"{form} < {threshold:g}"))
+    const = ~bad & ~np.isfinite(values)
+    reasons = np.where(const, "no variance between patients", reasons)
+    table = pd.DataFrame({"feature": features, "icc": values, "kept": kept, "reason": reasons})
+    if bad.any():
+        table.attrs["note"] = f"{int(bad.sum())} feature(s) with missing values: {_preview(np.array(features)[bad])}"
+    return ReproducibilityScreen(table, form, threshold, len(ids))
