@@ -37,6 +37,7 @@ from .regression import HosmerLemeshow, LogisticRegressionResult, hosmer_lemesho
 from .screening import RegressionTable, UnivariableResult, regression_table, univariable_logistic
 from .features import LassoSignature, ScreeningResult, screen_features
 from .models import ValidationResult, bootstrap_validation
+from .pipelines import ModelComparison, ModelSpec, fit_models, train_test_split
 from .nomogram import NomogramResult, nomogram
 from .reproducibility import IccResult, ReproducibilityScreen, icc, reproducibility_screen
 from .reclassification import ReclassificationResult, idi, nri
@@ -107,6 +108,10 @@ __all__ = [
     "screen_features",
     "ScreeningResult",
     "LassoSignature",
+    "train_test_split",
+    "ModelSpec",
+    "fit_models",
+    "ModelComparison",
     "plots",
     "CohortStatsError",
     "CohortStatsWarning",

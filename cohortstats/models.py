@@ -15,9 +15,11 @@ from ._validation import as_column_list, check_columns, check_dataframe
 from .calibration import smoothed_calibration
 from .discrimination import _auc_sorted
 from .exceptions import CohortStatsWarning, DataValidationError
+from .pipelines import ModelSpec, fit_models, train_test_split  # noqa: F401 (DESIGN's home of these names)
 from .regression import binary_outcome
 
-__all__ = ["bootstrap_validation", "ValidationResult", "performance_indexes", "LogisticSpec"]
+__all__ = ["bootstrap_validation", "ValidationResult", "performance_indexes", "LogisticSpec",
+           "train_test_split", "ModelSpec", "fit_models"]
 
 INDEXES = ["dxy", "c_index", "r2", "brier", "intercept", "slope", "d", "u", "q"]
 

@@ -1,0 +1,334 @@
+"""Train/test modelling without leakage: model specifications, fitted pipelines, and their comparison.
+
+Every data-driven step (imputation, scaling, feature screening, the LASSO rad-score, the classifier)
+is a scikit-learn step fitted on the training set only; the test set is only transformed. The
+performance tables reuse the discrimination module's functions (DeLong CIs and tests, Youden
+cut-offs carried from training to test); calibration and decision curves are one call away.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ._validation import _preview, as_column_list, check_columns, check_dataframe, check_one_of
+from .cutoffs import threshold_metrics
+from .discrimination import auc_ci, compare_aucs
+from .exceptions import DataValidationError
+from .regression import binary_outcome
+
+__all__ = ["train_test_split", "ModelSpec", "fit_models", "ModelComparison", "build_pipeline"]
+
+ESTIMATORS = ("logistic", "svm", "random_forest", "lasso_logistic")
+
+
+def train_test_split(df: pd.DataFrame, outcome: str, *, test_size: float = 0.2, random_state=0, stratify: bool = True,
+                     positive=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split patients into training and test sets (8:2 and stratified by outcome by default).
+
+    Patients with a missing outcome cannot be assigned and raise an error (remove them first, so
+    that the exclusion is counted where it happens). The split settings are recorded in
+    ``train.attrs["split"]`` and ``test.attrs["split"]``.
+
+    Notes
+    -----
+    scikit-learn's ``train_test_split`` with ``stratify = outcome``; the seed is part of the
+    result so the split can be reproduced.
+    """
+    from sklearn.model_selection import train_test_split as sk_split
+
+    check_dataframe(df, "df")
+    check_columns(df, [outcome], "train_test_split")
+    if df[outcome].isna().any():
+        raise DataValidationError(f"outcome {outcome!r} is missing for {int(df[outcome].isna().sum())} patient(s); "
+                                  "exclude them (and report it) before splitting.")
+    if not 0 < float(test_size) < 1:
+        raise DataValidationError(f"test_size must be a fraction between 0 and 1; got {test_size}.")
+    y, _ = binary_outcome(df[outcome], outcome, positive)
+    train, test = sk_split(df, test_size=test_size, random_state=random_state, stratify=y if stratify else None)
+    info = {"test_size": float(test_size), "random_state": random_state, "stratified": bool(stratify),
+            "n_train": len(train), "n_test": len(test)}
+    train, test = train.copy(), test.copy()
+    train.attrs["split"] = dict(info, set="train")
+    test.attrs["split"] = dict(info, set="test")
+    return train, test
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What to fit: a name, its inputs, and the estimator.
+
+    Parameters
+    ----------
+    name : str
+    features : sequence of str
+        Column names, names of feature sets (``fit_models(feature_sets=...)``), or
+        ``"signature:<set>"`` for a LASSO rad-score built from a feature set inside the pipeline.
+    estimator : {"logistic", "svm", "random_forest", "lasso_logistic"}
+        Unpenalised logistic regression (Newton-Cholesky, exact MLE), RBF SVM with Platt-scaled
+        probabilities (fitted by internal CV on the training set), random forest (500 trees), or a
+        cross-validated binomial LASSO used directly as the classifier.
+    screen : dict, optional
+        Screening applied to the model's raw features inside the pipeline (keys: ``p_threshold``,
+        ``test``, ``fdr``, ``corr_threshold``, ``mrmr_k``).
+    impute : {"median", None}
+        Median imputation fitted on the training set (the number of imputed values is reported).
+    params : dict
+        Extra estimator arguments.
+    """
+
+    name: str
+    features: tuple
+    estimator: str = "logistic"
+    screen: dict | None = None
+    impute: str | None = "median"
+    params: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        check_one_of(self.estimator, ESTIMATORS, "estimator")
+        check_one_of(self.impute, ("median", None), "impute")
+        object.__setattr__(self, "features", tuple(as_column_list(self.features, "features")))
+        if not self.features:
+            raise DataValidationError(f"model {self.name!r} has no features.")
+
+
+def _screen_steps(screen: dict | None):
+    from .features import CorrelationFilter, MRMRSelector, NearZeroVariance, UnivariateFilter
+
+    screen = dict(screen or {})
+    steps = [("near_zero", NearZeroVariance())]
+    if screen.get("p_threshold", 0.05) is not None:
+        steps.append(("univariable", UnivariateFilter(test=screen.get("test", "mannwhitney"),
+                                                      p_threshold=screen.get("p_threshold", 0.05),
+                                                      fdr=screen.get("fdr"))))
+    if screen.get("corr_threshold", 0.9) is not None:
+        steps.append(("correlation", CorrelationFilter(threshold=screen.get("corr_threshold", 0.9))))
+    if screen.get("mrmr_k"):
+        steps.append(("mrmr", MRMRSelector(k=screen["mrmr_k"])))
+    return steps
+
+
+def _estimator(spec: ModelSpec, random_state):
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import SVC
+
+    from .features import LassoSignature
+
+    p = dict(spec.params)
+    if spec.estimator == "logistic":
+        return LogisticRegression(penalty=None, solver="newton-cholesky", tol=1e-10, max_iter=200, **p)
+    if spec.estimator == "svm":
+        return SVC(kernel=p.pop("kernel", "rbf"), probability=True, random_state=random_state, **p)
+    if spec.estimator == "random_forest":
+        return RandomForestClassifier(n_estimators=p.pop("n_estimators", 500), random_state=random_state, **p)
+    return LassoSignature(random_state=random_state, **p)
+
+
+def build_pipeline(spec: ModelSpec, columns: dict, random_state=0):
+    """The scikit-learn pipeline of a model: per input block (plain columns or a rad-score), then the estimator.
+
+    ``columns`` maps each of the spec's inputs to its column list (resolved by :func:`fit_models`).
+    """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from .features import LassoSignature
+
+    blocks = []
+    plain = [c for key, cols in columns.items() if not key.startswith("signature:") for c in cols]
+    pre = [("impute", SimpleImputer(strategy="median"))] if spec.impute else []
+    if plain:
+        steps = list(pre)
+        if spec.screen:
+            steps += _screen_steps(spec.screen)
+        if spec.estimator in ("logistic", "svm"):
+            steps.append(("scale", StandardScaler()))
+        blocks.append(("features", Pipeline(steps) if steps else "passthrough", plain))
+    for key, cols in columns.items():
+        if key.startswith("signature:"):
+            steps = list(pre) + _screen_steps(spec.screen) + [("lasso", LassoSignature(random_state=random_state))]
+            blocks.append((key.replace(":", "_"), Pipeline(steps), list(cols)))
+    ct = ColumnTransformer(blocks, remainder="drop", verbose_feature_names_out=False)
+    return Pipeline([("inputs", ct), ("model", _estimator(spec, random_state))])
+
+
+@dataclass(frozen=True)
+class ModelComparison:
+    """Fitted models, their predictions and performance on the training and test sets.
+
+    Attributes
+    ----------
+    performance : pandas.DataFrame
+        One row per model x set: ``model, set, n, n_events, auc, conf_low, conf_high`` (DeLong),
+        ``threshold`` (training Youden cut-off, carried unchanged to the test set), ``sensitivity,
+        specificity, accuracy, ppv, npv``.
+    delong : dict
+        ``{"train": AucComparison, "test": AucComparison}``: every pair of models.
+    predictions : pandas.DataFrame
+        Row-level ``set, model, y, p`` (not written to reports unless asked).
+    pipelines : dict
+        ``{name: fitted scikit-learn Pipeline}``.
+    selected : dict
+        Per model and rad-score block, the features with non-zero LASSO coefficients.
+    imputed : pandas.DataFrame
+        ``model, set, n_imputed`` (values filled by median imputation).
+    split : dict
+        The split settings (from ``train.attrs``), when known.
+    """
+
+    performance: pd.DataFrame
+    delong: dict
+    predictions: pd.DataFrame
+    pipelines: dict = field(repr=False)
+    selected: dict = field(default_factory=dict)
+    imputed: pd.DataFrame = field(default_factory=pd.DataFrame)
+    split: dict = field(default_factory=dict)
+    thresholds: dict = field(default_factory=dict, repr=False)
+
+    def tidy(self) -> pd.DataFrame:
+        return self.performance.copy()
+
+    def scores(self, set: str = "test") -> tuple[np.ndarray, dict]:
+        """``(y, {model: predicted probabilities})`` for one set, ready for calibration or decision curves."""
+        sub = self.predictions[self.predictions["set"] == set]
+        models = list(dict.fromkeys(sub["model"]))
+        y = sub[sub["model"] == models[0]]["y"].to_numpy()
+        return y, {m: sub[sub["model"] == m]["p"].to_numpy() for m in models}
+
+    def decision_curve(self, set: str = "test", **kwargs):
+        from .decision_curve import decision_curve
+
+        y, scores = self.scores(set)
+        return decision_curve(y, scores, **kwargs)
+
+    def calibration(self, model: str, set: str = "test", **kwargs):
+        from .calibration import calibration
+
+        y, scores = self.scores(set)
+        return calibration(y, np.clip(scores[model], 1e-12, 1 - 1e-12), **kwargs)
+
+
+def _resolve(spec: ModelSpec, df: pd.DataFrame, feature_sets: dict) -> dict:
+    out = {}
+    for item in spec.features:
+        if item.startswith("signature:"):
+            name = item.split(":", 1)[1]
+            if name not in feature_sets:
+                raise DataValidationError(f"model {spec.name!r} names signature set {name!r}, which is not among the "
+                                          f"feature sets {_preview(list(feature_sets))}.")
+            out[item] = list(feature_sets[name])
+        elif item in feature_sets:
+            out[item] = list(feature_sets[item])
+        elif item in df.columns:
+            out[item] = [item]
+        else:
+            raise DataValidationError(f"model {spec.name!r}: {item!r} is neither a column nor a feature set "
+                                      f"({_preview(list(feature_sets))}).")
+    out = {k: [str(c) for c in v] for k, v in out.items()}
+    cols = [c for v in out.values() for c in v]
+    check_columns(df, cols, f"model {spec.name!r}")
+    from .data import is_pyradiomics_metadata
+
+    meta = [c for c in cols if is_pyradiomics_metadata(c.split("_", 1)[-1]) or is_pyradiomics_metadata(c)]
+    if meta:
+        raise DataValidationError(f"model {spec.name!r} uses pyradiomics metadata columns, not features: "
+                                  f"{_preview(meta)}. Remove the diagnostics_* (and Image/Mask) columns from its inputs.")
+    dup = sorted({c for c in cols if cols.count(c) > 1})
+    if dup:
+        raise DataValidationError(f"model {spec.name!r} uses column(s) {_preview(dup)} twice; give feature sets "
+                                  "distinct prefixes (merge_tables(prefixes=...)).")
+    return out
+
+
+def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *, feature_sets: dict | None = None,
+               positive=None, random_state=0, conf_level: float = 0.95) -> ModelComparison:
+    """Fit each model on the training set and evaluate it on both sets.
+
+    Parameters
+    ----------
+    train, test : pandas.DataFrame
+        From :func:`train_test_split` (or any split).
+    outcome : str
+    models : list of ModelSpec
+    feature_sets : dict, optional
+        ``{set name: [columns]}``, e.g. ``{"clinical": [...], "rad_whole": [...], "deep": [...]}``.
+
+    Returns
+    -------
+    ModelComparison
+
+    Notes
+    -----
+    AUCs with DeLong CIs (pROC's ``ci.auc``); pairwise paired DeLong tests per set
+    (``roc.test``); sensitivity etc. at the training set's Youden cut-off applied unchanged to the
+    test set (Wilson CIs in ``threshold_metrics``).
+    """
+    check_dataframe(train, "train")
+    check_dataframe(test, "test")
+    models = list(models)
+    if not models:
+        raise DataValidationError("models is empty; give at least one ModelSpec.")
+    names = [m.name for m in models]
+    if len(set(names)) != len(names):
+        raise DataValidationError(f"model names must be unique; got {names}.")
+    feature_sets = dict(feature_sets or {})
+    y_tr, positive = binary_outcome(train[outcome], outcome, positive)
+    y_te, _ = binary_outcome(test[outcome], outcome, positive) if test[outcome].nunique() == 2 else (None, None)
+    if y_te is None:
+        raise DataValidationError(f"the test set has only one outcome class ({test[outcome].unique().tolist()}); "
+                                  "AUC and DeLong tests need both. Use a stratified split.")
+    rows, preds, pipes, selected, imputed, thresholds = [], [], {}, {}, [], {}
+    for spec in models:
+        cols = _resolve(spec, train, feature_sets)
+        pipe = build_pipeline(spec, cols, random_state)
+        all_cols = [c for v in cols.values() for c in v]
+        if not spec.impute:
+            for nm, d in (("train", train), ("test", test)):
+                n_miss = int(d[all_cols].isna().sum().sum())
+                if n_miss:
+                    raise DataValidationError(f"model {spec.name!r}: {n_miss} missing value(s) in the {nm} set and "
+                                              "impute=None; impute explicitly or remove those patients.")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=FutureWarning)
+            pipe.fit(train[all_cols], y_tr)
+        pipes[spec.name] = pipe
+        for nm, d in (("train", train), ("test", test)):
+            imputed.append({"model": spec.name, "set": nm, "n_imputed": int(d[all_cols].isna().sum().sum())
+                            if spec.impute else 0})
+        for key, cols_k in cols.items():
+            if key.startswith("signature:"):
+                lasso = pipe.named_steps["inputs"].named_transformers_[key.replace(":", "_")].named_steps["lasso"]
+                selected[(spec.name, key)] = lasso.selected_features_
+        if spec.estimator == "lasso_logistic":
+            selected[(spec.name, "model")] = list(np.asarray(pipe[:-1].get_feature_names_out())[
+                np.asarray(pipe.named_steps["model"].coef_ != 0)])
+        p_tr = pipe.predict_proba(train[all_cols])[:, 1]
+        p_te = pipe.predict_proba(test[all_cols])[:, 1]
+        tm_tr = threshold_metrics(y_tr, p_tr, threshold="youden")
+        thresholds[spec.name] = tm_tr
+        for nm, y, p in (("train", y_tr, p_tr), ("test", y_te, p_te)):
+            ci = auc_ci(y, p, conf_level=conf_level)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tm = tm_tr if nm == "train" else threshold_metrics(y, p, threshold=tm_tr)
+            rows.append({"model": spec.name, "set": nm, "n": len(y), "n_events": int(y.sum()), "auc": ci.estimate,
+                         "conf_low": ci.conf_low, "conf_high": ci.conf_high, "threshold": tm.threshold,
+                         "sensitivity": tm.sensitivity, "specificity": tm.specificity, "accuracy": tm.accuracy,
+                         "ppv": tm.ppv, "npv": tm.npv})
+            preds.append(pd.DataFrame({"set": nm, "model": spec.name, "y": y.astype(int), "p": p}))
+    predictions = pd.concat(preds, ignore_index=True)
+    delong = {}
+    if len(models) > 1:
+        for nm in ("train", "test"):
+            sub = predictions[predictions["set"] == nm]
+            y = sub[sub["model"] == names[0]]["y"].to_numpy()
+            scores = {m: sub[sub["model"] == m]["p"].to_numpy() for m in names}
+            delong[nm] = compare_aucs(y, scores, conf_level=conf_level)
+    return ModelComparison(pd.DataFrame(rows), delong, predictions, pipes, selected, pd.DataFrame(imputed),
+                           dict(train.attrs.get("split", {})), thresholds)

@@ -1,0 +1,117 @@
+"""Train/test modelling: no leakage, tables built from the discrimination functions, clear errors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+import cohortstats as cs
+from cohortstats.datasets import make_hematoma_cohort
+from cohortstats.exceptions import DataValidationError
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    c = make_hematoma_cohort()
+    m = cs.merge_tables(c.clinical, c.radiomics["whole"], on="patient_id", names=["clinical", "whole"],
+                        prefixes=[None, "whole_"])
+    df = m.data
+    sets = {"clinical": ["age", "glucose", "onset_to_ct", "volume"],
+            "whole": [x for x in df.columns if x.startswith("whole_original")]}
+    return df, sets
+
+
+def test_split_is_stratified_and_recorded(cohort):
+    df, _ = cohort
+    train, test = cs.train_test_split(df, "expansion", random_state=3)
+    assert (len(train), len(test)) == (188, 47)
+    assert abs(train["expansion"].mean() - test["expansion"].mean()) < 0.02
+    assert train.attrs["split"]["random_state"] == 3 and test.attrs["split"]["set"] == "test"
+    again, _ = cs.train_test_split(df, "expansion", random_state=3)
+    assert again.index.equals(train.index)
+
+
+def test_fit_models_tables_come_from_discrimination_functions(cohort):
+    df, sets = cohort
+    train, test = cs.train_test_split(df, "expansion", random_state=1)
+    res = cs.fit_models(train, test, "expansion",
+                        [cs.ModelSpec("clinical", ["clinical"]), cs.ModelSpec("radiomics", ["signature:whole"]),
+                         cs.ModelSpec("combined", ["clinical", "signature:whole"], estimator="svm")],
+                        feature_sets=sets)
+    y, scores = res.scores("test")
+    perf = res.performance.set_index(["model", "set"])
+    for name, p in scores.items():
+        ci = cs.auc_ci(y, p)
+        assert_allclose(perf.loc[(name, "test"), ["auc", "conf_low", "conf_high"]].astype(float),
+                        [ci.estimate, ci.conf_low, ci.conf_high], rtol=1e-12)
+        # the test threshold is the training Youden cut-off, unchanged
+        assert perf.loc[(name, "test"), "threshold"] == perf.loc[(name, "train"), "threshold"]
+    d = cs.delong_test(y, scores["clinical"], scores["radiomics"])
+    pair = res.delong["test"].pairs.iloc[0]
+    assert_allclose([pair["statistic"], pair["p_value"]], [d.statistic, d.p_value], rtol=1e-12)
+    assert len(res.selected[("radiomics", "signature:whole")]) > 0
+    assert res.imputed.set_index(["model", "set"]).loc[("clinical", "train"), "n_imputed"] == \
+        int(train[sets["clinical"]].isna().sum().sum())
+    dc = res.decision_curve("test")
+    assert set(dc.table["model"]) == {"clinical", "radiomics", "combined", "all", "none"}
+    assert res.calibration("clinical").n == 47
+
+
+def _noise_data(rng, n=100, p=1500):
+    X = pd.DataFrame(rng.normal(size=(n, p)), columns=[f"f{i}" for i in range(p)])
+    X["y"] = (rng.random(n) < 0.5).astype(int)
+    return X
+
+
+@pytest.mark.slow
+def test_no_leakage_with_pure_noise_features():
+    """n << p pure noise: a pipeline that screens and selects inside the training set has test AUC near 0.5;
+    selecting the 'best' features on all patients first (the common mistake) inflates it."""
+    import warnings
+
+    warnings.simplefilter("ignore")  # the leaky model separates the training data: warnings expected
+    rng = np.random.default_rng(12)
+    honest, leaky = [], []
+    for rep in range(4):
+        d = _noise_data(rng)
+        feats = [c for c in d.columns if c != "y"]
+        train, test = cs.train_test_split(d, "y", random_state=rep)
+        res = cs.fit_models(train, test, "y", [cs.ModelSpec("noise", ["signature:noise"],
+                                                            screen={"p_threshold": 0.1, "corr_threshold": None})],
+                            feature_sets={"noise": feats})
+        honest.append(res.performance.set_index("set").loc["test", "auc"])
+        # the mistake: screen on all 100 patients, keep the 10 most significant, then split
+        from scipy import stats
+
+        p = stats.ttest_ind(d.loc[d.y == 1, feats], d.loc[d.y == 0, feats]).pvalue
+        top = list(np.array(feats)[np.argsort(p)[:10]])
+        bad = cs.fit_models(train, test, "y", [cs.ModelSpec("leaky", top)])
+        leaky.append(bad.performance.set_index("set").loc["test", "auc"])
+    assert abs(np.mean(honest) - 0.5) < 0.1, honest
+    assert np.mean(leaky) > np.mean(honest) + 0.1, (leaky, honest)
+
+
+def test_bad_input(cohort):
+    df, sets = cohort
+    train, test = cs.train_test_split(df, "expansion", random_state=1)
+    with pytest.raises(DataValidationError, match="neither a column nor a feature set"):
+        cs.fit_models(train, test, "expansion", [cs.ModelSpec("m", ["nope"])], feature_sets=sets)
+    with pytest.raises(DataValidationError, match="signature set 'deep'"):
+        cs.fit_models(train, test, "expansion", [cs.ModelSpec("m", ["signature:deep"])], feature_sets=sets)
+    with pytest.raises(DataValidationError, match="uses column\\(s\\) 'age' twice"):
+        cs.fit_models(train, test, "expansion", [cs.ModelSpec("m", ["clinical", "age"])], feature_sets=sets)
+    with pytest.raises(DataValidationError, match="one outcome class"):
+        cs.fit_models(train, test[test["expansion"] == 0], "expansion", [cs.ModelSpec("m", ["age"])])
+    with pytest.raises(DataValidationError, match="model names must be unique"):
+        cs.fit_models(train, test, "expansion", [cs.ModelSpec("m", ["age"]), cs.ModelSpec("m", ["volume"])])
+    with pytest.raises(DataValidationError, match="impute=None"):
+        cs.fit_models(train, test, "expansion", [cs.ModelSpec("m", ["glucose"], impute=None)])
+    with pytest.raises(DataValidationError, match="estimator must be one of"):
+        cs.ModelSpec("m", ["age"], estimator="xgboost")
+    with pytest.raises(DataValidationError, match="pyradiomics metadata"):
+        d = df.assign(**{"diagnostics_Mask-original_VoxelNum": 1.0})
+        tr, te = cs.train_test_split(d, "expansion", random_state=1)
+        cs.fit_models(tr, te, "expansion", [cs.ModelSpec("m", ["signature:x"])],
+                      feature_sets={"x": ["diagnostics_Mask-original_VoxelNum", *sets["whole"][:5]]})
+    with pytest.raises(DataValidationError, match="missing for 2 patient"):
+        cs.train_test_split(df.assign(expansion=df["expansion"].where(df.index > 1)), "expansion")
