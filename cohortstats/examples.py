@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import platform
+
+import pandas as pd
 import time
 from pathlib import Path
 
@@ -27,12 +29,14 @@ from .report.format import (
     auc_table_frame,
     calibration_frame,
     decision_curve_frame,
+    model_performance_frame,
     validation_frame,
     delong_table_frame,
     regression_footnotes,
     regression_table_frame,
     table_one_frame,
 )
+from .pipelines import ModelSpec, fit_models, train_test_split
 from .screening import regression_table
 from .report.docx import render_docx
 from .report.html import ReportSection, ReportTable, render_html
@@ -71,8 +75,11 @@ def run_example(name: str = "hematoma", out=None, *, overwrite: bool = False, pr
     clinical = read_table(files["clinical"])
     fvh = read_table(files["fvh"])
     whole = read_table(files["radiomics_whole"])
-    merged = merge_tables(clinical, fvh, whole, on="patient_id", names=["clinical", "fvh", "radiomics_whole"],
-                          prefixes=[None, None, "whole_"])
+    sub3 = read_table(files["radiomics_sub3"])
+    deep = read_table(files["deep_features"])
+    merged = merge_tables(clinical, fvh, whole, sub3, deep, on="patient_id",
+                          names=["clinical", "fvh", "radiomics_whole", "radiomics_sub3", "deep_features"],
+                          prefixes=[None, None, "whole_", "sub3_", "deep_"])
     df = merged.data
 
     say("Table 1")
@@ -117,12 +124,35 @@ def run_example(name: str = "hematoma", out=None, *, overwrite: bool = False, pr
     nom_png = save_figure(plot_nomogram(nom).figure, out, "nomogram_combined")
     cal_frame, val_frame, dca_frame = calibration_frame(cal), validation_frame(val), decision_curve_frame(dc)
 
+    say("imaging signatures and models on an 8:2 split")
+    train, test = train_test_split(df, "expansion", test_size=0.2, random_state=cohort.truth["random_state"])
+    sets = {"clinical": clinical_vars, "whole": [c for c in df.columns if c.startswith("whole_original_")],
+            "sub3": [c for c in df.columns if c.startswith("sub3_original_")],
+            "deep": [c for c in df.columns if c.startswith("deep_dl_")]}
+    specs = [ModelSpec("Clinical", ["clinical"]), ModelSpec("Radiomics (whole)", ["signature:whole"]),
+             ModelSpec("Radiomics (rim sub-region)", ["signature:sub3"]), ModelSpec("Deep", ["signature:deep"]),
+             ModelSpec("Fused (SVM)", ["clinical", "signature:sub3", "signature:deep"], estimator="svm")]
+    models = fit_models(train, test, "expansion", specs, feature_sets=sets, random_state=cohort.truth["random_state"])
+    perf_frame = model_performance_frame(models)
+    test_delong = delong_table_frame(models.delong["test"])
+    y_te, s_te = models.scores("test")
+    roc_test_png = save_figure(plot_roc({k: roc(y_te, v) for k, v in s_te.items()},
+                                        cis={r.model: (r.conf_low, r.conf_high) for r in models.delong["test"].aucs.itertuples()},
+                                        title="Test set").figure, out, "roc_test")
+    dca_test_png = save_figure(plot_decision_curve(models.decision_curve("test"), title="Test set").figure, out,
+                               "decision_curves_test")
+    selected_rows = [{"Model": m, "Block": b.replace("signature:", "rad-score of "), "Features kept": len(f),
+                      "Features": ", ".join(f[:8]) + (" ..." if len(f) > 8 else "")} for (m, b), f in models.selected.items()]
+    selected_frame = pd.DataFrame(selected_rows)
+
     say("writing the report")
     t1_frame = table_one_frame(t1)
     audit_summary = merged.summary()
     tables = {"table1_by_expansion": t1_frame, "regression_or": reg_frame, "model_auc": auc_frame,
               "model_delong": delong_frame, "calibration_combined": cal_frame, "validation_combined": val_frame,
-              "net_benefit": dca_frame, "nomogram_points": nom.points, "data_audit_summary": audit_summary,
+              "net_benefit": dca_frame, "nomogram_points": nom.points, "models_train_test": perf_frame,
+              "models_delong_test": test_delong, "signature_features": selected_frame,
+              "data_audit_summary": audit_summary,
               "variable_types": types, "missing_data": missing}
     paths = write_tables(tables, out)
     # the per-id audit holds ids: written to its own file for the data manager, never into the report
@@ -166,6 +196,17 @@ def run_example(name: str = "hematoma", out=None, *, overwrite: bool = False, pr
                                                "points of each predictor, add them, and read the predicted risk "
                                                "below the total.",),
                       figures=({"caption": "Nomogram (combined model)", "png_base64": nom_png},)),
+        ReportSection("Imaging signatures: training and test sets", paragraphs=(
+            f"Patients were split 8:2 (stratified by outcome, seed {train.attrs['split']['random_state']}) into "
+            f"{len(train)} training and {len(test)} test patients. Feature screening (near-zero variance, Mann-Whitney "
+            "P < 0.05, |Spearman r| <= 0.9) and the LASSO rad-score (10-fold CV, lambda.1se) were fitted on the "
+            "training set only, separately for each feature set.",), tables=(
+            ReportTable("Model performance (cut-off: training-set Youden index, carried unchanged to the test set)",
+                        perf_frame, ("AUC 95% CIs by DeLong's method.",)),
+            ReportTable("Pairwise DeLong tests, test set", test_delong, ("Two-sided; unadjusted P.",)),
+            ReportTable("Features in each rad-score", selected_frame)),
+            figures=({"caption": "ROC curves, test set", "png_base64": roc_test_png},
+                     {"caption": "Decision curves, test set", "png_base64": dca_test_png})),
         ReportSection("Data description", tables=(ReportTable("Inferred variable types", types),
                                                   ReportTable("Missing data", missing))),
     ]

@@ -154,8 +154,11 @@ def build_pipeline(spec: ModelSpec, columns: dict, random_state=0):
         if key.startswith("signature:"):
             steps = list(pre) + _screen_steps(spec.screen) + [("lasso", LassoSignature(random_state=random_state))]
             blocks.append((key.replace(":", "_"), Pipeline(steps), list(cols)))
-    ct = ColumnTransformer(blocks, remainder="drop", verbose_feature_names_out=False)
-    return Pipeline([("inputs", ct), ("model", _estimator(spec, random_state))])
+    ct = ColumnTransformer(blocks, remainder="drop", verbose_feature_names_out=True)
+    pipe = Pipeline([("inputs", ct), ("model", _estimator(spec, random_state))])
+    # DataFrames flow between the steps, so screening reports and rad-score formulas keep feature names
+    pipe[:-1].set_output(transform="pandas")
+    return pipe
 
 
 @dataclass(frozen=True)

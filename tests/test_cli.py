@@ -32,15 +32,20 @@ def test_example_writes_audit_and_table_one(tmp_path, capsys):
     assert auc["Model"].tolist() == ["Clinical model", "FVH score", "Clinical + FVH"]
     delong = pd.read_csv(out / "tables" / "model_delong.csv")
     assert len(delong) == 3 and "P (holm)" in delong.columns
+    perf = pd.read_csv(out / "tables" / "models_train_test.csv")
+    assert len(perf) == 10 and set(perf["Set"]) == {"Train", "Test"}
+    sig = pd.read_csv(out / "tables" / "signature_features.csv")
+    assert sig["Features"].str.contains("sub3_original_").any()  # feature names survive the pipeline
     val = pd.read_csv(out / "tables" / "validation_combined.csv").set_index("Index")
     assert val.loc["Calibration slope", "Apparent"] == 1.0 and val.loc["Calibration slope", "Corrected"] < 1.0
     nb = pd.read_csv(out / "tables" / "net_benefit.csv")
     assert nb.columns.tolist()[-2:] == ["Treat all", "Treat none"] and (nb["Treat none"] == 0).all()
-    for fig in ("forest_plot", "roc_curves", "calibration_combined", "decision_curves", "nomogram_combined"):
+    for fig in ("forest_plot", "roc_curves", "calibration_combined", "decision_curves", "nomogram_combined",
+                "roc_test", "decision_curves_test"):
         assert (out / "figures" / f"{fig}.png").stat().st_size > 10_000 and (out / "figures" / f"{fig}.svg").exists()
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Table 1" in html and "SYNTHETIC DATA" in html
-    assert html.count("data:image/png;base64,") == 5 and "DeLong" in html and "rms::validate" in html
+    assert html.count("data:image/png;base64,") == 7 and "DeLong" in html and "rms::validate" in html
     assert "HE001" not in html  # no patient ids in the report
     # a second run into the same folder is refused, with a one-line message
     assert main(["--quiet", "example", "--out", str(out)]) == 2

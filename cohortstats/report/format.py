@@ -264,3 +264,18 @@ def decision_curve_frame(result, thresholds=(0.1, 0.2, 0.3, 0.4, 0.5), *, digits
             row[label] = format_number(r["net_benefit"], digits)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def model_performance_frame(comparison, *, digits: int = 3) -> pd.DataFrame:
+    """Train/test performance of fitted models: AUC (95% CI) and metrics at the training cut-off."""
+    t = comparison.performance
+    return pd.DataFrame({
+        "Model": t["model"].astype(str), "Set": t["set"].str.capitalize(), "n (events)": [f"{n} ({e})" for n, e in
+                                                                                         zip(t["n"], t["n_events"])],
+        "AUC (95% CI)": [format_estimate_ci(a, lo, hi, digits) for a, lo, hi in zip(t["auc"], t["conf_low"], t["conf_high"])],
+        "Cut-off": [format_number(v, 3) for v in t["threshold"]],
+        "Sensitivity": [format_number(v, digits) for v in t["sensitivity"]],
+        "Specificity": [format_number(v, digits) for v in t["specificity"]],
+        "Accuracy": [format_number(v, digits) for v in t["accuracy"]],
+        "PPV": [format_number(v, digits) for v in t["ppv"]], "NPV": [format_number(v, digits) for v in t["npv"]],
+    })
