@@ -2,9 +2,10 @@
 
 The screening steps and :class:`LassoSignature` follow the scikit-learn estimator contract, so a
 whole selection runs inside cross-validation and the bootstrap (no selection on all data before
-a split). The binomial LASSO is solved by glum's coordinate descent (a maintained package) on
-glmnet's standardised scale and λ sequence; the tests check the coefficients against
-``glmnet`` / ``cv.glmnet`` run to tight convergence.
+a split). The binomial LASSO path comes from glmnet's own Fortran (the python-glmnet package, where its wheel
+installs) or else glum's coordinate descent, on glmnet's standardised scale and λ sequence; the
+solution at the chosen λ is then made exact (Newton on the active set with KKT verification, glum as
+fallback), so coefficients match ``glmnet`` run to tight convergence, not its default stopping point.
 """
 
 from __future__ import annotations
@@ -301,7 +302,29 @@ def _standardize(a: np.ndarray):
     return (a - mu) / sd, mu, sd
 
 
+def _fortran_path(Z, y, lambdas):
+    """glmnet's own Fortran (python-glmnet) for a whole path, or None when it is not installed."""
+    try:
+        from glmnet import LogitNet
+    except ImportError:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = LogitNet(alpha=1, lambda_path=np.asarray(lambdas, float), standardize=False, fit_intercept=True,
+                     n_splits=0, tol=1e-7, max_iter=10**6).fit(Z, y.astype(int))
+    b = np.asarray(m.coef_path_)[0].T  # (n_lambda, p)
+    b0 = np.asarray(m.intercept_path_)[0]
+    if b.shape[0] != len(lambdas):
+        return None
+    return b0, b
+
+
 def _fit_path(Z, y, lambdas, tol):
+    """The LASSO path at ``lambdas``: glmnet's Fortran when available (fast; glmnet's default accuracy,
+    enough to choose λ), else glum's coordinate descent."""
+    out = _fortran_path(Z, y, lambdas)
+    if out is not None:
+        return out
     from glum import GeneralizedLinearRegressor
 
     m = GeneralizedLinearRegressor(family="binomial", alpha_search=True, alphas=lambdas, l1_ratio=1.0,
@@ -312,7 +335,58 @@ def _fit_path(Z, y, lambdas, tol):
     return np.asarray(m.intercept_path_, float), np.asarray(m.coef_path_, float)
 
 
-def _fit_one(Z, y, lam, tol):
+def _polish(Z, y, lam, b0, b, tol=1e-13):
+    """Solve the LASSO exactly at ``lam`` from a nearby solution: Newton on the active set with the signs
+    fixed (a smooth problem), then a KKT check on every feature. Returns None if the check fails."""
+    n = len(y)
+    act = np.flatnonzero(b != 0)
+    sgn = np.sign(b[act])
+    X = np.column_stack([np.ones(n), Z[:, act]])
+    beta = np.r_[b0, b[act]]
+    pen = np.r_[0.0, lam * sgn]
+
+    def objective(bt):
+        eta = X @ bt
+        return -np.sum(y * eta - np.logaddexp(0, eta)) / n + pen @ bt
+
+    obj = objective(beta)
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-(X @ beta)))
+        grad = -X.T @ (y - p) / n + pen
+        hess = (X * (p * (1 - p))[:, None]).T @ X / n
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            return None
+        t = 1.0
+        while t > 1e-10:
+            trial = beta - t * step
+            new = objective(trial)
+            if new <= obj + 1e-15:
+                break
+            t /= 2
+        beta, obj = trial, new
+        if np.max(np.abs(t * step)) < tol:
+            break
+    if np.any(np.sign(beta[1:]) != sgn):
+        return None
+    p = 1 / (1 + np.exp(-(X @ beta)))
+    g = np.abs(Z.T @ (y - p)) / n
+    inactive = np.ones(Z.shape[1], bool)
+    inactive[act] = False
+    if np.any(g[inactive] > lam * (1 + 1e-8)):
+        return None
+    full = np.zeros(Z.shape[1])
+    full[act] = beta[1:]
+    return float(beta[0]), full
+
+
+def _fit_one(Z, y, lam, tol, start=None):
+    """Exact LASSO solution at one λ: polish a warm start (glmnet's path) or run glum to tolerance ``tol``."""
+    if start is not None:
+        out = _polish(Z, y, lam, *start)
+        if out is not None:
+            return out
     from glum import GeneralizedLinearRegressor
 
     m = GeneralizedLinearRegressor(family="binomial", alpha=lam, l1_ratio=1.0, scale_predictors=False,
@@ -320,7 +394,9 @@ def _fit_one(Z, y, lam, tol):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         m.fit(Z, y)
-    return float(m.intercept_), np.asarray(m.coef_, float)
+    out = (float(m.intercept_), np.asarray(m.coef_, float))
+    polished = _polish(Z, y, lam, *out)
+    return polished if polished is not None else out
 
 
 def _stratified_folds(y, k, rng):
@@ -416,12 +492,13 @@ class LassoSignature(TransformerMixin, BaseEstimator):
             lam = float(requested)
             if lam < 0:
                 raise DataValidationError(f"lambda_ must be >= 0; got {lam}.")
-            b0, b = _fit_one(Z, y, lam, self.tol)
+            start = _fortran_path(Z, y, np.r_[lambdas[lambdas > lam], lam]) if lam < lambdas[0] else None
+            b0, b = _fit_one(Z, y, lam, self.tol, None if start is None else (start[0][-1], start[1][-1]))
             self.cv_results_ = None
             self.lambda_min_ = self.lambda_1se_ = None
         else:
             lam, idx = self._cross_validate(a, y, lambdas)
-            b0, b = b0_path[idx], b_path[idx]
+            b0, b = _fit_one(Z, y, lam, self.tol, (b0_path[idx], b_path[idx]))  # exact at the chosen λ
             self.lambda_ = lam
         coef = b / sd
         self.intercept_ = float(b0 - np.sum(coef * mu))

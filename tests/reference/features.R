@@ -33,13 +33,16 @@ for (lam in c(0.05, 0.01, 0.002)) {
   write.csv(data.frame(term = rownames(cf), coef = sprintf("%.17g", cf[, 1])), sprintf("glmnet_coef_%g.csv", lam), row.names = FALSE)
 }
 foldid <- rep(1:10, length.out = nrow(x))
-cv <- cv.glmnet(x, y, family = "binomial", alpha = 1, foldid = foldid, thresh = 1e-14, maxit = 1e8)
+# cv.glmnet with its defaults (thresh = 1e-7, fdev = 1e-5): the choice of lambda a reviewer reproduces
+glmnet.control(factory = TRUE)
+cv <- cv.glmnet(x, y, family = "binomial", alpha = 1, foldid = foldid)
 write.csv(data.frame(lambda = sprintf("%.17g", cv$lambda), cvm = sprintf("%.17g", cv$cvm), cvsd = sprintf("%.17g", cv$cvsd)),
           "cv_glmnet_curve.csv", row.names = FALSE)
 write.csv(data.frame(name = c("lambda.min", "lambda.1se"), value = sprintf("%.17g", c(cv$lambda.min, cv$lambda.1se))),
           "cv_glmnet_lambda.csv", row.names = FALSE)
-cf <- as.matrix(coef(cv, s = "lambda.1se"))
+glmnet.control(fdev = 0, epsnr = 1e-14, mxitnr = 1000)   # tight again for the coefficients at lambda.1se
+cf <- as.matrix(coef(glmnet(x, y, family = binomial(), alpha = 1, lambda = cv$lambda.1se, thresh = 1e-16, maxit = 1e8)))
 write.csv(data.frame(term = rownames(cf), coef = sprintf("%.17g", cf[, 1])), "cv_glmnet_coef_1se.csv", row.names = FALSE)
-cva <- cv.glmnet(x, y, family = "binomial", alpha = 1, foldid = foldid, type.measure = "auc", thresh = 1e-14, maxit = 1e8)
+cva <- cv.glmnet(x, y, family = "binomial", alpha = 1, foldid = foldid, type.measure = "auc")
 write.csv(data.frame(name = c("lambda.min", "lambda.1se"), value = sprintf("%.17g", c(cva$lambda.min, cva$lambda.1se))),
           "cv_glmnet_auc_lambda.csv", row.names = FALSE)
