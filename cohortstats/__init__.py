@@ -37,7 +37,14 @@ from .regression import HosmerLemeshow, LogisticRegressionResult, hosmer_lemesho
 from .screening import RegressionTable, UnivariableResult, regression_table, univariable_logistic
 from .features import LassoSignature, ScreeningResult, screen_features
 from .models import ValidationResult, bootstrap_validation
-from .pipelines import ModelComparison, ModelSpec, fit_models, train_test_split
+from .pipelines import (
+    CrossValidatedPerformance,
+    ModelComparison,
+    ModelSpec,
+    cross_validate_models,
+    fit_models,
+    train_test_split,
+)
 from .nomogram import NomogramResult, nomogram
 from .reproducibility import IccResult, ReproducibilityScreen, icc, reproducibility_screen
 from .reclassification import ReclassificationResult, idi, nri
@@ -112,6 +119,8 @@ __all__ = [
     "ModelSpec",
     "fit_models",
     "ModelComparison",
+    "cross_validate_models",
+    "CrossValidatedPerformance",
     "plots",
     "CohortStatsError",
     "CohortStatsWarning",

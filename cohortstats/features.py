@@ -59,15 +59,50 @@ def _check_features(X: pd.DataFrame, name: str = "X") -> np.ndarray:
 
 
 def _check_y(y) -> np.ndarray:
+    """A binary outcome as 0/1 floats; with other codes the larger value is the case (as 1 in 0/1)."""
+    if y is None:
+        raise DataValidationError("this estimator requires y to be passed, but the target y is None.")
     y = np.asarray(y)
+    if y.ndim != 1:
+        y = y.ravel()
     vals = np.unique(y)
-    if len(vals) != 2 or not set(vals.tolist()) <= {0, 1}:
-        raise DataValidationError(f"y must be a 0/1 outcome with both classes; got values {vals.tolist()[:10]}.")
-    return y.astype(float)
+    if len(vals) != 2:
+        raise DataValidationError(f"y must be a binary outcome with both classes (0/1); got {len(vals)} "
+                                  f"class{'es' if len(vals) != 1 else ''}: {vals.tolist()[:10]}.")
+    return (y == vals[1]).astype(float)
+
+
+class _BinaryTags:
+    """scikit-learn tags: y is required and binary; no missing values."""
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import ClassifierTags
+
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.classifier_tags = ClassifierTags(multi_class=False)
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+def _fit_input(est, X, y=None):
+    """Validate X (and y) as scikit-learn does and return a DataFrame with the feature names."""
+    from sklearn.utils.validation import validate_data
+
+    if isinstance(X, pd.DataFrame):
+        _check_features(X)
+    arr = validate_data(est, X, reset=True, dtype=float, ensure_min_samples=2)
+    names = getattr(est, "feature_names_in_", None)
+    if names is None:
+        names = np.array([f"x{i}" for i in range(arr.shape[1])], dtype=object)
+        est.feature_names_in_ = names
+    Xf = pd.DataFrame(arr, columns=list(names))
+    _check_features(Xf)
+    return Xf
 
 
 # --------------------------------------------------------------------------- screening steps
-class NearZeroVariance(TransformerMixin, BaseEstimator):
+class NearZeroVariance(_BinaryTags, TransformerMixin, BaseEstimator):
     """Drop constant and near-constant features (caret's ``nearZeroVar`` rule).
 
     A feature is dropped when it has no variance, or when the ratio of its most common to its
@@ -80,10 +115,8 @@ class NearZeroVariance(TransformerMixin, BaseEstimator):
         self.unique_cut = unique_cut
 
     def fit(self, X, y=None):
-        Xf = _as_frame(X)
-        a = _check_features(Xf)
-        self.feature_names_in_ = np.asarray(Xf.columns, dtype=object)
-        self.n_features_in_ = a.shape[1]
+        Xf = _fit_input(self, X, y)
+        a = Xf.to_numpy()
         keep, reasons = [], []
         for j in range(a.shape[1]):
             vals, counts = np.unique(a[:, j], return_counts=True)
@@ -102,14 +135,19 @@ class NearZeroVariance(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        Xf = _as_frame(X)
-        return Xf.loc[:, self.support_] if isinstance(X, pd.DataFrame) else np.asarray(X)[:, self.support_]
+        from sklearn.utils.validation import check_is_fitted, validate_data
+
+        check_is_fitted(self, "support_")
+        if isinstance(X, pd.DataFrame):
+            validate_data(self, X, reset=False, dtype=float)
+            return X.loc[:, self.support_]
+        return validate_data(self, X, reset=False, dtype=float)[:, self.support_]
 
     def get_feature_names_out(self, input_features=None):
         return self.feature_names_in_[self.support_]
 
 
-class UnivariateFilter(TransformerMixin, BaseEstimator):
+class UnivariateFilter(_BinaryTags, TransformerMixin, BaseEstimator):
     """Keep features associated with the outcome: Welch t-test or Mann-Whitney, optional FDR.
 
     ``p_threshold`` applies to raw p-values, or to Benjamini-Hochberg q-values with ``fdr="bh"``.
@@ -124,11 +162,9 @@ class UnivariateFilter(TransformerMixin, BaseEstimator):
     def fit(self, X, y):
         check_one_of(self.test, ("ttest", "mannwhitney"), "test")
         check_one_of(self.fdr, (None, "bh"), "fdr")
-        Xf = _as_frame(X)
-        a = _check_features(Xf)
+        Xf = _fit_input(self, X, y)
+        a = Xf.to_numpy()
         y = _check_y(y)
-        self.feature_names_in_ = np.asarray(Xf.columns, dtype=object)
-        self.n_features_in_ = a.shape[1]
         cases, controls = a[y == 1], a[y == 0]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -151,7 +187,7 @@ class UnivariateFilter(TransformerMixin, BaseEstimator):
     get_feature_names_out = NearZeroVariance.get_feature_names_out
 
 
-class CorrelationFilter(TransformerMixin, BaseEstimator):
+class CorrelationFilter(_BinaryTags, TransformerMixin, BaseEstimator):
     """Remove redundant features: of any pair with |r| > ``threshold``, keep the one more related to the outcome.
 
     Features are visited from the most to the least related to the outcome (|AUC - 0.5|); one is kept
@@ -164,11 +200,9 @@ class CorrelationFilter(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y):
         check_one_of(self.method, ("pearson", "spearman"), "method")
-        Xf = _as_frame(X)
-        a = _check_features(Xf)
+        Xf = _fit_input(self, X, y)
+        a = Xf.to_numpy()
         y = _check_y(y)
-        self.feature_names_in_ = np.asarray(Xf.columns, dtype=object)
-        self.n_features_in_ = a.shape[1]
         if a.shape[1] == 1:
             self.support_ = np.array([True])
             self.reasons_ = np.array([""], dtype=object)
@@ -195,7 +229,7 @@ class CorrelationFilter(TransformerMixin, BaseEstimator):
     get_feature_names_out = NearZeroVariance.get_feature_names_out
 
 
-class MRMRSelector(TransformerMixin, BaseEstimator):
+class MRMRSelector(_BinaryTags, TransformerMixin, BaseEstimator):
     """Minimum-redundancy maximum-relevance: greedily pick ``k`` features maximising
     F-statistic / mean |Pearson r| with those already picked (the "FCQ" variant)."""
 
@@ -203,11 +237,9 @@ class MRMRSelector(TransformerMixin, BaseEstimator):
         self.k = k
 
     def fit(self, X, y):
-        Xf = _as_frame(X)
-        a = _check_features(Xf)
+        Xf = _fit_input(self, X, y)
+        a = Xf.to_numpy()
         y = _check_y(y)
-        self.feature_names_in_ = np.asarray(Xf.columns, dtype=object)
-        self.n_features_in_ = a.shape[1]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             f = np.nan_to_num(stats.f_oneway(a[y == 1], a[y == 0], axis=0).statistic)
@@ -408,7 +440,7 @@ def _stratified_folds(y, k, rng):
     return fold
 
 
-class LassoSignature(TransformerMixin, BaseEstimator):
+class LassoSignature(_BinaryTags, TransformerMixin, BaseEstimator):
     """Binomial LASSO rad-score equal to ``glmnet`` / ``cv.glmnet``.
 
     Parameters
@@ -471,13 +503,11 @@ class LassoSignature(TransformerMixin, BaseEstimator):
     def fit(self, X, y):
         check_one_of(self.rule, ("1se", "min"), "rule")
         check_one_of(self.type_measure, ("deviance", "auc"), "type_measure")
-        Xf = _as_frame(X)
-        a = _check_features(Xf)
+        Xf = _fit_input(self, X, y)
+        a = Xf.to_numpy()
         y = _check_y(y)
         if len(y) != len(a):
             raise DataValidationError(f"X has {len(a)} rows but y has {len(y)}.")
-        self.feature_names_in_ = np.asarray(Xf.columns, dtype=object)
-        self.n_features_in_ = a.shape[1]
         # lambda_ is both the parameter and, after a CV fit, the chosen value (DESIGN's API); remember what
         # was asked so that a refit of the same object cross-validates again
         requested = self.__dict__.get("_lambda_requested", self.lambda_)
@@ -552,6 +582,9 @@ class LassoSignature(TransformerMixin, BaseEstimator):
         idx = i_1se if self.rule == "1se" else i_min
         return float(lambdas[idx]), idx
 
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "coef_")
+
     def set_params(self, **params):
         if "lambda_" in params:
             self.__dict__.pop("_lambda_requested", None)
@@ -559,10 +592,9 @@ class LassoSignature(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ use
     def _check_fitted(self):
-        if not hasattr(self, "coef_"):
-            from sklearn.exceptions import NotFittedError
+        from sklearn.utils.validation import check_is_fitted
 
-            raise NotFittedError("This LassoSignature is not fitted yet; call fit(X, y) first.")
+        check_is_fitted(self, "coef_")
 
     def decision_function(self, X) -> np.ndarray:
         """The rad-score: intercept + Σ β·x."""
@@ -574,9 +606,9 @@ class LassoSignature(TransformerMixin, BaseEstimator):
             a = X.reindex(columns=self.coef_.index).to_numpy(dtype=float)
             a = np.where(np.isnan(a) & (self.coef_.to_numpy() == 0), 0.0, a)
         else:
-            a = np.asarray(X, dtype=float)
-            if a.ndim != 2 or a.shape[1] != self.n_features_in_:
-                raise DataValidationError(f"X must have {self.n_features_in_} columns; got shape {a.shape}.")
+            from sklearn.utils.validation import validate_data
+
+            a = validate_data(self, X, reset=False, dtype=float)
         if not np.isfinite(a[:, self.coef_.to_numpy() != 0]).all():
             raise DataValidationError("X has missing or infinite values in the signature's features.")
         return self.intercept_ + a @ self.coef_.to_numpy()

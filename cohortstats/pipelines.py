@@ -20,7 +20,8 @@ from .discrimination import auc_ci, compare_aucs
 from .exceptions import DataValidationError
 from .regression import binary_outcome
 
-__all__ = ["train_test_split", "ModelSpec", "fit_models", "ModelComparison", "build_pipeline"]
+__all__ = ["train_test_split", "ModelSpec", "fit_models", "ModelComparison", "build_pipeline", "cross_validate_models",
+           "CrossValidatedPerformance"]
 
 ESTIMATORS = ("logistic", "svm", "random_forest", "lasso_logistic")
 
@@ -335,3 +336,59 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
             delong[nm] = compare_aucs(y, scores, conf_level=conf_level)
     return ModelComparison(pd.DataFrame(rows), delong, predictions, pipes, selected, pd.DataFrame(imputed),
                            dict(train.attrs.get("split", {})), thresholds)
+
+
+@dataclass(frozen=True)
+class CrossValidatedPerformance:
+    """Repeated stratified K-fold performance of model specifications (every step refitted per fold).
+
+    ``folds``: ``model, repeat, fold, auc, brier``; ``summary``: ``model, mean_auc, sd_auc, auc_low,
+    auc_high`` (2.5th/97.5th percentiles over folds), ``mean_brier``, ``n_folds``.
+    """
+
+    folds: pd.DataFrame
+    summary: pd.DataFrame
+    n_splits: int
+    n_repeats: int
+    random_state: object
+
+    def tidy(self) -> pd.DataFrame:
+        return self.summary.copy()
+
+
+def cross_validate_models(df: pd.DataFrame, outcome: str, models, *, feature_sets: dict | None = None, n_splits: int = 5,
+                          n_repeats: int = 10, random_state=0, positive=None) -> CrossValidatedPerformance:
+    """Repeated stratified K-fold cross-validation of model specifications, an alternative to one split.
+
+    Each training part refits the whole pipeline (imputation, screening, rad-scores, model); the
+    held-out part gives the AUC and Brier score. With small cohorts this is more stable than a
+    single 8:2 split (Steyerberg 2019).
+    """
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    from .discrimination import _auc_sorted
+
+    check_dataframe(df, "df")
+    models = list(models)
+    feature_sets = dict(feature_sets or {})
+    y, _ = binary_outcome(df[outcome], outcome, positive)
+    cv = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=random_state)
+    rows = []
+    for spec in models:
+        cols = _resolve(spec, df, feature_sets)
+        all_cols = [c for v in cols.values() for c in v]
+        for i, (tr, te) in enumerate(cv.split(df, y)):
+            pipe = build_pipeline(spec, cols, random_state)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pipe.fit(df.iloc[tr][all_cols], y[tr])
+                p = pipe.predict_proba(df.iloc[te][all_cols])[:, 1]
+            yt = y[te]
+            rows.append({"model": spec.name, "repeat": i // n_splits + 1, "fold": i % n_splits + 1,
+                         "auc": _auc_sorted(p[yt == 1], p[yt == 0]), "brier": float(np.mean((p - yt) ** 2))})
+    folds = pd.DataFrame(rows)
+    g = folds.groupby("model", sort=False)
+    summary = pd.DataFrame({"mean_auc": g["auc"].mean(), "sd_auc": g["auc"].std(ddof=1),
+                            "auc_low": g["auc"].quantile(0.025), "auc_high": g["auc"].quantile(0.975),
+                            "mean_brier": g["brier"].mean(), "n_folds": g.size()}).reset_index()
+    return CrossValidatedPerformance(folds, summary, n_splits, n_repeats, random_state)

@@ -6,7 +6,7 @@ matplotlib is imported inside the functions; nothing here shows or saves a figur
 from __future__ import annotations
 
 __all__ = ["plot_roc", "plot_forest", "plot_km", "plot_calibration", "plot_decision_curve", "plot_clinical_impact",
-           "plot_nomogram"]
+           "plot_nomogram", "plot_lasso_path", "plot_lasso_cv", "plot_lasso_coefficients"]
 
 
 def _axes(ax, figsize=(5.5, 5.0)):
@@ -332,4 +332,60 @@ def plot_nomogram(result, *, ax=None, title=None):
     ax.axis("off")
     if title:
         ax.set_title(title)
+    return ax
+
+
+def plot_lasso_path(signature, *, ax=None, title=None, label_top: int = 8):
+    """Coefficient paths (standardised scale) against log(λ), with the chosen λ marked."""
+    import numpy as np
+
+    ax = _axes(ax, figsize=(6.0, 4.5))
+    lam = np.log(signature.lambdas_)
+    path = signature.coef_path_ * signature._sd  # standardised coefficients, as glmnet plots them
+    ax.plot(lam, path, linewidth=0.8)
+    ax.axvline(np.log(signature.lambda_), color="0.3", linestyle="--", linewidth=0.9)
+    if getattr(signature, "lambda_min_", None):
+        ax.axvline(np.log(signature.lambda_min_), color="0.6", linestyle=":", linewidth=0.9)
+    last = path[-1]
+    for j in np.argsort(-np.abs(last))[:label_top]:
+        ax.text(lam[-1], last[j], f" {signature.feature_names_in_[j]}", fontsize=6, va="center")
+    ax.set_xlabel("log(λ)")
+    ax.set_ylabel("Standardised coefficient")
+    ax.set_title(title or "LASSO coefficient paths")
+    return ax
+
+
+def plot_lasso_cv(signature, *, ax=None, title=None):
+    """Cross-validated deviance (or AUC) ± 1 SE against log(λ), with lambda.min and lambda.1se marked."""
+    import numpy as np
+
+    if signature.cv_results_ is None:
+        raise ValueError("this signature used a fixed lambda_; there is no CV curve to plot.")
+    ax = _axes(ax, figsize=(6.0, 4.5))
+    cv = signature.cv_results_
+    x = np.log(cv["lambda"])
+    ax.errorbar(x, cv["cvm"], yerr=cv["cvsd"], fmt="o", color="C3", markersize=3, ecolor="0.7", capsize=1.5)
+    ax.axvline(np.log(signature.lambda_min_), color="0.4", linestyle=":", label="lambda.min")
+    ax.axvline(np.log(signature.lambda_1se_), color="0.2", linestyle="--", label="lambda.1se")
+    top = ax.secondary_xaxis("top")
+    idx = np.linspace(0, len(cv) - 1, 8).astype(int)
+    top.set_ticks(x.to_numpy()[idx])
+    top.set_xticklabels(cv["n_nonzero"].to_numpy()[idx])
+    ax.set_xlabel("log(λ)")
+    ax.set_ylabel("Binomial deviance" if signature.type_measure == "deviance" else "AUC")
+    ax.legend(frameon=False, fontsize="small")
+    ax.set_title(title or "10-fold cross-validation")
+    return ax
+
+
+def plot_lasso_coefficients(signature, *, ax=None, title=None):
+    """Bar chart of the non-zero coefficients of a rad-score (original scale)."""
+    coef = signature.coef_[signature.coef_ != 0].sort_values()
+    ax = _axes(ax, figsize=(6.0, 0.3 * len(coef) + 1.2))
+    ax.barh(range(len(coef)), coef.to_numpy(), color=["C3" if v > 0 else "C0" for v in coef])
+    ax.set_yticks(range(len(coef)))
+    ax.set_yticklabels(coef.index, fontsize=7)
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    ax.set_xlabel("Coefficient")
+    ax.set_title(title or f"Rad-score: {len(coef)} features")
     return ax

@@ -115,3 +115,17 @@ def test_bad_input(cohort):
                       feature_sets={"x": ["diagnostics_Mask-original_VoxelNum", *sets["whole"][:5]]})
     with pytest.raises(DataValidationError, match="missing for 2 patient"):
         cs.train_test_split(df.assign(expansion=df["expansion"].where(df.index > 1)), "expansion")
+
+
+def test_repeated_cross_validation(cohort):
+    df, sets = cohort
+    res = cs.cross_validate_models(df, "expansion", [cs.ModelSpec("clinical", ["clinical"]),
+                                                     cs.ModelSpec("whole", ["signature:whole"])],
+                                   feature_sets=sets, n_splits=5, n_repeats=2, random_state=4)
+    assert len(res.folds) == 20 and res.summary["n_folds"].tolist() == [10, 10]
+    s = res.summary.set_index("model")
+    assert 0.5 < s.loc["whole", "mean_auc"] < 0.95
+    assert s.loc["whole", "auc_low"] <= s.loc["whole", "mean_auc"] <= s.loc["whole", "auc_high"]
+    again = cs.cross_validate_models(df, "expansion", [cs.ModelSpec("clinical", ["clinical"])], n_splits=5,
+                                     n_repeats=2, random_state=4, feature_sets=sets)
+    assert_allclose(again.folds["auc"], res.folds[res.folds.model == "clinical"]["auc"])
