@@ -48,6 +48,7 @@ from .pipelines import (
 from .nomogram import NomogramResult, nomogram
 from .reproducibility import IccResult, ReproducibilityScreen, icc, reproducibility_screen
 from .reclassification import ReclassificationResult, idi, nri
+from .study import Study, StudyResult, StudySpec, load_spec
 from .survival import CoxRegressionResult, KaplanMeierResult, LogRankTest, cox_regression, kaplan_meier
 from .table_one import TableOneResult, table_one
 from . import datasets, plots, report  # noqa: E402  (subpackages as attributes: cs.plots, cs.report, ...)
@@ -121,6 +122,10 @@ __all__ = [
     "ModelComparison",
     "cross_validate_models",
     "CrossValidatedPerformance",
+    "Study",
+    "StudySpec",
+    "StudyResult",
+    "load_spec",
     "plots",
     "CohortStatsError",
     "CohortStatsWarning",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import __version__
 from .exceptions import CohortStatsError
@@ -15,8 +16,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="show the full traceback on errors")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     sub = p.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="run a study file and write its report")
+    run.add_argument("study", help="the study YAML file")
+    run.add_argument("--out", default=None, help="output folder (default: reports/<study folder name>)")
+    run.add_argument("--overwrite", action="store_true", help="write into an existing, non-empty folder")
+    val = sub.add_parser("validate", help="check a study file without running it")
+    val.add_argument("study")
     ex = sub.add_parser("example", help="run a bundled example study (no files needed)")
-    ex.add_argument("name", nargs="?", default="hematoma", help="example name (default: hematoma)")
+    ex.add_argument("name", nargs="?", default="fusion", help="example name (default: fusion)")
     ex.add_argument("--out", default=None, help="output folder (default: reports/<name>)")
     ex.add_argument("--overwrite", action="store_true", help="write into an existing, non-empty folder")
     sub.add_parser("examples", help="list the bundled examples")
@@ -43,7 +50,29 @@ def main(argv=None) -> int:
             out = run_example(args.name, args.out, overwrite=args.overwrite, progress=progress)
             print(f"Report written to {out['report']}")
             return 0
-    except (CohortStatsError, ValueError, FileNotFoundError, FileExistsError, TypeError) as err:
+        if args.command == "validate":
+            from .study import load_spec
+
+            spec, _ = load_spec(args.study)
+            parts = [f"{len(spec.models)} model(s)", "regression" if spec.regression else "no regression",
+                     "Table 1" if spec.table1 else "no Table 1"]
+            print(f"{args.study}: valid ({', '.join(parts)}).")
+            return 0
+        if args.command == "run":
+            from .study import Study
+
+            study = Study.from_yaml(args.study)
+            out = Path(args.out) if args.out else Path("reports") / Path(args.study).resolve().parent.name
+            if out.exists() and any(out.iterdir()) and not args.overwrite:
+                raise FileExistsError(f"output folder {str(out)!r} exists and is not empty; choose another or pass "
+                                      "--overwrite.")
+            result = study.run(progress=progress)
+            written = result.write(out, overwrite=True)
+            for s in result.skipped:
+                print(f"Skipped: {s}", file=sys.stderr)
+            print(f"Report written to {written['report']}")
+            return 0
+    except (CohortStatsError, ValueError, FileNotFoundError, FileExistsError, TypeError, KeyError) as err:
         if args.debug:
             raise
         print(f"cohortstats: error: {err}", file=sys.stderr)

@@ -111,8 +111,8 @@ def plot_forest(result, *, ax=None, univariable=None, digits: int = 2, log: bool
     for (label, _, est, low, high), off in zip(series, offsets):
         est, low, high = (np.asarray(v, float) for v in (est, low, high))
         ok = ~np.isnan(est)
-        ax.errorbar(est[ok], ypos[ok] + off, xerr=[est[ok] - low[ok], high[ok] - est[ok]], fmt="s", capsize=3,
-                    markersize=5, label=label or None)
+        err = [np.clip(est[ok] - low[ok], 0, None), np.clip(high[ok] - est[ok], 0, None)]
+        ax.errorbar(est[ok], ypos[ok] + off, xerr=err, fmt="s", capsize=3, markersize=5, label=label or None)
     ax.axvline(reference_line, color="0.5", linestyle="--", linewidth=0.8)
     ax.set_yticks(ypos)
     last = series[-1]
@@ -208,7 +208,9 @@ def plot_calibration(result, *, ax=None, groups: bool = True, rug: bool = True, 
         ax.plot(c["predicted"], c["corrected"], color="C3", label=f"Bias-corrected (B = {corrected.B})")
     if groups and len(result.groups):
         g = result.groups
-        ax.errorbar(g["mean_predicted"], g["observed"], yerr=[g["observed"] - g["conf_low"], g["conf_high"] - g["observed"]],
+        lo_err = np.clip(g["observed"] - g["conf_low"], 0, None)  # Wilson limits can sit 1e-16 inside
+        hi_err = np.clip(g["conf_high"] - g["observed"], 0, None)
+        ax.errorbar(g["mean_predicted"], g["observed"], yerr=[lo_err, hi_err],
                     fmt="o", color="C1", markersize=4, capsize=2, label="Grouped (deciles, 95% CI)")
     if rug and result.p is not None:
         p = np.asarray(result.p)

@@ -1,0 +1,176 @@
+"""Turning a StudyResult's result objects into report sections, tables and the methods text."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .format import (
+    calibration_frame,
+    decision_curve_frame,
+    delong_table_frame,
+    format_estimate_ci,
+    format_number,
+    format_p,
+    model_performance_frame,
+    regression_footnotes,
+    regression_table_frame,
+    table_one_frame,
+    validation_frame,
+)
+from .html import ReportTable
+from .tables import table_one_footnotes
+
+__all__ = ["study_sections"]
+
+
+def _methods(res) -> list[str]:
+    from .._runner import _versions
+
+    spec = res.study.spec
+    v = _versions()
+    out = []
+    t1 = res.results.get("table1")
+    if t1 is not None:
+        out.append("Baseline characteristics are given as mean (SD), median [Q1, Q3] or n (%), and compared between "
+                   f"outcome groups with: {'; '.join(t1.tests_used)} (chi-square replaced by Fisher's exact test when an "
+                   "expected count was below 5); standardised mean differences are reported.")
+    tab = res.results.get("regression")
+    if tab is not None:
+        fit = next(iter(tab.univariable.fits.values()))
+        out.append(f"Associations with the outcome were estimated by {fit.method} logistic regression; predictors "
+                   f"with {tab.rule} entered the multivariable model. Odds ratios are given with "
+                   f"{round(100 * fit.conf_level)}% confidence intervals by {fit.ci_method} and P values from the "
+                   f"{fit.p_method}. Complete cases were analysed.")
+        if "validation" in res.results:
+            val = res.results["validation"]
+            out.append(f"The multivariable model was internally validated with {val.B} bootstrap resamples "
+                       "(Harrell's optimism correction, every modelling step repeated in each resample); calibration "
+                       "was assessed with the calibration intercept and slope, lowess calibration curves and the "
+                       "Hosmer-Lemeshow test.")
+    models = res.results.get("models")
+    if models is not None:
+        sp = models.split
+        out.append(f"Patients were randomly split into training and test sets ({round((1 - sp.get('test_size', 0.2)) * 10)}:"
+                   f"{round(sp.get('test_size', 0.2) * 10)}, stratified by outcome, seed {sp.get('random_state')}). "
+                   "Imputation, feature screening (near-zero variance, Mann-Whitney test, correlation redundancy) and "
+                   "LASSO logistic regression (10-fold cross-validation, lambda.1se, as glmnet) were fitted on the "
+                   "training set only. Discrimination was measured by the AUC with DeLong 95% CIs and compared with "
+                   "DeLong's test for correlated ROC curves (two-sided); sensitivity and specificity use the training "
+                   "set's Youden cut-off. Clinical utility was assessed with decision curves (net benefit).")
+    out.append("Analyses used cohortstats " + v.get("cohortstats", "?") + " (Python " + v["python"] + "; " +
+               ", ".join(f"{k} {val}" for k, val in v.items() if k not in ("cohortstats", "python")) + ").")
+    return out
+
+
+def _key_results(res, digits, p_style) -> list[str]:
+    out = []
+    tab = res.results.get("regression")
+    if tab is not None and tab.multivariable is not None:
+        t = tab.multivariable.tidy()
+        t = t[(t["term"] != "(Intercept)") & ~t["reference"]]
+        def p_text(p):
+            txt = format_p(p, p_style)
+            return f"P < {txt[1:]}" if txt.startswith("<") else f"P = {txt}"
+
+        parts = [f"{r.term}: OR {format_estimate_ci(r.estimate, r.conf_low, r.conf_high, digits)}, {p_text(r.p_value)}"
+                 for r in t.itertuples()]
+        out.append("In the multivariable model, " + "; ".join(parts) + ".")
+    models = res.results.get("models")
+    if models is not None:
+        perf = models.performance[models.performance["set"] == "test"]
+        out.append("Test-set AUCs: " + "; ".join(f"{r.model} {format_estimate_ci(r.auc, r.conf_low, r.conf_high, 3)}"
+                                                 for r in perf.itertuples()) + ".")
+    return out
+
+
+def study_sections(res) -> list[dict]:
+    """Sections (dicts with title, paragraphs, tables, figures) and the result's table dictionary."""
+    spec = res.study.spec
+    d, ps = spec.report.digits, spec.report.p_style
+    sections = []
+    merged = res.results["merge"]
+    audit = merged.summary()
+    res.tables["patient_flow_audit"] = audit
+    sections.append({"title": "Patient flow", "paragraphs": list(res.flow),
+                     "tables": [ReportTable("Data audit: ids kept and dropped by reason", audit)]})
+    res.methods = _methods(res)
+    res.key_results = _key_results(res, d, ps)
+    sections.append({"title": "Statistical methods", "paragraphs": res.methods})
+    if res.key_results:
+        sections.append({"title": "Results in brief", "paragraphs": res.key_results})
+    t1 = res.results.get("table1")
+    if t1 is not None:
+        f = table_one_frame(t1, digits=d, p_style=ps)
+        res.tables["table1_by_outcome"] = f
+        tables = [ReportTable(f"Characteristics by {spec.outcome.label or spec.outcome.column}", f, table_one_footnotes(t1))]
+        t1s = res.results.get("table1_split")
+        if t1s is not None:
+            fs = table_one_frame(t1s, digits=d, p_style=ps)
+            res.tables["table1_by_split"] = fs
+            tables.append(ReportTable("Characteristics of the training and test sets", fs, table_one_footnotes(t1s)))
+        sections.append({"title": "Table 1", "tables": tables})
+    tab = res.results.get("regression")
+    if tab is not None:
+        f = regression_table_frame(tab, digits=d, p_style=ps)
+        res.tables["regression_or"] = f
+        notes = list(regression_footnotes(tab)) + list(res.results.get("regression_warnings", []))
+        tables = [ReportTable("Univariable and multivariable logistic regression", f, tuple(notes))]
+        figs = [("forest_plot", "Odds ratios with 95% CIs")]
+        if "calibration_multivariable" in res.results:
+            cal = calibration_frame(res.results["calibration_multivariable"], p_style=ps)
+            res.tables["calibration_multivariable"] = cal
+            tables.append(ReportTable("Calibration of the multivariable model (apparent)", cal,
+                                      ("Statistics as rms::val.prob; " + res.results["calibration_multivariable"]
+                                       .hosmer_lemeshow.rule + ".",)))
+            figs.append(("calibration_multivariable", "Calibration of the multivariable model"))
+        if "validation" in res.results:
+            val = validation_frame(res.results["validation"])
+            res.tables["validation_multivariable"] = val
+            tables.append(ReportTable(f"Bootstrap internal validation (B = {res.results['validation'].B})", val,
+                                      (res.results["validation"].method + "; as rms::validate.",)))
+        if "nomogram" in res.results:
+            res.tables["nomogram_points"] = res.results["nomogram"].points
+            figs.append(("nomogram", "Nomogram of the multivariable model"))
+        sections.append({"title": "Risk factors", "tables": tables, "figures": figs})
+    models = res.results.get("models")
+    if models is not None:
+        perf = model_performance_frame(models)
+        res.tables["models_train_test"] = perf
+        tables = [ReportTable("Model performance (cut-off: training Youden index, carried to the test set)", perf,
+                              ("AUC 95% CIs by DeLong's method (pROC's ci.auc).",))]
+        if models.delong:
+            adj = spec.comparisons.adjust
+            for set_name in ("test", "train"):
+                cmp = models.delong[set_name]
+                if adj:
+                    from ..discrimination import compare_aucs
+
+                    y, scores = models.scores(set_name)
+                    cmp = compare_aucs(y, scores, adjust=adj, alternative=spec.comparisons.alternative)
+                f = delong_table_frame(cmp, p_style=ps)
+                res.tables[f"delong_{set_name}"] = f
+                tables.append(ReportTable(f"Pairwise DeLong tests, {set_name} set", f,
+                                          (f"DeLong's test for correlated ROC curves, {spec.comparisons.alternative}"
+                                           + (f"; P adjusted by {adj}." if adj else "; unadjusted P."),
+                                           f"Global test of equal AUCs: chi-square = {format_number(cmp.global_statistic, 2)}, "
+                                           f"df = {cmp.global_df}, P = {format_p(cmp.global_p_value, ps)}.")))
+        rows = [{"Model": m, "Block": b.replace("signature:", "rad-score of "), "Features kept": len(f),
+                 "Features": ", ".join(f)} for (m, b), f in models.selected.items()]
+        if rows:
+            sel = pd.DataFrame(rows)
+            res.tables["signature_features"] = sel
+            tables.append(ReportTable("Features in each LASSO rad-score (fitted on the training set)", sel))
+        dc = res.results["decision_curve"]
+        dcf = decision_curve_frame(dc)
+        res.tables["net_benefit_test"] = dcf
+        tables.append(ReportTable("Net benefit on the test set", dcf,
+                                  ("Net benefit = TP/n - FP/n x pt/(1 - pt); risk >= threshold is positive (R dcurves).",)))
+        cal = calibration_frame(res.results["calibration_test"], p_style=ps)
+        res.tables["calibration_test"] = cal
+        tables.append(ReportTable(f"Calibration of {models.performance['model'].iloc[-1]} on the test set", cal))
+        sections.append({"title": "Models: training and test sets", "tables": tables,
+                         "figures": [("roc_test", "ROC curves, test set"), ("decision_curves_test", "Decision curves, test set"),
+                                     ("calibration_test", "Calibration, test set")]})
+    if res.skipped:
+        sections.append({"title": "Not run", "paragraphs": [f"Skipped: {s}." for s in res.skipped]})
+    return sections

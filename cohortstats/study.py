@@ -1,0 +1,256 @@
+"""The study specification (YAML, validated with pydantic) and the runner that executes it.
+
+A study file names the data, the outcome and the analyses; :meth:`Study.run` executes the stages in
+the order of the data flow (data -> Table 1 -> regression -> models -> discrimination, calibration,
+decision curves -> report) and returns a :class:`StudyResult`, whose ``write`` produces the report.
+YAML is loaded with ``yaml.safe_load``; no string from a spec or a data file is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import time
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .exceptions import CohortStatsError
+
+__all__ = ["StudySpec", "Study", "StudyResult", "load_spec", "SpecError"]
+
+
+class SpecError(CohortStatsError, ValueError):
+    """The study file is invalid; the message gives the key path, what was expected and a suggestion."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TableSpec(_Strict):
+    name: str
+    path: str
+    sheet: str | int | None = None
+    prefix: str | None = None
+
+
+class DataSpec(_Strict):
+    id: str | None = "patient_id"
+    tables: list[TableSpec] = Field(default_factory=list)
+    synthetic: Literal["hematoma"] | None = None
+    how: Literal["inner", "left"] = "inner"
+    na_values: list[str] = Field(default_factory=list)
+
+
+class OutcomeSpec(_Strict):
+    column: str
+    positive: str | int | float | bool | None = None
+    label: str | None = None
+
+
+class ExclusionSpec(_Strict):
+    name: str
+    column: str
+    op: Literal["<", "<=", ">", ">=", "==", "!=", "missing", "in", "not in"]
+    value: str | int | float | list | None = None
+
+
+class SplitSpec(_Strict):
+    test_size: float = 0.2
+    stratify: bool = True
+    seed: int | None = None
+
+
+class TableOneSpec(_Strict):
+    variables: list[str] | None = None
+    categorical: list[str] = Field(default_factory=list)
+    nonnormal: list[str] = Field(default_factory=list)
+    by_split: bool = True
+    equal_var: bool = False
+    yates: bool = True
+
+
+class RegressionSpec(_Strict):
+    candidates: list[str]
+    categorical: list[str] = Field(default_factory=list)
+    screen_p: float = 0.05
+    screen_rule: Literal["wald", "lr"] = "wald"
+    multivariable: list[str] | None = None
+    ci_method: Literal["profile", "wald"] = "profile"
+    method: Literal["mle", "firth"] = "mle"
+    nomogram: bool = True
+    validation_B: int = Field(200, ge=0)
+
+
+class FeatureSetSpec(_Strict):
+    columns: list[str] = Field(default_factory=list)
+    prefix: str | None = None
+
+
+class ModelSpecYaml(_Strict):
+    name: str
+    features: list[str]
+    estimator: Literal["logistic", "svm", "random_forest", "lasso_logistic"] = "logistic"
+    screen: dict | None = None
+
+
+class ComparisonSpec(_Strict):
+    alternative: Literal["two-sided", "greater", "less"] = "two-sided"
+    adjust: Literal["holm", "bonferroni"] | None = None
+
+
+class DecisionCurveSpec(_Strict):
+    start: float = 0.01
+    stop: float = 0.99
+    step: float = 0.01
+
+
+class ReportSpec(_Strict):
+    title: str = "Study report"
+    authors: list[str] = Field(default_factory=list)
+    digits: int = 2
+    p_style: Literal["nejm", "apa", "exact"] = "nejm"
+    formats: list[Literal["html", "docx", "xlsx", "csv"]] = Field(default_factory=lambda: ["html", "docx", "xlsx", "csv"])
+    include_row_level: bool = False
+
+
+class StudySpec(_Strict):
+    """The validated content of a study YAML file (every key is documented in the README)."""
+
+    data: DataSpec
+    outcome: OutcomeSpec
+    seed: int = 2024
+    exclusions: list[ExclusionSpec] = Field(default_factory=list)
+    table1: TableOneSpec | None = Field(default_factory=TableOneSpec)
+    regression: RegressionSpec | None = None
+    split: SplitSpec | None = None
+    feature_sets: dict[str, FeatureSetSpec] = Field(default_factory=dict)
+    signature_screen: dict = Field(default_factory=lambda: {"p_threshold": 0.05, "corr_threshold": 0.9})
+    models: list[ModelSpecYaml] = Field(default_factory=list)
+    comparisons: ComparisonSpec = Field(default_factory=ComparisonSpec)
+    decision_curve: DecisionCurveSpec = Field(default_factory=DecisionCurveSpec)
+    report: ReportSpec = Field(default_factory=ReportSpec)
+
+    @field_validator("models")
+    @classmethod
+    def _unique_models(cls, v):
+        names = [m.name for m in v]
+        if len(set(names)) != len(names):
+            raise ValueError(f"model names must be unique; got {names}")
+        return v
+
+
+def _known_keys(model_cls, loc):
+    """The keys allowed at a location of the spec (for 'did you mean' hints)."""
+    cls = model_cls
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = cls.model_fields.get(part)
+        if field is None:
+            return []
+        ann = field.annotation
+        for cand in getattr(ann, "__args__", ()) + (ann,):
+            inner = getattr(cand, "__args__", ())
+            for c in (cand, *inner):
+                if isinstance(c, type) and issubclass(c, BaseModel):
+                    cls = c
+                    break
+    return list(cls.model_fields) if isinstance(cls, type) and issubclass(cls, BaseModel) else []
+
+
+def _format_errors(err: ValidationError, source: str) -> str:
+    lines = [f"{source}: the study file is not valid ({err.error_count()} problem(s)):"]
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"])
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            allowed = _known_keys(StudySpec, e["loc"])
+            near = difflib.get_close_matches(str(e["loc"][-1]), allowed, n=1)
+            msg = f"unknown key{f'; did you mean {near[0]!r}?' if near else ''} (allowed: {', '.join(allowed)})"
+        elif e["type"] == "missing":
+            msg = "required key is missing"
+        lines.append(f"  - {loc}: {msg}")
+    return "\n".join(lines)
+
+
+def load_spec(path) -> tuple[StudySpec, Path]:
+    """Read and validate a study YAML file; returns the spec and the file's folder (paths are relative to it)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"study file {str(path)!r} does not exist.")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise SpecError(f"{path.name}: not valid YAML ({err}).") from None
+    if not isinstance(raw, dict):
+        raise SpecError(f"{path.name}: expected a mapping of keys (data, outcome, ...) at the top level.")
+    try:
+        spec = StudySpec.model_validate(raw)
+    except ValidationError as err:
+        raise SpecError(_format_errors(err, path.name)) from None
+    return spec, path.parent
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Study:
+    """A study: a validated spec plus the folder its relative paths start from.
+
+    Examples
+    --------
+    >>> from cohortstats.study import Study
+    >>> from cohortstats.examples import example_spec_path
+    >>> study = Study.from_yaml(example_spec_path("fusion"))
+    >>> [m.name for m in study.spec.models]
+    ['Radiomics', 'Deep learning', 'Fused']
+    """
+
+    def __init__(self, spec: StudySpec, base: Path | str = "."):
+        self.spec = spec
+        self.base = Path(base)
+
+    @classmethod
+    def from_yaml(cls, path) -> "Study":
+        spec, base = load_spec(path)
+        return cls(spec, base)
+
+    def run(self, *, progress=None, workdir=None) -> "StudyResult":
+        """Execute the stages; ``progress`` receives stage names. ``workdir`` holds generated data."""
+        from ._runner import run_study
+
+        t0 = time.perf_counter()
+        result = run_study(self, progress=progress or (lambda s: None), workdir=workdir)
+        result.timings["total"] = round(time.perf_counter() - t0, 3)
+        return result
+
+
+class StudyResult:
+    """Everything a study produced: result objects, formatted tables, figures and the patient flow."""
+
+    def __init__(self, study: Study):
+        self.study = study
+        self.results: dict = {}
+        self.sections: list = []
+        self.tables: dict = {}
+        self.figures: dict = {}
+        self.flow: list = []
+        self.skipped: list = []
+        self.methods: list = []
+        self.key_results: list = []
+        self.inputs: dict = {}
+        self.timings: dict = {}
+
+    def write(self, out, *, overwrite: bool = False) -> dict:
+        from ._runner import write_report
+
+        return write_report(self, Path(out), overwrite=overwrite)

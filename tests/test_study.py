@@ -1,0 +1,154 @@
+"""The study runner: YAML validation, the four worked analyses, the report's content, bad specs."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cohortstats.cli import main
+from cohortstats.study import SpecError, Study, load_spec
+
+ROOT = Path(__file__).resolve().parents[1]
+ANALYSES = ROOT / "analyses"
+
+
+@pytest.fixture(scope="module")
+def fusion_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("fusion")
+    result = Study.from_yaml(ANALYSES / "fusion" / "study.yaml").run(workdir=out / "work")
+    result.write(out / "report")
+    return out / "report", result
+
+
+def test_report_files_and_sections(fusion_report):
+    out, result = fusion_report
+    for f in ("report.html", "report.docx", "tables.xlsx", "manifest.json"):
+        assert (out / f).exists(), f
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for section in ("Patient flow", "Statistical methods", "Results in brief", "Table 1", "Risk factors",
+                    "Models: training and test sets"):
+        assert f">{section}</h2>" in html, section
+    assert html.count("<table>") >= 10 and html.count("data:image/png;base64,") == 6
+    assert not re.search(r"HE\d{3}", html)  # no patient ids anywhere in the report
+    assert "DeLong" in html and "Welch t-test" in html and "profile likelihood" in html
+    figs = sorted(p.name for p in (out / "figures").iterdir())
+    assert "roc_test.png" in figs and "roc_test.svg" in figs and "nomogram.png" in figs
+    manifest = pd.read_json(out / "manifest.json", typ="series")
+    assert manifest["seed"] == 2024 and "versions" in manifest
+
+
+def test_docx_tables(fusion_report):
+    from docx import Document
+
+    out, result = fusion_report
+    doc = Document(out / "report.docx")
+    headers = [tuple(c.text for c in t.rows[0].cells) for t in doc.tables]
+    assert any(h[:2] == ("Variable", "Level") for h in headers)  # Table 1
+    assert any("Univariable OR (95% CI)" in h for h in headers)
+    assert any("AUC (95% CI)" in h for h in headers)
+    assert len(doc.inline_shapes) == 6
+
+
+def test_rerun_gives_identical_tables(fusion_report, tmp_path):
+    out, result = fusion_report
+    again = Study.from_yaml(ANALYSES / "fusion" / "study.yaml").run(workdir=tmp_path / "w")
+    for name, table in result.tables.items():
+        pd.testing.assert_frame_equal(table, again.tables[name], obj=name)
+
+
+@pytest.mark.parametrize("name", ["fvh_asah", "habitat", "breast_cancer"])
+def test_worked_analyses_run(name, tmp_path):
+    result = Study.from_yaml(ANALYSES / name / "study.yaml").run(workdir=tmp_path / "w")
+    written = result.write(tmp_path / "out")
+    html = written["report"].read_text(encoding="utf-8")
+    if name == "fvh_asah":
+        reg = result.tables["regression_or"]
+        assert "wfns" in result.results["regression"].selected
+        assert reg["Variable"].str.startswith("wfns").any() and "Not run" in html  # no models block: said so
+        assert "row1" not in html
+    if name == "habitat":
+        perf = result.tables["models_train_test"]
+        assert perf["Model"].nunique() == 4 and "P (holm)" in result.tables["delong_test"].columns
+    if name == "breast_cancer":
+        perf = result.results["models"].performance.set_index(["model", "set"])
+        assert perf.loc[("LASSO signature (30 features)", "test"), "auc"] > 0.95
+
+
+def test_bundled_examples_equal_analyses():
+    from cohortstats.examples import example_spec_path
+
+    for name in ("fusion", "habitat"):
+        assert example_spec_path(name).read_text() == (ANALYSES / name / "study.yaml").read_text()
+
+
+# ---------------------------------------------------------------- bad specs
+def _write(tmp_path, text):
+    p = tmp_path / "study.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+BASE = """
+data:
+  id: null
+  tables:
+    - {name: asah, path: DATA}
+outcome: {column: outcome, positive: Poor}
+"""
+
+
+def _base(tmp_path, extra=""):
+    shutil.copy(ROOT / "tests" / "data" / "aSAH.csv", tmp_path / "aSAH.csv")
+    return _write(tmp_path, BASE.replace("DATA", "aSAH.csv") + extra)
+
+
+def test_unknown_key_suggests_nearest(tmp_path):
+    p = _base(tmp_path, "regresion: {candidates: [age]}\n")
+    with pytest.raises(SpecError, match=r"regresion: unknown key; did you mean 'regression'\?"):
+        load_spec(p)
+    p = _base(tmp_path, "regression: {candidats: [age]}\n")
+    with pytest.raises(SpecError, match=r"regression.candidats: unknown key; did you mean 'candidates'"):
+        load_spec(p)
+
+
+def test_missing_file_value_and_variables(tmp_path):
+    p = _write(tmp_path, BASE.replace("DATA", "nope.csv"))
+    with pytest.raises(FileNotFoundError, match="nope.csv"):
+        Study.from_yaml(p).run(workdir=tmp_path)
+    p = _base(tmp_path)
+    p.write_text(p.read_text().replace("positive: Poor", "positive: Bad"))
+    with pytest.raises(ValueError, match="outcome.positive 'Bad' does not occur"):
+        Study.from_yaml(p).run(workdir=tmp_path)
+    p = _base(tmp_path, "regression: {candidates: [age, glucose]}\n")
+    with pytest.raises(ValueError, match="regression.candidates: 'glucose'"):
+        Study.from_yaml(p).run(workdir=tmp_path)
+    p = _base(tmp_path, "models:\n  - {name: m, features: ['signature:rad']}\n")
+    with pytest.raises(ValueError, match="signature set 'rad' is not defined"):
+        Study.from_yaml(p).run(workdir=tmp_path)
+
+
+def test_no_models_runs_what_is_asked(tmp_path):
+    p = _base(tmp_path, "table1: {variables: [age, gender]}\n")
+    res = Study.from_yaml(p).run(workdir=tmp_path)
+    assert "models and model comparison (no models block)" in res.skipped
+    assert "regression (no regression block)" in res.skipped
+    assert "table1_by_outcome" in res.tables or res.sections
+
+
+def test_cli_run_validate_and_overwrite(tmp_path, capsys):
+    p = _base(tmp_path, "table1: {variables: [age, gender]}\nexclusions:\n  - {name: age under 30, column: age, op: '<', value: 30}\n")
+    assert main(["validate", str(p)]) == 0
+    assert "valid" in capsys.readouterr().out
+    out = tmp_path / "rep"
+    assert main(["--quiet", "run", str(p), "--out", str(out)]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Excluded: age under 30:" in html
+    assert main(["--quiet", "run", str(p), "--out", str(out)]) == 2
+    assert "exists and is not empty" in capsys.readouterr().err
+    assert main(["--quiet", "run", str(p), "--out", str(out), "--overwrite"]) == 0
+    bad = _write(tmp_path, "data: {}\n")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "outcome: required key is missing" in err and "Traceback" not in err
