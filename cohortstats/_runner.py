@@ -45,7 +45,7 @@ def _load(study, res, workdir, say):
     tables, names, prefixes = [], [], []
     if spec.synthetic:
         say("generating the synthetic cohort")
-        files = make_hematoma_cohort(random_state=study.spec.seed).write(Path(workdir) / "data")
+        files = make_hematoma_cohort(spec.synthetic_n, random_state=study.spec.seed).write(Path(workdir) / "data")
         entries = [(n, files[f], p) for n, f, p in SYNTHETIC_TABLES]
         res.notices.append(SYNTHETIC_NOTICE)
         id_col = "patient_id"
@@ -165,7 +165,7 @@ def _check_referenced(study, df, sets):
         raise DataValidationError("the study names variables that are not in the data:\n  - " + "\n  - ".join(problems))
 
 
-def run_study(study, *, progress, workdir=None):
+def run_study(study, *, progress, workdir=None, show_bars=False):
     from . import plots
     from .calibration import calibration
     from .models import bootstrap_validation
@@ -176,9 +176,20 @@ def run_study(study, *, progress, workdir=None):
     from .study import StudyResult
     from .table_one import table_one
 
+    import time
+
     res = StudyResult(study)
     res.notices = []
     spec = study.spec
+    user_progress = progress
+    clock = {"stage": "start", "t": time.perf_counter()}
+
+    def progress(stage):  # noqa: F811 - records the time spent in each stage, then reports it
+        now = time.perf_counter()
+        res.timings[clock["stage"]] = round(now - clock["t"], 3)
+        clock.update(stage=stage, t=now)
+        user_progress(stage)
+
     workdir = workdir or tempfile.mkdtemp(prefix="cohortstats_")
     df, id_col = _load(study, res, workdir, progress)
     df = _apply_exclusions(study, df, res)
@@ -216,7 +227,8 @@ def run_study(study, *, progress, workdir=None):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     res.results["validation"] = bootstrap_validation(df, outcome, tab.selected, categorical=cat or None,
-                                                                     B=r.validation_B, random_state=spec.seed)
+                                                                     B=r.validation_B, random_state=spec.seed,
+                                                                     progress=show_bars)
             res.figures["calibration_multivariable"] = plots.plot_calibration(
                 res.results["calibration_multivariable"], corrected=res.results.get("validation")).figure
             if r.nomogram:
@@ -262,6 +274,15 @@ def run_study(study, *, progress, workdir=None):
         res.figures["decision_curves_test"] = plots.plot_decision_curve(res.results["decision_curve"],
                                                                         title="Test set").figure
         last = specs[-1].name
+        for (mname, block), _ in models.selected.items():
+            if mname != last or not block.startswith("signature:"):
+                continue
+            lasso = models.pipelines[mname].named_steps["inputs"].named_transformers_[block.replace(":", "_")] \
+                .named_steps["lasso"]
+            key = block.split(":", 1)[1]
+            res.figures[f"lasso_path_{key}"] = plots.plot_lasso_path(lasso, title=f"LASSO paths: {key}").figure
+            res.figures[f"lasso_cv_{key}"] = plots.plot_lasso_cv(lasso, title=f"10-fold CV: {key}").figure
+            res.results.setdefault("lasso_formulas", {})[key] = lasso.formula(4)
         res.results["calibration_test"] = models.calibration(last, "test")
         res.figures["calibration_test"] = plots.plot_calibration(res.results["calibration_test"],
                                                                  title=f"{last}, test set").figure

@@ -41,6 +41,7 @@ class DataSpec(_Strict):
     id: str | None = "patient_id"
     tables: list[TableSpec] = Field(default_factory=list)
     synthetic: Literal["hematoma"] | None = None
+    synthetic_n: int = Field(235, ge=20)
     how: Literal["inner", "left"] = "inner"
     na_values: list[str] = Field(default_factory=list)
 
@@ -229,7 +230,7 @@ class Study:
         from ._runner import run_study
 
         t0 = time.perf_counter()
-        result = run_study(self, progress=progress or (lambda s: None), workdir=workdir)
+        result = run_study(self, progress=progress or (lambda s: None), workdir=workdir, show_bars=progress is not None)
         result.timings["total"] = round(time.perf_counter() - t0, 3)
         return result
 

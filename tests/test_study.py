@@ -30,7 +30,8 @@ def test_report_files_and_sections(fusion_report):
     for section in ("Patient flow", "Statistical methods", "Results in brief", "Table 1", "Risk factors",
                     "Models: training and test sets"):
         assert f">{section}</h2>" in html, section
-    assert html.count("<table>") >= 10 and html.count("data:image/png;base64,") == 6
+    assert html.count("<table>") >= 10 and html.count("data:image/png;base64,") == len(result.figures) == 10
+    assert "Rad-score formulas (training set): radiomics: Rad-score = " in html
     assert not re.search(r"HE\d{3}", html)  # no patient ids anywhere in the report
     assert "DeLong" in html and "Welch t-test" in html and "profile likelihood" in html
     figs = sorted(p.name for p in (out / "figures").iterdir())
@@ -48,7 +49,7 @@ def test_docx_tables(fusion_report):
     assert any(h[:2] == ("Variable", "Level") for h in headers)  # Table 1
     assert any("Univariable OR (95% CI)" in h for h in headers)
     assert any("AUC (95% CI)" in h for h in headers)
-    assert len(doc.inline_shapes) == 6
+    assert len(doc.inline_shapes) == 10
 
 
 def test_rerun_gives_identical_tables(fusion_report, tmp_path):
@@ -127,6 +128,13 @@ def test_missing_file_value_and_variables(tmp_path):
     p = _base(tmp_path, "models:\n  - {name: m, features: ['signature:rad']}\n")
     with pytest.raises(ValueError, match="signature set 'rad' is not defined"):
         Study.from_yaml(p).run(workdir=tmp_path)
+
+
+def test_user_strings_are_escaped(tmp_path):
+    p = _base(tmp_path, "table1: {variables: [age]}\nreport: {title: '<script>alert(1)</script> & co'}\n")
+    res = Study.from_yaml(p).run(workdir=tmp_path)
+    html = res.write(tmp_path / "r")["report"].read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
 
 
 def test_no_models_runs_what_is_asked(tmp_path):

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 from docx import Document
+from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -60,6 +61,11 @@ def _add_table(doc, table) -> None:
 def render_docx(sections, path, *, title: str, notices=()) -> Path:
     """Write the sections' tables and paragraphs to a .docx file; returns its path."""
     doc = Document()
+    section = doc.sections[0]  # landscape: Table 1 and the model tables are wide
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = section.page_height, section.page_width
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Inches(0.7))
     style = doc.styles["Normal"]
     style.font.name = "Arial"
     style.font.size = Pt(10)
@@ -75,7 +81,7 @@ def render_docx(sections, path, *, title: str, notices=()) -> Path:
             _add_table(doc, table)
             doc.add_paragraph()
         for fig in s.figures:
-            doc.add_picture(io.BytesIO(base64.b64decode(fig["png_base64"])), width=Inches(6.0))
+            doc.add_picture(io.BytesIO(base64.b64decode(fig["png_base64"])), width=Inches(6.5))
             cap = doc.add_paragraph(fig["caption"])
             cap.runs[0].italic = True
     path = Path(path)

@@ -168,9 +168,13 @@ def study_sections(res) -> list[dict]:
         cal = calibration_frame(res.results["calibration_test"], p_style=ps)
         res.tables["calibration_test"] = cal
         tables.append(ReportTable(f"Calibration of {models.performance['model'].iloc[-1]} on the test set", cal))
+        formulas = [f"{k}: {v}" for k, v in res.results.get("lasso_formulas", {}).items()]
+        lasso_figs = [(name, ("LASSO coefficient paths" if "path" in name else "LASSO cross-validation") + ": "
+                       + name.split("_", 2)[-1]) for name in res.figures if name.startswith("lasso_")]
         sections.append({"title": "Models: training and test sets", "tables": tables,
+                         "paragraphs": ["Rad-score formulas (training set): " + " | ".join(formulas)] if formulas else [],
                          "figures": [("roc_test", "ROC curves, test set"), ("decision_curves_test", "Decision curves, test set"),
-                                     ("calibration_test", "Calibration, test set")]})
+                                     ("calibration_test", "Calibration, test set"), *lasso_figs]})
     if res.skipped:
         sections.append({"title": "Not run", "paragraphs": [f"Skipped: {s}." for s in res.skipped]})
     return sections
