@@ -18,7 +18,6 @@ __all__ = [
     "check_columns",
     "as_column_list",
     "check_numeric_column",
-    "check_binary",
     "check_one_of",
     "check_probability",
 ]
@@ -84,38 +83,6 @@ def check_numeric_column(series: pd.Series, name: str) -> pd.Series:
             "(e.g. read_table(..., na_values=['n/a'])), or declare the variable categorical."
         )
     return converted.astype(float)
-
-
-def check_binary(y, name: str = "y", positive=None) -> tuple[np.ndarray, object]:
-    """Return a 0/1 integer array (1 = ``positive``) and the positive value.
-
-    Without ``positive`` the values must already be 0/1 (or boolean); text
-    outcomes must name their event value, never inferred from sort order.
-    """
-    arr = pd.Series(y)
-    if arr.isna().any():
-        raise DataValidationError(
-            f"{name} has {int(arr.isna().sum())} missing value(s); expected a complete binary outcome. "
-            "Drop or impute those rows first."
-        )
-    values = pd.unique(arr)
-    if len(values) != 2:
-        raise DataValidationError(
-            f"{name} must have exactly two values; got {len(values)} ({_preview(sorted(values, key=str))}). "
-            "Recode it to two classes (the case as 1)."
-        )
-    if positive is None:
-        if set(pd.Series(values).astype(object).map(lambda v: v if not isinstance(v, (bool, np.bool_)) else int(v))) <= {0, 1}:
-            return arr.astype(int).to_numpy(), 1
-        raise DataValidationError(
-            f"{name} has values {_preview(sorted(values, key=str))}, not 0/1; say which value is the case "
-            "(positive=...)."
-        )
-    if positive not in set(values):
-        raise DataValidationError(
-            f"positive={positive!r} is not a value of {name}; its values are {_preview(sorted(values, key=str))}."
-        )
-    return (arr == positive).astype(int).to_numpy(), positive
 
 
 def check_one_of(value, allowed: Sequence, name: str):
