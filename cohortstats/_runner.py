@@ -165,6 +165,41 @@ def _check_referenced(study, df, sets):
         raise DataValidationError("the study names variables that are not in the data:\n  - " + "\n  - ".join(problems))
 
 
+def _reproducibility(study, df, sets, id_col, res):
+    from .data import read_table
+    from .reproducibility import reproducibility_screen
+
+    r = study.spec.reproducibility
+    path = (study.base / r.path).resolve()
+    if not path.exists():
+        raise FileNotFoundError(f"reproducibility.path: no file at {str(path)!r}.")
+    second = read_table(path, sheet=r.sheet)
+    res.inputs[path.name] = {"sha256": _sha(path), "rows": len(second), "columns": second.shape[1]}
+    if id_col not in second.columns:
+        raise DataValidationError(f"reproducibility: the second reading has no id column {id_col!r}.")
+    if r.prefix:
+        second = second.rename(columns={c: f"{r.prefix}{c}" for c in second.columns if c != id_col})
+    second[id_col] = second[id_col].astype(str).str.strip()
+    first = df.assign(**{id_col: df[id_col].astype(str)})
+    out = dict(sets)
+    rows = []
+    for name in r.feature_sets:
+        if name not in sets:
+            raise DataValidationError(f"reproducibility.feature_sets: {name!r} is not a feature set ({list(sets)}).")
+        common = [c for c in sets[name] if c in second.columns]
+        if not common:
+            raise DataValidationError(f"reproducibility: no column of feature set {name!r} is in the second reading "
+                                      "(check reproducibility.prefix).")
+        scr = reproducibility_screen(first[[id_col, *common]], second[[id_col, *common]], id_column=id_col,
+                                     threshold=r.threshold, form=r.form)
+        out[name] = scr.kept
+        res.results.setdefault("reproducibility", {})[name] = scr
+        rows.append({"Feature set": name, "Features": len(sets[name]), "Re-read": len(common),
+                     "Patients re-read": scr.n_targets, f"Kept ({r.form} >= {r.threshold:g})": len(scr.kept)})
+    res.results["reproducibility_summary"] = pd.DataFrame(rows)
+    return out
+
+
 def run_study(study, *, progress, workdir=None, show_bars=False):
     from . import plots
     from .calibration import calibration
@@ -195,6 +230,9 @@ def run_study(study, *, progress, workdir=None, show_bars=False):
     df = _apply_exclusions(study, df, res)
     sets = _feature_sets(study, df, reserved=(spec.outcome.column, id_col))
     _check_referenced(study, df, sets)
+    if spec.reproducibility is not None:
+        progress("reproducibility (ICC) screen")
+        sets = _reproducibility(study, df, sets, id_col, res)
     outcome = spec.outcome.column
     res.results["id_column"] = id_col
 
@@ -288,6 +326,31 @@ def run_study(study, *, progress, workdir=None, show_bars=False):
                                                                  title=f"{last}, test set").figure
     else:
         res.skipped.append("models and model comparison (no models block)")
+
+    if spec.cv is not None and spec.models:
+        from .pipelines import cross_validate_models
+
+        progress(f"repeated {spec.cv.n_splits}-fold cross-validation ({spec.cv.n_repeats} repeats)")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res.results["cv"] = cross_validate_models(df, outcome, specs, feature_sets=sets, n_splits=spec.cv.n_splits,
+                                                      n_repeats=spec.cv.n_repeats, random_state=spec.seed)
+
+    if spec.survival is not None:
+        from .survival import cox_regression, kaplan_meier
+
+        progress("survival analysis")
+        sv = spec.survival
+        event_value = sv.event_value
+        if sv.event == outcome and spec.outcome.positive is not None:
+            event_value = None  # the outcome column was recoded to 0/1 (1 = outcome.positive)
+        if sv.predictors:
+            res.results["cox"] = cox_regression(df, sv.duration, sv.event, sv.predictors,
+                                                categorical=sv.categorical or None, ties=sv.ties,
+                                                positive=event_value)
+            res.figures["forest_cox"] = plots.plot_forest(res.results["cox"]).figure
+        res.results["km"] = kaplan_meier(df, sv.duration, sv.event, sv.group, positive=event_value)
+        res.figures["kaplan_meier"] = plots.plot_km(res.results["km"], times=sv.times or None).figure
 
     progress("assembling the report")
     res.sections = study_sections(res)

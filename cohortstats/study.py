@@ -99,8 +99,34 @@ class ModelSpecYaml(_Strict):
 
 
 class ComparisonSpec(_Strict):
+    pairs: list[list[str]] | Literal["all"] = "all"
     alternative: Literal["two-sided", "greater", "less"] = "two-sided"
     adjust: Literal["holm", "bonferroni"] | None = None
+
+
+class CVSpec(_Strict):
+    n_splits: int = Field(5, ge=2)
+    n_repeats: int = Field(10, ge=1)
+
+
+class ReproducibilitySpec(_Strict):
+    path: str
+    sheet: str | int | None = None
+    feature_sets: list[str]
+    threshold: float = 0.75
+    form: Literal["ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"] = "ICC2"
+    prefix: str | None = None
+
+
+class SurvivalSpec(_Strict):
+    duration: str
+    event: str
+    event_value: str | int | float | None = None
+    predictors: list[str] = Field(default_factory=list)
+    categorical: list[str] = Field(default_factory=list)
+    group: str | None = None
+    ties: Literal["efron", "breslow"] = "efron"
+    times: list[float] = Field(default_factory=list)
 
 
 class DecisionCurveSpec(_Strict):
@@ -128,6 +154,9 @@ class StudySpec(_Strict):
     table1: TableOneSpec | None = Field(default_factory=TableOneSpec)
     regression: RegressionSpec | None = None
     split: SplitSpec | None = None
+    cv: CVSpec | None = None
+    reproducibility: ReproducibilitySpec | None = None
+    survival: SurvivalSpec | None = None
     feature_sets: dict[str, FeatureSetSpec] = Field(default_factory=dict)
     signature_screen: dict = Field(default_factory=lambda: {"p_threshold": 0.05, "corr_threshold": 0.9})
     models: list[ModelSpecYaml] = Field(default_factory=list)

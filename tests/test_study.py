@@ -160,3 +160,58 @@ def test_cli_run_validate_and_overwrite(tmp_path, capsys):
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "outcome: required key is missing" in err and "Traceback" not in err
+
+
+def test_survival_block_on_lung(tmp_path):
+    shutil.copy(ROOT / "tests" / "data" / "lung.csv", tmp_path / "lung.csv")
+    p = _write(tmp_path, """
+data: {id: null, tables: [{name: lung, path: lung.csv}]}
+outcome: {column: status, positive: 2, label: death}
+table1: {variables: [age, sex, ph.ecog]}
+survival: {duration: time, event: status, event_value: 2, predictors: [age, sex, ph.ecog], group: sex, times: [0, 250, 500, 750]}
+""")
+    res = Study.from_yaml(p).run(workdir=tmp_path)
+    html = res.write(tmp_path / "r")["report"].read_text(encoding="utf-8")
+    assert ">Survival</h2>" in html and "Log-rank test (survdiff)" in html and "Efron ties (as coxph)" in html
+    km = res.tables["kaplan_meier"].set_index("Group")
+    assert km.loc["1", "Median (95% CI)"] == "270.0 (212.0–310.0)"  # survfit's median and log CI (men)
+    assert res.results["cox"].n == 227
+
+
+def test_reproducibility_cv_and_selected_pairs(tmp_path):
+    import numpy as np
+
+    from cohortstats.datasets import make_hematoma_cohort
+
+    c = make_hematoma_cohort()
+    files = c.write(tmp_path / "data")
+    rng = np.random.default_rng(3)
+    r2 = c.radiomics["whole"].copy()
+    feats = [x for x in r2.columns if x.startswith("original_")]
+    noise = np.where(np.arange(len(feats)) % 2 == 0, 0.05, 3.0)  # half the features are poorly reproducible
+    r2[feats] = r2[feats] + rng.normal(size=(len(r2), len(feats))) * noise * r2[feats].std().to_numpy()
+    r2.to_csv(tmp_path / "reader2.csv", index=False)
+    p = _write(tmp_path, f"""
+data:
+  tables:
+    - {{name: clinical, path: {files['clinical']}}}
+    - {{name: whole, path: {files['radiomics_whole']}, prefix: whole_}}
+outcome: {{column: expansion, positive: 1}}
+table1: null
+reproducibility: {{path: reader2.csv, feature_sets: [whole], prefix: whole_, threshold: 0.75}}
+feature_sets: {{whole: {{prefix: whole_original_}}, clinical: {{columns: [volume, onset_to_ct]}}}}
+models:
+  - {{name: A, features: [clinical]}}
+  - {{name: B, features: ["signature:whole"]}}
+  - {{name: C, features: [clinical, "signature:whole"]}}
+comparisons: {{pairs: [[A, C]], adjust: holm}}
+cv: {{n_splits: 3, n_repeats: 1}}
+""")
+    res = Study.from_yaml(p).run(workdir=tmp_path)
+    scr = res.results["reproducibility"]["whole"]
+    kept = set(scr.kept)
+    assert len(kept) < len(feats) and all(f"whole_{f}" in kept for f in feats[::2][:5])
+    assert res.tables["delong_test"]["Comparison"].tolist() == ["A vs C"]
+    assert res.tables["cross_validation"]["Folds"].tolist() == [3, 3, 3]
+    html = res.write(tmp_path / "r")["report"].read_text(encoding="utf-8")
+    assert "Feature reproducibility between readings" in html and "Repeated cross-validation" in html

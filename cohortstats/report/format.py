@@ -279,3 +279,20 @@ def model_performance_frame(comparison, *, digits: int = 3) -> pd.DataFrame:
         "Accuracy": [format_number(v, digits) for v in t["accuracy"]],
         "PPV": [format_number(v, digits) for v in t["ppv"]], "NPV": [format_number(v, digits) for v in t["npv"]],
     })
+
+
+def hazard_ratio_frame(fit, *, digits: int = 2, p_style: str = "nejm") -> pd.DataFrame:
+    """Cox model: ``Term``, ``HR (95% CI)``, ``P`` (reference levels read "Reference")."""
+    t = fit.tidy()
+    return pd.DataFrame({"Term": t["term"],
+                         "HR (95% CI)": ["Reference" if r else format_estimate_ci(e, lo, hi, digits)
+                                         for r, e, lo, hi in zip(t["reference"], t["estimate"], t["conf_low"], t["conf_high"])],
+                         "P": ["" if r else format_p(p, p_style) for r, p in zip(t["reference"], t["p_value"])]})
+
+
+def km_frame(km, *, digits: int = 1) -> pd.DataFrame:
+    """Kaplan-Meier summary: ``Group``, ``n``, ``Events``, ``Median (95% CI)``."""
+    s = km.summary
+    return pd.DataFrame({"Group": s["group"].astype(str), "n": s["n"], "Events": s["events"],
+                         "Median (95% CI)": [format_estimate_ci(m, lo, hi, digits) if not _isnan(m) else "not reached"
+                                             for m, lo, hi in zip(s["median"], s["conf_low"], s["conf_high"])]})

@@ -11,6 +11,8 @@ from .format import (
     format_estimate_ci,
     format_number,
     format_p,
+    hazard_ratio_frame,
+    km_frame,
     model_performance_frame,
     regression_footnotes,
     regression_table_frame,
@@ -91,8 +93,15 @@ def study_sections(res) -> list[dict]:
     merged = res.results["merge"]
     audit = merged.summary()
     res.tables["patient_flow_audit"] = audit
-    sections.append({"title": "Patient flow", "paragraphs": list(res.flow),
-                     "tables": [ReportTable("Data audit: ids kept and dropped by reason", audit)]})
+    flow_tables = [ReportTable("Data audit: ids kept and dropped by reason", audit)]
+    if "reproducibility_summary" in res.results:
+        rs = res.results["reproducibility_summary"]
+        res.tables["reproducibility"] = rs
+        r = res.study.spec.reproducibility
+        flow_tables.append(ReportTable("Feature reproducibility between readings", rs,
+                                       (f"Intraclass correlation {r.form} (Shrout & Fleiss, as psych::ICC); features "
+                                        f"with ICC < {r.threshold:g} were excluded before any modelling.",)))
+    sections.append({"title": "Patient flow", "paragraphs": list(res.flow), "tables": flow_tables})
     res.methods = _methods(res)
     res.key_results = _key_results(res, d, ps)
     sections.append({"title": "Statistical methods", "paragraphs": res.methods})
@@ -139,13 +148,21 @@ def study_sections(res) -> list[dict]:
         tables = [ReportTable("Model performance (cut-off: training Youden index, carried to the test set)", perf,
                               ("AUC 95% CIs by DeLong's method (pROC's ci.auc).",))]
         if models.delong:
+            from dataclasses import replace
+
+            from ..discrimination import _adjust, compare_aucs
+
             adj = spec.comparisons.adjust
             for set_name in ("test", "train"):
-                cmp = models.delong[set_name]
-                if adj:
-                    from ..discrimination import compare_aucs
-
-                    y, scores = models.scores(set_name)
+                y, scores = models.scores(set_name)
+                cmp = compare_aucs(y, scores, alternative=spec.comparisons.alternative)
+                if spec.comparisons.pairs != "all":
+                    wanted = {tuple(p) for p in spec.comparisons.pairs} | {tuple(p[::-1]) for p in spec.comparisons.pairs}
+                    keep = [(a, b) in wanted for a, b in zip(cmp.pairs["model_a"], cmp.pairs["model_b"])]
+                    pairs = cmp.pairs[keep].reset_index(drop=True)
+                    pairs["p_adjusted"] = _adjust(pairs["p_value"].to_numpy(), adj)
+                    cmp = replace(cmp, pairs=pairs, adjust=adj)
+                elif adj:
                     cmp = compare_aucs(y, scores, adjust=adj, alternative=spec.comparisons.alternative)
                 f = delong_table_frame(cmp, p_style=ps)
                 res.tables[f"delong_{set_name}"] = f
@@ -175,6 +192,38 @@ def study_sections(res) -> list[dict]:
                          "paragraphs": ["Rad-score formulas (training set): " + " | ".join(formulas)] if formulas else [],
                          "figures": [("roc_test", "ROC curves, test set"), ("decision_curves_test", "Decision curves, test set"),
                                      ("calibration_test", "Calibration, test set"), *lasso_figs]})
+    cv = res.results.get("cv")
+    if cv is not None:
+        f = pd.DataFrame({"Model": cv.summary["model"],
+                          "Mean AUC (2.5th-97.5th percentile)": [format_estimate_ci(m, lo, hi, 3) for m, lo, hi in zip(
+                              cv.summary["mean_auc"], cv.summary["auc_low"], cv.summary["auc_high"])],
+                          "SD": [format_number(v, 3) for v in cv.summary["sd_auc"]],
+                          "Mean Brier": [format_number(v, 3) for v in cv.summary["mean_brier"]],
+                          "Folds": cv.summary["n_folds"]})
+        res.tables["cross_validation"] = f
+        sections.append({"title": "Repeated cross-validation", "tables": [ReportTable(
+            f"Repeated stratified {cv.n_splits}-fold cross-validation ({cv.n_repeats} repeats), all patients", f,
+            ("Every modelling step (imputation, screening, LASSO, classifier) refitted in each training fold.",))]})
+    if "km" in res.results:
+        tables, figs = [], [("kaplan_meier", "Kaplan-Meier curves (log-transformed 95% CIs)")]
+        km = res.results["km"]
+        kf = km_frame(km)
+        res.tables["kaplan_meier"] = kf
+        notes = ["Median survival with 95% CI as R's survfit (conf.type = 'log')."]
+        if km.logrank is not None:
+            notes.append(f"Log-rank test (survdiff): chi-square = {format_number(km.logrank.statistic, 2)}, "
+                         f"df = {km.logrank.df}, P = {format_p(km.logrank.p_value, ps)}.")
+        tables.append(ReportTable("Kaplan-Meier estimates", kf, tuple(notes)))
+        if "cox" in res.results:
+            cox = res.results["cox"]
+            hf = hazard_ratio_frame(cox, digits=d, p_style=ps)
+            res.tables["cox"] = hf
+            g = cox.glance().iloc[0]
+            tables.append(ReportTable("Cox proportional-hazards regression", hf, (
+                f"{cox.ties.capitalize()} ties (as coxph); Wald 95% CIs; {int(g['n'])} patients, {int(g['n_events'])} "
+                f"events; concordance {format_number(g['concordance'], 3)} (SE {format_number(g['concordance_se'], 3)}).",)))
+            figs.append(("forest_cox", "Hazard ratios (95% CI)"))
+        sections.append({"title": "Survival", "tables": tables, "figures": figs})
     if res.skipped:
         sections.append({"title": "Not run", "paragraphs": [f"Skipped: {s}." for s in res.skipped]})
     return sections
