@@ -266,7 +266,8 @@ def run_study(study, *, progress, workdir=None, show_bars=False):
                     warnings.simplefilter("ignore")
                     res.results["validation"] = bootstrap_validation(df, outcome, tab.selected, categorical=cat or None,
                                                                      B=r.validation_B, random_state=spec.seed,
-                                                                     progress=show_bars)
+                                                                     progress=show_bars,
+                                                                     n_jobs=2 if len(df) >= 20_000 else 1)
             res.figures["calibration_multivariable"] = plots.plot_calibration(
                 res.results["calibration_multivariable"], corrected=res.results.get("validation")).figure
             if r.nomogram:

@@ -431,6 +431,21 @@ def _fit_one(Z, y, lam, tol, start=None):
     return polished if polished is not None else out
 
 
+def _fold_measure(a, y, fold, f, lambdas, tol, type_measure):
+    """Held-out deviance (or AUC) along the path for one fold; returns (values, fold size)."""
+    tr, te = fold != f, fold == f
+    Zt, mu, sd = _standardize(a[tr])
+    b0, b = _fit_path(Zt, y[tr], lambdas, tol)
+    eta = b0[None, :] + ((a[te] - mu) / sd) @ b.T  # held-out patients x lambdas
+    p = np.clip(1 / (1 + np.exp(-eta)), 1e-5, 1 - 1e-5)
+    yt = y[te][:, None]
+    if type_measure == "deviance":
+        return (-2 * (yt * np.log(p) + (1 - yt) * np.log(1 - p))).mean(axis=0), te.sum()
+    if y[te].min() == y[te].max():
+        return np.full(len(lambdas), np.nan), 0
+    return np.array([_auc_sorted(p[y[te] == 1, j], p[y[te] == 0, j]) for j in range(len(lambdas))]), te.sum()
+
+
 def _stratified_folds(y, k, rng):
     fold = np.empty(len(y), int)
     for cls in (0, 1):
@@ -460,6 +475,8 @@ class LassoSignature(_BinaryTags, TransformerMixin, BaseEstimator):
     random_state : int
     tol : float
         Convergence tolerance (gradient) of the coordinate descent.
+    n_jobs : int or None
+        Parallel fold fits (joblib). ``None``: 2 workers when n x p >= 2,000,000, else serial.
 
     Attributes
     ----------
@@ -489,7 +506,7 @@ class LassoSignature(_BinaryTags, TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, lambda_=None, cv: int = 10, rule: str = "1se", foldid=None, type_measure: str = "deviance",
-                 n_lambda: int = 100, lambda_min_ratio=None, random_state=0, tol: float = 1e-10):
+                 n_lambda: int = 100, lambda_min_ratio=None, random_state=0, tol: float = 1e-10, n_jobs=None):
         self.lambda_ = lambda_
         self.cv = cv
         self.rule = rule
@@ -499,6 +516,7 @@ class LassoSignature(_BinaryTags, TransformerMixin, BaseEstimator):
         self.lambda_min_ratio = lambda_min_ratio
         self.random_state = random_state
         self.tol = tol
+        self.n_jobs = n_jobs
 
     def fit(self, X, y):
         check_one_of(self.rule, ("1se", "min"), "rule")
@@ -548,22 +566,21 @@ class LassoSignature(_BinaryTags, TransformerMixin, BaseEstimator):
             raise DataValidationError(f"cross-validation needs at least 3 folds; got {len(folds)}.")
         per_fold = np.full((len(folds), len(lambdas)), np.nan)
         weights = np.zeros(len(folds))
-        for i, f in enumerate(folds):
-            tr, te = fold != f, fold == f
+        for f in folds:
+            tr = fold != f
             if y[tr].min() == y[tr].max():
                 raise DataValidationError(f"fold {f}: the training part has one outcome class; use fewer folds.")
-            Zt, mu, sd = _standardize(a[tr])
-            b0, b = _fit_path(Zt, y[tr], lambdas, self.tol)
-            eta = b0[None, :] + ((a[te] - mu) / sd) @ b.T  # held-out patients x lambdas
-            p = np.clip(1 / (1 + np.exp(-eta)), 1e-5, 1 - 1e-5)
-            yt = y[te][:, None]
-            if self.type_measure == "deviance":
-                per_fold[i] = (-2 * (yt * np.log(p) + (1 - yt) * np.log(1 - p))).mean(axis=0)
-            else:
-                if y[te].min() == y[te].max():
-                    continue
-                per_fold[i] = [_auc_sorted(p[y[te] == 1, j], p[y[te] == 0, j]) for j in range(len(lambdas))]
-            weights[i] = te.sum()
+        jobs = self.n_jobs if self.n_jobs is not None else (2 if a.size >= 2_000_000 else 1)
+        if jobs == 1:
+            results = [_fold_measure(a, y, fold, f, lambdas, self.tol, self.type_measure) for f in folds]
+        else:
+            from joblib import Parallel, delayed
+
+            results = Parallel(n_jobs=jobs)(delayed(_fold_measure)(a, y, fold, f, lambdas, self.tol, self.type_measure)
+                                            for f in folds)
+        for i, (values, w) in enumerate(results):
+            per_fold[i] = values
+            weights[i] = w
         ok = ~np.isnan(per_fold[:, 0])
         w = weights[ok]
         cvm = np.average(per_fold[ok], axis=0, weights=w)

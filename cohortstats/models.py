@@ -182,7 +182,8 @@ def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spe
     check_columns(df, used, "bootstrap_validation")
     if int(B) < 1:
         raise DataValidationError(f"B must be a positive integer; got {B}.")
-    data = df.dropna(subset=used).reset_index(drop=True)
+    # only the columns the specification reads are resampled (a wide radiomics frame is not copied B times)
+    data = (df[used] if used != [outcome] else df).dropna(subset=used).reset_index(drop=True)
     y, _ = binary_outcome(data[outcome], outcome, positive)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -139,7 +139,7 @@ class HematomaCohort:
                   **{f"radiomics_{k}": v for k, v in self.radiomics.items()}}
         for name, table in tables.items():
             path = folder / f"{name}.csv"
-            table.to_csv(path, index=False)
+            table.to_csv(path, index=False, float_format="%.10g")
             out[name] = path
         return out
 
