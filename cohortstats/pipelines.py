@@ -112,7 +112,10 @@ def _screen_steps(screen: dict | None):
     return steps
 
 
-def _estimator(spec: ModelSpec, random_state):
+SVM_EXACT_MAX = 20_000  # above this many training patients the RBF SVM uses a Nystroem approximation
+
+
+def _estimator(spec: ModelSpec, random_state, n_train=None):
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.svm import SVC
@@ -123,13 +126,23 @@ def _estimator(spec: ModelSpec, random_state):
     if spec.estimator == "logistic":
         return LogisticRegression(penalty=None, solver="newton-cholesky", tol=1e-10, max_iter=200, **p)
     if spec.estimator == "svm":
+        if n_train is not None and n_train > SVM_EXACT_MAX:
+            # libsvm is O(n²) in time and memory: approximate the RBF kernel (Nystroem, 500 components) and
+            # fit a linear SVM with Platt scaling by internal 5-fold CV (recorded in ModelComparison.estimators)
+            from sklearn.calibration import CalibratedClassifierCV
+            from sklearn.kernel_approximation import Nystroem
+            from sklearn.pipeline import make_pipeline
+            from sklearn.svm import LinearSVC
+
+            return make_pipeline(Nystroem(kernel="rbf", n_components=500, random_state=random_state),
+                                 CalibratedClassifierCV(LinearSVC(random_state=random_state), method="sigmoid", cv=5))
         return SVC(kernel=p.pop("kernel", "rbf"), probability=True, random_state=random_state, **p)
     if spec.estimator == "random_forest":
         return RandomForestClassifier(n_estimators=p.pop("n_estimators", 500), random_state=random_state, **p)
     return LassoSignature(random_state=random_state, **p)
 
 
-def build_pipeline(spec: ModelSpec, columns: dict, random_state=0):
+def build_pipeline(spec: ModelSpec, columns: dict, random_state=0, n_train=None):
     """The scikit-learn pipeline of a model: per input block (plain columns or a rad-score), then the estimator.
 
     ``columns`` maps each of the spec's inputs to its column list (resolved by :func:`fit_models`).
@@ -156,7 +169,7 @@ def build_pipeline(spec: ModelSpec, columns: dict, random_state=0):
             steps = list(pre) + _screen_steps(spec.screen) + [("lasso", LassoSignature(random_state=random_state))]
             blocks.append((key.replace(":", "_"), Pipeline(steps), list(cols)))
     ct = ColumnTransformer(blocks, remainder="drop", verbose_feature_names_out=True)
-    pipe = Pipeline([("inputs", ct), ("model", _estimator(spec, random_state))])
+    pipe = Pipeline([("inputs", ct), ("model", _estimator(spec, random_state, n_train))])
     # DataFrames flow between the steps, so screening reports and rad-score formulas keep feature names
     pipe[:-1].set_output(transform="pandas")
     return pipe
@@ -194,6 +207,7 @@ class ModelComparison:
     imputed: pd.DataFrame = field(default_factory=pd.DataFrame)
     split: dict = field(default_factory=dict)
     thresholds: dict = field(default_factory=dict, repr=False)
+    estimators: dict = field(default_factory=dict)
 
     def tidy(self) -> pd.DataFrame:
         return self.performance.copy()
@@ -216,6 +230,16 @@ class ModelComparison:
 
         y, scores = self.scores(set)
         return calibration(y, np.clip(scores[model], 1e-12, 1 - 1e-12), **kwargs)
+
+
+def _describe(spec: ModelSpec, n_train: int) -> str:
+    if spec.estimator == "svm":
+        if n_train > SVM_EXACT_MAX:
+            return ("RBF-kernel SVM approximated by a 500-component Nystroem map and a linear SVM (more than "
+                    f"{SVM_EXACT_MAX:,} training patients), Platt-scaled probabilities by internal 5-fold CV")
+        return "RBF-kernel SVM (libsvm), Platt-scaled probabilities by internal 5-fold CV"
+    return {"logistic": "unpenalised logistic regression (exact MLE)", "random_forest": "random forest (500 trees)",
+            "lasso_logistic": "cross-validated binomial LASSO (glmnet-equal)"}[spec.estimator]
 
 
 def _resolve(spec: ModelSpec, df: pd.DataFrame, feature_sets: dict) -> dict:
@@ -287,11 +311,12 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
     if y_te is None:
         raise DataValidationError(f"the test set has only one outcome class ({test[outcome].unique().tolist()}); "
                                   "AUC and DeLong tests need both. Use a stratified split.")
-    rows, preds, pipes, selected, imputed, thresholds = [], [], {}, {}, [], {}
+    rows, preds, pipes, selected, imputed, thresholds, estimators = [], [], {}, {}, [], {}, {}
     for spec in models:
         cols = _resolve(spec, train, feature_sets)
-        pipe = build_pipeline(spec, cols, random_state)
+        pipe = build_pipeline(spec, cols, random_state, n_train=len(train))
         all_cols = [c for v in cols.values() for c in v]
+        estimators[spec.name] = _describe(spec, len(train))
         if not spec.impute:
             for nm, d in (("train", train), ("test", test)):
                 n_miss = int(d[all_cols].isna().sum().sum())
@@ -335,7 +360,7 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
             scores = {m: sub[sub["model"] == m]["p"].to_numpy() for m in names}
             delong[nm] = compare_aucs(y, scores, conf_level=conf_level)
     return ModelComparison(pd.DataFrame(rows), delong, predictions, pipes, selected, pd.DataFrame(imputed),
-                           dict(train.attrs.get("split", {})), thresholds)
+                           dict(train.attrs.get("split", {})), thresholds, estimators)
 
 
 @dataclass(frozen=True)

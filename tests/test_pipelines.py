@@ -129,3 +129,16 @@ def test_repeated_cross_validation(cohort):
     again = cs.cross_validate_models(df, "expansion", [cs.ModelSpec("clinical", ["clinical"])], n_splits=5,
                                      n_repeats=2, random_state=4, feature_sets=sets)
     assert_allclose(again.folds["auc"], res.folds[res.folds.model == "clinical"]["auc"])
+
+
+def test_large_svm_switch_is_recorded(cohort, monkeypatch):
+    import cohortstats.pipelines as pl
+
+    df, sets = cohort
+    train, test = cs.train_test_split(df, "expansion", random_state=1)
+    monkeypatch.setattr(pl, "SVM_EXACT_MAX", 100)  # pretend 188 training patients is "large"
+    res = cs.fit_models(train, test, "expansion", [cs.ModelSpec("svm", ["clinical"], estimator="svm")],
+                        feature_sets=sets)
+    assert "Nystroem" in res.estimators["svm"]
+    assert type(res.pipelines["svm"].named_steps["model"]).__name__ == "Pipeline"
+    assert 0.5 < res.performance.set_index("set").loc["train", "auc"] < 1

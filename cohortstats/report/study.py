@@ -58,7 +58,8 @@ def _methods(res) -> list[str]:
                    "LASSO logistic regression (10-fold cross-validation, lambda.1se, as glmnet) were fitted on the "
                    "training set only. Discrimination was measured by the AUC with DeLong 95% CIs and compared with "
                    "DeLong's test for correlated ROC curves (two-sided); sensitivity and specificity use the training "
-                   "set's Youden cut-off. Clinical utility was assessed with decision curves (net benefit).")
+                   "set's Youden cut-off. Clinical utility was assessed with decision curves (net benefit). Models: "
+                   + "; ".join(f"{k}: {v}" for k, v in models.estimators.items()) + ".")
     out.append("Analyses used cohortstats " + v.get("cohortstats", "?") + " (Python " + v["python"] + "; " +
                ", ".join(f"{k} {val}" for k, val in v.items() if k not in ("cohortstats", "python")) + ").")
     return out
