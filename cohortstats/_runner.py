@@ -60,6 +60,9 @@ def _load(study, res, workdir, say):
                                         "study file's folder).")
             entries.append((t.name, path, t.prefix))
         id_col = spec.id
+        if id_col is None and len(entries) > 1:
+            raise DataValidationError("data.id is null but there are several tables: patients can only be matched "
+                                      "across tables by an id column; name it in data.id.")
     say("reading and merging tables")
     sheets = {t.name: t.sheet for t in spec.tables}
     for name, path, prefix in entries:

@@ -215,3 +215,13 @@ cv: {{n_splits: 3, n_repeats: 1}}
     assert res.tables["cross_validation"]["Folds"].tolist() == [3, 3, 3]
     html = res.write(tmp_path / "r")["report"].read_text(encoding="utf-8")
     assert "Feature reproducibility between readings" in html and "Repeated cross-validation" in html
+
+
+def test_several_tables_need_an_id(tmp_path):
+    shutil.copy(ROOT / "tests" / "data" / "aSAH.csv", tmp_path / "aSAH.csv")
+    p = _write(tmp_path, """
+data: {id: null, tables: [{name: a, path: aSAH.csv}, {name: b, path: aSAH.csv, prefix: b_}]}
+outcome: {column: outcome, positive: Poor}
+""")
+    with pytest.raises(ValueError, match="matched across tables by an id column"):
+        Study.from_yaml(p).run(workdir=tmp_path)
