@@ -27,6 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--out", default=None, help="output folder (default: reports/<name>)")
     ex.add_argument("--overwrite", action="store_true", help="write into an existing, non-empty folder")
     sub.add_parser("examples", help="list the bundled examples")
+    xt = sub.add_parser("extract", help="radiomics (and habitat) feature tables from CT images and masks "
+                                        "(needs the imaging extra)")
+    xt.add_argument("manifest", help="CSV with patient_id, image, mask (paths relative to the manifest)")
+    xt.add_argument("--out", required=True, help="folder for the feature tables")
+    xt.add_argument("--habitats", type=int, default=0, help="number of habitat sub-regions (0: whole ROI only)")
     return p
 
 
@@ -50,6 +55,16 @@ def main(argv=None) -> int:
             out = run_example(args.name, args.out, overwrite=args.overwrite, progress=progress)
             print(f"Report written to {out['report']}")
             return 0
+        if args.command == "extract":
+            from .imaging.radiomics import extract_folder_tables
+
+            paths = extract_folder_tables(args.manifest, args.out, habitats=args.habitats, progress=progress is not None)
+            errors = __import__("pandas").read_csv(paths["extraction_errors"])
+            for name, path in paths.items():
+                print(f"{name}: {path}")
+            if len(errors):
+                print(f"{len(errors)} case(s) failed; see {paths['extraction_errors']}", file=sys.stderr)
+            return 0
         if args.command == "validate":
             from .study import load_spec
 
@@ -72,7 +87,7 @@ def main(argv=None) -> int:
                 print(f"Skipped: {s}", file=sys.stderr)
             print(f"Report written to {written['report']}")
             return 0
-    except (CohortStatsError, ValueError, FileNotFoundError, FileExistsError, TypeError, KeyError) as err:
+    except (CohortStatsError, ValueError, FileNotFoundError, FileExistsError, TypeError, KeyError, ImportError) as err:
         if args.debug:
             raise
         print(f"cohortstats: error: {err}", file=sys.stderr)

@@ -1,0 +1,98 @@
+"""The deep-feature recipe of the seed study: slices around the largest ROI section, cropped, windowed,
+resized to 224 x 224 and normalised for an ImageNet ResNet50, whose global-average-pool features are
+returned (2,048 per slice, aggregated across slices)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage
+
+from ..exceptions import DataValidationError
+from ._deps import need
+from .io import load_mask, read_image
+
+__all__ = ["select_slices", "preprocess_slices", "extract_deep_features"]
+
+IMAGENET_MEAN = np.array([0.485, 0.456, 0.406])
+IMAGENET_SD = np.array([0.229, 0.224, 0.225])
+
+
+def select_slices(image, mask, *, offsets_mm=(-2.0, -1.0, 0.0, 1.0, 2.0), label: int | None = None):
+    """Resample along z to 1 mm, find the axial slice with the largest ROI area, and return the slices at
+    ``offsets_mm`` from it: (slices of the image, slices of the ROI, index of the central slice in mm)."""
+    sitk = need("SimpleITK")
+    img = read_image(image)
+    msk, label = load_mask(img, mask, label=label)
+    arr = sitk.GetArrayFromImage(img).astype(float)  # z, y, x
+    roi = (sitk.GetArrayFromImage(msk) == label).astype(float)
+    dz = float(img.GetSpacing()[2])
+    factor = dz / 1.0
+    if abs(factor - 1) > 1e-6:
+        arr = ndimage.zoom(arr, (factor, 1, 1), order=1)
+        roi = ndimage.zoom(roi, (factor, 1, 1), order=0)
+    roi = roi > 0.5
+    area = roi.sum(axis=(1, 2))
+    centre = int(np.argmax(area))  # ties: the first (lowest) slice, deterministic
+    idx = [int(round(centre + o)) for o in offsets_mm]
+    idx = [min(max(i, 0), arr.shape[0] - 1) for i in idx]
+    return arr[idx], roi[idx], centre
+
+
+def preprocess_slices(slices, rois, *, window=(0.0, 80.0), margin: int = 10, size: int = 224) -> np.ndarray:
+    """Crop every slice to the ROI bounding box (over all slices) plus ``margin`` voxels, apply the CT
+    ``window`` (level/width as min/max HU), resize to ``size``², replicate to 3 channels and normalise
+    with ImageNet's mean and SD. Returns (n_slices, 3, size, size) float32."""
+    rows = np.flatnonzero(rois.any(axis=(0, 2)))
+    cols = np.flatnonzero(rois.any(axis=(0, 1)))
+    if len(rows) == 0:
+        raise DataValidationError("the ROI is empty on the selected slices.")
+    r0, r1 = max(rows[0] - margin, 0), min(rows[-1] + margin + 1, slices.shape[1])
+    c0, c1 = max(cols[0] - margin, 0), min(cols[-1] + margin + 1, slices.shape[2])
+    crop = slices[:, r0:r1, c0:c1]
+    lo, hi = window
+    x = (np.clip(crop, lo, hi) - lo) / (hi - lo)
+    zoomed = np.stack([ndimage.zoom(s, (size / s.shape[0], size / s.shape[1]), order=1) for s in x])
+    zoomed = zoomed[:, :size, :size]
+    rgb = np.repeat(zoomed[:, None], 3, axis=1)
+    return ((rgb - IMAGENET_MEAN[None, :, None, None]) / IMAGENET_SD[None, :, None, None]).astype(np.float32)
+
+
+def extract_deep_features(image, mask, *, weights=None, allow_random_weights: bool = False, aggregate: str = "mean",
+                          label: int | None = None, window=(0.0, 80.0), device=None) -> np.ndarray:
+    """ResNet50 global-average-pool features (2,048) of the seed's five slices, aggregated.
+
+    Parameters
+    ----------
+    weights : path
+        A torchvision ResNet50 state dict (ImageNet weights cannot be downloaded here). ``None`` is
+        refused unless ``allow_random_weights=True`` (for tests only).
+    aggregate : {"mean", "max", "concat"}
+    device : str, optional
+        "cuda" when available, else CPU.
+    """
+    if weights is None and not allow_random_weights:
+        raise DataValidationError("weights is required: pass the path of a ResNet50 state dict (pretrained ImageNet "
+                                  "weights cannot be downloaded at run time); weights=None needs allow_random_weights=True.")
+    if weights is not None and not Path(weights).exists():
+        raise FileNotFoundError(f"weights file {str(weights)!r} does not exist.")
+    if aggregate not in ("mean", "max", "concat"):
+        raise DataValidationError(f"aggregate must be 'mean', 'max' or 'concat'; got {aggregate!r}.")
+    slices, rois, _ = select_slices(image, mask, label=label)
+    batch = preprocess_slices(slices, rois, window=window)
+    torch = need("torch")
+    tv = need("torchvision")
+    model = tv.models.resnet50(weights=None)
+    if weights is not None:
+        model.load_state_dict(torch.load(str(weights), map_location="cpu"))
+    model.fc = torch.nn.Identity()
+    dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    model = model.to(dev).eval()
+    with torch.no_grad():
+        feats = model(torch.from_numpy(batch).to(dev)).cpu().numpy()
+    if aggregate == "mean":
+        return feats.mean(axis=0)
+    if aggregate == "max":
+        return feats.max(axis=0)
+    return feats.ravel()

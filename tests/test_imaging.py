@@ -1,0 +1,116 @@
+"""The optional imaging extra (SimpleITK + pyradiomics; torch only for the ResNet50 forward pass)."""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+sitk = pytest.importorskip("SimpleITK")
+pytest.importorskip("radiomics")
+
+from cohortstats.exceptions import DataValidationError  # noqa: E402
+from cohortstats.imaging import (  # noqa: E402
+    extract_batch,
+    extract_deep_features,
+    extract_radiomics,
+    habitat_subregions,
+    make_phantom_cohort,
+    preprocess_slices,
+    select_slices,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def phantom(tmp_path_factory):
+    d = tmp_path_factory.mktemp("phantom")
+    make_phantom_cohort(d, n=6, random_state=1)
+    return d
+
+
+def test_radiomics_names_and_volume(phantom):
+    f = extract_radiomics(phantom / "PH001_ct.nii.gz", phantom / "PH001_mask.nii.gz")
+    assert "original_glcm_Contrast" in f and "original_firstorder_Entropy" in f
+    assert any(k.startswith("diagnostics_") for k in f)
+    mask = sitk.ReadImage(str(phantom / "PH001_mask.nii.gz"))
+    voxels = int(sitk.GetArrayFromImage(mask).sum())
+    assert f["original_shape_VoxelVolume"] == pytest.approx(voxels * np.prod(mask.GetSpacing()))
+    again = extract_radiomics(phantom / "PH001_ct.nii.gz", phantom / "PH001_mask.nii.gz")
+    assert again["original_glcm_Contrast"] == f["original_glcm_Contrast"]  # deterministic
+
+
+def test_batch_collects_failures_and_goes_on(phantom, tmp_path):
+    man = pd.read_csv(phantom / "manifest.csv")
+    empty = sitk.Image(sitk.ReadImage(str(phantom / "PH002_mask.nii.gz")))
+    empty = sitk.GetImageFromArray(np.zeros(sitk.GetArrayFromImage(empty).shape, np.uint8))
+    empty.CopyInformation(sitk.ReadImage(str(phantom / "PH002_ct.nii.gz")))
+    sitk.WriteImage(empty, str(tmp_path / "empty.nii.gz"))
+    (tmp_path / "text.nii.gz").write_text("not an image")
+    man.loc[1, "mask"] = str(tmp_path / "empty.nii.gz")
+    man.loc[2, "image"] = str(tmp_path / "text.nii.gz")
+    res = extract_batch(man, base=phantom)
+    assert len(res.table) == 4 and res.errors["patient_id"].tolist() == ["PH002", "PH003"]
+    assert "empty" in res.errors["message"].iloc[0] and "not a readable image" in res.errors["message"].iloc[1]
+
+
+def test_geometry_and_label_errors(phantom, tmp_path):
+    img = sitk.ReadImage(str(phantom / "PH001_ct.nii.gz"))
+    mask = sitk.ReadImage(str(phantom / "PH001_mask.nii.gz"))
+    shifted = sitk.Image(mask)
+    shifted.SetOrigin((5.0, 0.0, 0.0))
+    with pytest.raises(DataValidationError, match="geometries differ: origin"):
+        extract_radiomics(img, shifted)
+    arr = sitk.GetArrayFromImage(mask)
+    arr[arr == 1][:10] = 2
+    two = arr.copy()
+    two[0, 0, 0] = 2
+    m2 = sitk.GetImageFromArray(two)
+    m2.CopyInformation(img)
+    with pytest.raises(DataValidationError, match=r"several labels \[1, 2\]; choose one with label="):
+        extract_radiomics(img, m2)
+
+
+def test_habitats_are_reproducible_and_ordered(phantom):
+    a = habitat_subregions(phantom / "PH001_ct.nii.gz", phantom / "PH001_mask.nii.gz", k=3)
+    b = habitat_subregions(phantom / "PH001_ct.nii.gz", phantom / "PH001_mask.nii.gz", k=3)
+    assert np.array_equal(sitk.GetArrayFromImage(a.labels), sitk.GetArrayFromImage(b.labels))
+    assert a.summary["mean_intensity"].is_monotonic_increasing  # labels 1..k by mean intensity
+    mask = sitk.GetArrayFromImage(sitk.ReadImage(str(phantom / "PH001_mask.nii.gz")))
+    assert a.summary["voxels"].sum() == int(mask.sum())
+
+
+def test_deep_slice_selection_and_preprocessing(phantom):
+    slices, rois, centre = select_slices(phantom / "PH001_ct.nii.gz", phantom / "PH001_mask.nii.gz")
+    assert slices.shape[0] == 5 and rois[2].sum() == rois.sum(axis=(1, 2)).max()  # the central slice is the largest
+    x = preprocess_slices(slices, rois)
+    assert x.shape == (5, 3, 224, 224) and x.dtype == np.float32
+    assert np.array_equal(x, preprocess_slices(slices, rois))  # deterministic
+    with pytest.raises(DataValidationError, match="weights is required"):
+        extract_deep_features(phantom / "PH001_ct.nii.gz", phantom / "PH001_mask.nii.gz")
+    with pytest.raises(FileNotFoundError, match="weights file"):
+        extract_deep_features(phantom / "PH001_ct.nii.gz", phantom / "PH001_mask.nii.gz", weights="missing.pt")
+
+
+def test_resnet50_forward_pass(phantom):
+    pytest.importorskip("torchvision")
+    f = extract_deep_features(phantom / "PH001_ct.nii.gz", phantom / "PH001_mask.nii.gz", allow_random_weights=True)
+    assert f.shape == (2048,)
+
+
+def test_images_to_study_end_to_end(tmp_path):
+    """The phantom analysis: extract (whole + 3 habitats) with the CLI, then run its study file."""
+    from cohortstats.cli import main
+
+    d = tmp_path
+    make_phantom_cohort(d / "phantom", n=30, random_state=2)
+    assert main(["--quiet", "extract", str(d / "phantom" / "manifest.csv"), "--out", str(d / "features"),
+                 "--habitats", "3"]) == 0
+    whole = pd.read_csv(d / "features" / "radiomics_whole.csv")
+    assert len(whole) == 30 and (d / "features" / "radiomics_sub3.csv").exists()
+    assert len(list((d / "features" / "habitat_masks").iterdir())) == 30
+    shutil.copy(ROOT / "analyses" / "phantom" / "study.yaml", d / "study.yaml")
+    assert main(["--quiet", "run", str(d / "study.yaml"), "--out", str(d / "report")]) == 0
+    assert (d / "report" / "report.html").exists()
