@@ -142,6 +142,23 @@ def _feature_sets(study, df, reserved=()):
     return sets
 
 
+def _used_columns(study, df, sets, id_col):
+    """Keep only the columns some analysis reads (a wide imaging frame is not carried through every stage)."""
+    spec = study.spec
+    used = [id_col, spec.outcome.column]
+    if spec.table1 is not None:
+        used += spec.table1.variables or [c for c in df.columns if c not in used][:30]
+    if spec.regression is not None:
+        used += spec.regression.candidates
+    for cols in sets.values():
+        used += cols
+    if spec.survival is not None:
+        sv = spec.survival
+        used += [sv.duration, sv.event, *sv.predictors] + ([sv.group] if sv.group else [])
+    keep = [c for c in dict.fromkeys(used) if c in df.columns]
+    return df[keep]
+
+
 def _check_referenced(study, df, sets):
     spec = study.spec
     wanted = {}
@@ -233,6 +250,7 @@ def run_study(study, *, progress, workdir=None, show_bars=False):
     df = _apply_exclusions(study, df, res)
     sets = _feature_sets(study, df, reserved=(spec.outcome.column, id_col))
     _check_referenced(study, df, sets)
+    df = _used_columns(study, df, sets, id_col)
     if spec.reproducibility is not None:
         progress("reproducibility (ICC) screen")
         sets = _reproducibility(study, df, sets, id_col, res)
@@ -319,8 +337,9 @@ def run_study(study, *, progress, workdir=None, show_bars=False):
         for (mname, block), _ in models.selected.items():
             if mname != last or not block.startswith("signature:"):
                 continue
-            lasso = models.pipelines[mname].named_steps["inputs"].named_transformers_[block.replace(":", "_")] \
-                .named_steps["lasso"]
+            from .pipelines import signature_of
+
+            lasso = signature_of(models.pipelines[mname], block)
             key = block.split(":", 1)[1]
             res.figures[f"lasso_path_{key}"] = plots.plot_lasso_path(lasso, title=f"LASSO paths: {key}").figure
             res.figures[f"lasso_cv_{key}"] = plots.plot_lasso_cv(lasso, title=f"10-fold CV: {key}").figure

@@ -142,7 +142,18 @@ def _estimator(spec: ModelSpec, random_state, n_train=None):
     return LassoSignature(random_state=random_state, **p)
 
 
-def build_pipeline(spec: ModelSpec, columns: dict, random_state=0, n_train=None):
+def signature_pipeline(screen: dict | None, impute: bool, random_state=0):
+    """Imputation, screening and the LASSO rad-score of one feature set (a scikit-learn Pipeline)."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+
+    from .features import LassoSignature
+
+    pre = [("impute", SimpleImputer(strategy="median"))] if impute else []
+    return Pipeline(pre + _screen_steps(screen) + [("lasso", LassoSignature(random_state=random_state))])
+
+
+def build_pipeline(spec: ModelSpec, columns: dict, random_state=0, n_train=None, fitted_signatures=None):
     """The scikit-learn pipeline of a model: per input block (plain columns or a rad-score), then the estimator.
 
     ``columns`` maps each of the spec's inputs to its column list (resolved by :func:`fit_models`).
@@ -151,8 +162,6 @@ def build_pipeline(spec: ModelSpec, columns: dict, random_state=0, n_train=None)
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
-
-    from .features import LassoSignature
 
     blocks = []
     plain = [c for key, cols in columns.items() if not key.startswith("signature:") for c in cols]
@@ -166,8 +175,14 @@ def build_pipeline(spec: ModelSpec, columns: dict, random_state=0, n_train=None)
         blocks.append(("features", Pipeline(steps) if steps else "passthrough", plain))
     for key, cols in columns.items():
         if key.startswith("signature:"):
-            steps = list(pre) + _screen_steps(spec.screen) + [("lasso", LassoSignature(random_state=random_state))]
-            blocks.append((key.replace(":", "_"), Pipeline(steps), list(cols)))
+            cached = (fitted_signatures or {}).get((key, repr(spec.screen), bool(spec.impute)))
+            if cached is not None:
+                from sklearn.frozen import FrozenEstimator
+
+                block = FrozenEstimator(cached)  # fitted once on this training set, shared by the models using it
+            else:
+                block = signature_pipeline(spec.screen, bool(spec.impute), random_state)
+            blocks.append((key.replace(":", "_"), block, list(cols)))
     ct = ColumnTransformer(blocks, remainder="drop", verbose_feature_names_out=True)
     pipe = Pipeline([("inputs", ct), ("model", _estimator(spec, random_state, n_train))])
     # DataFrames flow between the steps, so screening reports and rad-score formulas keep feature names
@@ -230,6 +245,13 @@ class ModelComparison:
 
         y, scores = self.scores(set)
         return calibration(y, np.clip(scores[model], 1e-12, 1 - 1e-12), **kwargs)
+
+
+def signature_of(pipe, key: str):
+    """The fitted LassoSignature of a ``signature:<set>`` block of a fitted model pipeline."""
+    block = pipe.named_steps["inputs"].named_transformers_[key.replace(":", "_")]
+    block = getattr(block, "estimator", block)  # FrozenEstimator wraps a shared, already fitted block
+    return block.named_steps["lasso"]
 
 
 def _describe(spec: ModelSpec, n_train: int) -> str:
@@ -312,9 +334,20 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
         raise DataValidationError(f"the test set has only one outcome class ({test[outcome].unique().tolist()}); "
                                   "AUC and DeLong tests need both. Use a stratified split.")
     rows, preds, pipes, selected, imputed, thresholds, estimators = [], [], {}, {}, [], {}, {}
+    # a rad-score used by several models (same feature set and screen) is fitted once on the training set
+    fitted_signatures = {}
+    for spec in models:
+        for key, cols in _resolve(spec, train, feature_sets).items():
+            sig_key = (key, repr(spec.screen), bool(spec.impute))
+            if key.startswith("signature:") and sig_key not in fitted_signatures:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", category=FutureWarning)
+                    sp = signature_pipeline(spec.screen, bool(spec.impute), random_state)
+                    sp.set_output(transform="pandas")
+                    fitted_signatures[sig_key] = sp.fit(train[cols], y_tr)
     for spec in models:
         cols = _resolve(spec, train, feature_sets)
-        pipe = build_pipeline(spec, cols, random_state, n_train=len(train))
+        pipe = build_pipeline(spec, cols, random_state, n_train=len(train), fitted_signatures=fitted_signatures)
         all_cols = [c for v in cols.values() for c in v]
         estimators[spec.name] = _describe(spec, len(train))
         if not spec.impute:
@@ -332,8 +365,7 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
                             if spec.impute else 0})
         for key, cols_k in cols.items():
             if key.startswith("signature:"):
-                lasso = pipe.named_steps["inputs"].named_transformers_[key.replace(":", "_")].named_steps["lasso"]
-                selected[(spec.name, key)] = lasso.selected_features_
+                selected[(spec.name, key)] = signature_of(pipe, key).selected_features_
         if spec.estimator == "lasso_logistic":
             selected[(spec.name, "model")] = list(np.asarray(pipe[:-1].get_feature_names_out())[
                 np.asarray(pipe.named_steps["model"].coef_ != 0)])

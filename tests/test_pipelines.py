@@ -137,8 +137,23 @@ def test_large_svm_switch_is_recorded(cohort, monkeypatch):
     df, sets = cohort
     train, test = cs.train_test_split(df, "expansion", random_state=1)
     monkeypatch.setattr(pl, "SVM_EXACT_MAX", 100)  # pretend 188 training patients is "large"
-    res = cs.fit_models(train, test, "expansion", [cs.ModelSpec("svm", ["clinical"], estimator="svm")],
-                        feature_sets=sets)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # Nystroem: more components than training patients here
+        res = cs.fit_models(train, test, "expansion", [cs.ModelSpec("svm", ["clinical"], estimator="svm")],
+                            feature_sets=sets)
     assert "Nystroem" in res.estimators["svm"]
     assert type(res.pipelines["svm"].named_steps["model"]).__name__ == "Pipeline"
     assert 0.5 < res.performance.set_index("set").loc["train", "auc"] < 1
+
+
+def test_shared_signature_is_fitted_once(cohort):
+    from cohortstats.pipelines import signature_of
+
+    df, sets = cohort
+    train, test = cs.train_test_split(df, "expansion", random_state=1)
+    res = cs.fit_models(train, test, "expansion", [cs.ModelSpec("a", ["signature:whole"]),
+                                                   cs.ModelSpec("b", ["clinical", "signature:whole"])],
+                        feature_sets=sets)
+    assert signature_of(res.pipelines["a"], "signature:whole") is signature_of(res.pipelines["b"], "signature:whole")
