@@ -130,16 +130,21 @@ class HematomaCohort:
     deep: pd.DataFrame
     truth: dict = field(default_factory=dict)
 
-    def write(self, folder) -> dict:
-        """Write every table as CSV into ``folder``; return ``{name: path}``."""
+    def write(self, folder, *, format: str = "csv") -> dict:
+        """Write every table into ``folder`` as CSV (default) or Parquet; return ``{name: path}``."""
+        if format not in ("csv", "parquet"):
+            raise ValueError(f"format must be 'csv' or 'parquet'; got {format!r}.")
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         out = {}
         tables = {"clinical": self.clinical, "fvh": self.fvh, "deep_features": self.deep,
                   **{f"radiomics_{k}": v for k, v in self.radiomics.items()}}
         for name, table in tables.items():
-            path = folder / f"{name}.csv"
-            table.to_csv(path, index=False, float_format="%.10g")
+            path = folder / f"{name}.{format}"
+            if format == "csv":
+                table.to_csv(path, index=False, float_format="%.10g")
+            else:
+                table.to_parquet(path, index=False)
             out[name] = path
         return out
 
