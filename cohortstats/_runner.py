@@ -53,8 +53,11 @@ def _load(study, res, workdir, say):
                 fmt = "parquet"
             except ImportError:
                 pass
-        cohort = make_hematoma_cohort(spec.synthetic_n, random_state=study.spec.seed)
-        files = cohort.write(Path(workdir) / "data", format=fmt)
+        files = make_hematoma_cohort(spec.synthetic_n, random_state=study.spec.seed).write(Path(workdir) / "data",
+                                                                                           format=fmt)
+        import gc
+
+        gc.collect()  # the generated tables are on disk now; only what is read back stays in memory
         entries = [(n, files[f], p) for n, f, p in SYNTHETIC_TABLES]
         res.notices.append(SYNTHETIC_NOTICE)
         id_col = "patient_id"
