@@ -53,11 +53,19 @@ def _load(study, res, workdir, say):
                 fmt = "parquet"
             except ImportError:
                 pass
-        files = make_hematoma_cohort(spec.synthetic_n, random_state=study.spec.seed).write(Path(workdir) / "data",
-                                                                                           format=fmt)
-        import gc
+        folder = Path(workdir) / "data"
+        folder.mkdir(parents=True, exist_ok=True)
+        files = {}
 
-        gc.collect()  # the generated tables are on disk now; only what is read back stays in memory
+        def sink(name, table):  # each table goes to disk as soon as it exists
+            path = folder / f"{name}.{fmt}"
+            if fmt == "csv":
+                table.to_csv(path, index=False, float_format="%.10g")
+            else:
+                table.to_parquet(path, index=False)
+            files[name] = path
+
+        make_hematoma_cohort(spec.synthetic_n, random_state=study.spec.seed, sink=sink)
         entries = [(n, files[f], p) for n, f, p in SYNTHETIC_TABLES]
         res.notices.append(SYNTHETIC_NOTICE)
         id_col = "patient_id"

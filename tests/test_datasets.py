@@ -48,3 +48,12 @@ def test_large_cohort_recovers_true_effects():
 def test_breast_cancer_bundled():
     df = load_breast_cancer()
     assert df.shape == (569, 31) and int(df["target"].sum()) == 212
+
+
+def test_sink_streams_identical_tables():
+    got = {}
+    make_hematoma_cohort(120, sink=lambda name, table: got.__setitem__(name, table.copy()))
+    ref = make_hematoma_cohort(120)
+    pd.testing.assert_frame_equal(got["radiomics_sub3"], ref.radiomics["sub3"])
+    pd.testing.assert_frame_equal(got["deep_features"], ref.deep)
+    pd.testing.assert_frame_equal(got["clinical"], ref.clinical)

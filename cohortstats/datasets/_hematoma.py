@@ -153,7 +153,7 @@ def _expit(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def make_hematoma_cohort(n: int = 235, *, random_state: int = 2024, n_deep: int = 256) -> HematomaCohort:
+def make_hematoma_cohort(n: int = 235, *, random_state: int = 2024, n_deep: int = 256, sink=None) -> HematomaCohort:
     """Generate the synthetic hematoma-expansion cohort (see the module docstring for the model).
 
     Parameters
@@ -164,6 +164,11 @@ def make_hematoma_cohort(n: int = 235, *, random_state: int = 2024, n_deep: int 
         Seed; the same seed always gives the same cohort.
     n_deep : int
         Number of deep-feature columns.
+    sink : callable, optional
+        ``sink(name, table)`` receives each imaging table as soon as it is generated, and the table is not
+        kept (``radiomics`` and ``deep`` of the result are then empty): large cohorts are written to disk
+        without holding every table in memory. Names: ``radiomics_whole`` ... ``radiomics_sub3``,
+        ``deep_features``, ``fvh``, ``clinical``. The values are the same as without a sink.
 
     Returns
     -------
@@ -234,17 +239,29 @@ def make_hematoma_cohort(n: int = 235, *, random_state: int = 2024, n_deep: int 
         table.insert(1, "diagnostics_Versions_PyRadiomics", "synthetic")
         table.insert(2, "diagnostics_Mask-original_VoxelNum",
                      np.round(np.exp(logvol) * 1000 * {"whole": 1, "sub1": 0.4, "sub2": 0.35, "sub3": 0.25}[roi]).astype(int))
-        radiomics[roi] = table
+        if sink is None:
+            radiomics[roi] = table
+        else:
+            sink(f"radiomics_{roi}", table)
+        del table, z, values
 
     dl_load = rng.normal(0, 0.6, (n_deep, n_fac))
     dz = factors @ dl_load.T + rng.normal(0, 0.7, (n_img, n_deep))
     dz[:, :12] += 0.8 * h_img[:, None]
     deep_vals = np.round(np.log1p(np.exp(dz)), 6)
+    del dz
     deep = pd.DataFrame(deep_vals, columns=[f"dl_{j:03d}" for j in range(n_deep)])
+    del deep_vals
     deep.insert(0, "patient_id", img_ids)
+    if sink is not None:
+        sink("deep_features", deep)
+        deep = pd.DataFrame({"patient_id": []})
 
     fvh_table = pd.DataFrame({"patient_id": img_ids, "fvh_score": np.append(fvh, rng.binomial(6, 0.3))})
     truth = {"outcome_model": dict(TRUE_OUTCOME_MODEL), "informative_radiomics": INFORMATIVE_RADIOMICS,
              "roi_weight": dict(_ROI_WEIGHT), "informative_deep": tuple(f"dl_{j:03d}" for j in range(min(12, n_deep))),
              "imaging_only_id": extra, "missing": {"glucose": 3, "sbp": 1}, "random_state": random_state}
+    if sink is not None:
+        sink("fvh", fvh_table)
+        sink("clinical", clinical)
     return HematomaCohort(clinical=clinical, fvh=fvh_table, radiomics=radiomics, deep=deep, truth=truth)
