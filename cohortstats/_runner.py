@@ -85,8 +85,14 @@ def _load(study, res, workdir, say):
                                       "across tables by an id column; name it in data.id.")
     say("reading and merging tables")
     sheets = {t.name: t.sheet for t in spec.tables}
+    wanted = _wanted_columns(study)
     for name, path, prefix in entries:
-        df = read_table(path, sheet=sheets.get(name), na_values=spec.na_values or None)
+        keep = None
+        if wanted is not None:
+            def keep(col, prefix=prefix):  # the id, and columns some analysis reads (with this table's prefix)
+                full = f"{prefix or ''}{col}"
+                return col == id_col or full in wanted[0] or any(full.startswith(p) for p in wanted[1])
+        df = read_table(path, sheet=sheets.get(name), na_values=spec.na_values or None, columns=keep)
         res.inputs[str(Path(path).name)] = {"sha256": _sha(path), "rows": len(df), "columns": df.shape[1]}
         res.flow.append(f"Read {len(df)} rows from {name} ({Path(path).name}).")
         if id_col is None:
@@ -107,6 +113,32 @@ def _load(study, res, workdir, say):
     for (table, reason), k in merged.excluded_rows.groupby(["table", "reason"]).size().items() if len(merged.excluded_rows) else []:
         res.flow.append(f"Rows without an id in {table}: {k} ({reason}).")
     return merged.data, on
+
+
+def _wanted_columns(study):
+    """(explicit column names, column prefixes) that any analysis reads, or None when Table 1 reads
+    everything (no variables listed)."""
+    spec = study.spec
+    if spec.table1 is not None and not spec.table1.variables:
+        return None
+    names = {spec.outcome.column}
+    if spec.table1 is not None:
+        names |= set(spec.table1.variables) | set(spec.table1.categorical) | set(spec.table1.nonnormal)
+    if spec.regression is not None:
+        names |= set(spec.regression.candidates)
+    prefixes = set()
+    for fs in spec.feature_sets.values():
+        names |= set(fs.columns)
+        if fs.prefix is not None:
+            prefixes.add(fs.prefix)
+    for m in spec.models:
+        names |= {f for f in m.features if not f.startswith("signature:")}
+    if spec.survival is not None:
+        sv = spec.survival
+        names |= {sv.duration, sv.event, *sv.predictors} | ({sv.group} if sv.group else set())
+    for rule in spec.exclusions:
+        names.add(rule.column)
+    return names, tuple(prefixes)
 
 
 def _sha(path):

@@ -96,6 +96,7 @@ def read_table(
     decimal: str = ".",
     encoding: str | None = None,
     na_values=None,
+    columns=None,
 ) -> pd.DataFrame:
     """Read a CSV, TSV, Excel or Parquet table into a DataFrame.
 
@@ -116,6 +117,9 @@ def read_table(
         Latin-1 when the bytes are valid Latin-1 text; anything else is an error.
     na_values : list of str, optional
         Extra strings to read as missing (e.g. ``["n/a", "-"]``).
+    columns : callable, optional
+        ``columns(name) -> bool`` keeps only the columns it accepts (after trimming), to read a few
+        columns of a wide table without holding the rest in memory.
 
     Returns
     -------
@@ -166,13 +170,15 @@ def read_table(
                     sep = ","
         header = next(csv.reader(io.StringIO(text), delimiter=sep))
         names = _check_header(header, path)
-        df = pd.read_csv(io.StringIO(text), sep=sep, decimal=decimal, na_values=na_values, header=0)
-        if df.shape[1] != len(names):
+        keep = None if columns is None else [i for i, n in enumerate(names) if columns(n)]
+        df = pd.read_csv(io.StringIO(text), sep=sep, decimal=decimal, na_values=na_values, header=0, usecols=keep)
+        expected = len(names) if keep is None else len(keep)
+        if df.shape[1] != expected:
             raise DataValidationError(
                 f"{path.name}: the header has {len(names)} fields but rows have {df.shape[1]}; "
                 f"check the separator (sep={sep!r}) and quoting."
             )
-        df.columns = names
+        df.columns = names if keep is None else [names[i] for i in keep]
         fmt = "text"
     elif suffix in _EXCEL_SUFFIXES:
         used = "xlsx"
@@ -193,13 +199,20 @@ def read_table(
         if head.shape[0] == 0:
             raise DataValidationError(f"{path.name}, sheet {sheet!r}: the sheet is empty.")
         names = _check_header(list(head.iloc[0]), path)
-        df = book.parse(sheet, header=0, na_values=na_values)
-        df.columns = names
+        keep = None if columns is None else [i for i, n in enumerate(names) if columns(n)]
+        df = book.parse(sheet, header=0, na_values=na_values, usecols=keep)
+        df.columns = names if keep is None else [names[i] for i in keep]
         fmt = "excel"
     elif suffix in _PARQUET_SUFFIXES:
         used = "parquet"
         try:
-            df = pd.read_parquet(path)
+            if columns is not None:
+                import pyarrow.parquet as pq
+
+                wanted = [n for n in pq.read_schema(path).names if columns(str(n).strip())]
+                df = pd.read_parquet(path, columns=wanted)
+            else:
+                df = pd.read_parquet(path)
         except ImportError:
             raise ImportError(
                 "Reading Parquet needs pyarrow: pip install 'cohortstats[parquet]'."

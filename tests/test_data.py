@@ -199,3 +199,15 @@ def test_missing_summary():
     m = cs.missing_summary(df)
     assert m["n_missing"].tolist() == [2, 0]
     assert m["percent_missing"].tolist() == [50.0, 0.0]
+
+
+def test_read_only_some_columns(tmp_path):
+    pytest.importorskip("pyarrow")
+    df = pd.DataFrame({"id": [1, 2], "a_x": [1.0, 2.0], "a_y": [3.0, 4.0], "b": ["u", "v"]})
+    df.to_csv(tmp_path / "t.csv", index=False)
+    df.to_parquet(tmp_path / "t.parquet")
+    with pd.ExcelWriter(tmp_path / "t.xlsx") as w:
+        df.to_excel(w, index=False)
+    for f in ("t.csv", "t.parquet", "t.xlsx"):
+        got = cs.read_table(tmp_path / f, columns=lambda c: c == "id" or c.startswith("a_"))
+        assert list(got.columns) == ["id", "a_x", "a_y"], f
