@@ -40,6 +40,7 @@ def _versions() -> dict:
 def _load(study, res, workdir, say):
     from .data import merge_tables, read_table
     from .datasets import make_hematoma_cohort
+    from .datasets._hematoma import write_table
 
     spec = study.spec.data
     tables, names, prefixes = [], [], []
@@ -58,12 +59,7 @@ def _load(study, res, workdir, say):
         files = {}
 
         def sink(name, table):  # each table goes to disk as soon as it exists
-            path = folder / f"{name}.{fmt}"
-            if fmt == "csv":
-                table.to_csv(path, index=False, float_format="%.10g")
-            else:
-                table.to_parquet(path, index=False)
-            files[name] = path
+            files[name] = write_table(table, folder, name, fmt)
 
         make_hematoma_cohort(spec.synthetic_n, random_state=study.spec.seed, sink=sink)
         entries = [(n, files[f], p) for n, f, p in SYNTHETIC_TABLES]

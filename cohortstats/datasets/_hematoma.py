@@ -140,13 +140,18 @@ class HematomaCohort:
         tables = {"clinical": self.clinical, "fvh": self.fvh, "deep_features": self.deep,
                   **{f"radiomics_{k}": v for k, v in self.radiomics.items()}}
         for name, table in tables.items():
-            path = folder / f"{name}.{format}"
-            if format == "csv":
-                table.to_csv(path, index=False, float_format="%.10g")
-            else:
-                table.to_parquet(path, index=False)
-            out[name] = path
+            out[name] = write_table(table, folder, name, format)
         return out
+
+
+def write_table(table: pd.DataFrame, folder, name: str, format: str = "csv") -> Path:
+    """Write one generated table as ``folder/<name>.csv`` or ``.parquet``; return the path."""
+    path = Path(folder) / f"{name}.{format}"
+    if format == "csv":
+        table.to_csv(path, index=False, float_format="%.10g")
+    else:
+        table.to_parquet(path, index=False)
+    return path
 
 
 def _expit(x):
