@@ -17,7 +17,7 @@ def main():
     for n in (10**5, 10**6):
         y = (rng.random(n) < 0.3).astype(int)
         ps = [np.clip(0.3 + s * (y - 0.3) + rng.normal(0, 0.15, n), 0.001, 0.999) for s in (0.3, 0.2, 0.1)]
-        t1, _ = best_of(lambda: cs.decision_curve(y, {"m": ps[0]}), repeat=20)
+        t1, _ = best_of(lambda: cs.decision_curve(y, {"m": ps[0]}), repeat=30)
         t3, _ = best_of(lambda: cs.decision_curve(y, {"a": ps[0], "b": ps[1], "c": ps[2]}), repeat=20)
         line = f"decision curve n = {n:.0e}: 1 model {t1:.4f} s, 3 models {t3:.4f} s"
         try:
@@ -27,7 +27,7 @@ def main():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 td, _ = best_of(lambda: dca(data=df, outcome="y", modelnames=["m"],
-                                            thresholds=np.round(np.arange(0.01, 1.0, 0.01), 2)), repeat=1)
+                                            thresholds=np.round(np.arange(0.01, 1.0, 0.01), 2)), repeat=3)
             line += f"; dcurves 1 model {td:.2f} s -> {td / t1:.0f}x faster"
         except ImportError:
             line += "; dcurves not installed"

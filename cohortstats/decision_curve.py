@@ -146,7 +146,7 @@ def decision_curve(y, models: dict, *, thresholds=None, nper: int = 100, harm=No
             arrays[name] = expit(st.beta[0] + st.beta[1] * a)
             conversions[name] = f"univariable logistic recalibration: logit(risk) = {st.beta[0]:.4g} + {st.beta[1]:.4g}·score"
     n = len(y01)
-    y_case = y01 == 1
+    y_case = y01.astype(bool)
     n_case = int(y_case.sum())
     prev = n_case / n
     odds = thresholds / (1 - thresholds)
@@ -155,7 +155,9 @@ def decision_curve(y, models: dict, *, thresholds=None, nper: int = 100, harm=No
     names, tps, fps, nbs = [], [], [], []
     for name, a in arrays.items():
         # two plain sorts (cases, controls) instead of an argsort: counts at or above each threshold
-        sc, sd = np.sort(a[y_case]), np.sort(a[~y_case])
+        sc, sd = a[y_case], a[~y_case]  # boolean indexing copies: sort those copies in place
+        sc.sort()
+        sd.sort()
         tp = n_case - np.searchsorted(sc, thresholds, side="left")
         fp = (n - n_case) - np.searchsorted(sd, thresholds, side="left")
         names.append(name)
@@ -172,8 +174,8 @@ def decision_curve(y, models: dict, *, thresholds=None, nper: int = 100, harm=No
         "tp": np.concatenate(tps), "fp": np.concatenate(fps), "n": n, "prevalence": prev, "net_benefit": nb,
         "standardized_net_benefit": nb / prev if prev > 0 else np.nan,
         "net_interventions_avoided": (nb - np.tile(nb_all, len(names))) * nper / np.tile(odds, len(names))})
-    y = y01.astype(float)
     if n_boot:
+        y = y01.astype(float)
         sorted_models = {}
         for name, a in arrays.items():
             order = np.argsort(a, kind="stable")
