@@ -114,3 +114,33 @@ def test_images_to_study_end_to_end(tmp_path):
     shutil.copy(ROOT / "analyses" / "phantom" / "study.yaml", d / "study.yaml")
     assert main(["--quiet", "run", str(d / "study.yaml"), "--out", str(d / "report")]) == 0
     assert (d / "report" / "report.html").exists()
+
+
+def test_resnet50_weights_file_is_loaded(phantom, tmp_path):
+    torch = pytest.importorskip("torch")
+    tv = pytest.importorskip("torchvision")
+    model = tv.models.resnet50(weights=None)
+    torch.save(model.state_dict(), tmp_path / "resnet50.pt")
+    a = extract_deep_features(phantom / "PH001_ct.nii.gz", phantom / "PH001_mask.nii.gz", weights=tmp_path / "resnet50.pt")
+    b = extract_deep_features(phantom / "PH001_ct.nii.gz", phantom / "PH001_mask.nii.gz", weights=tmp_path / "resnet50.pt",
+                              aggregate="concat")
+    assert a.shape == (2048,) and b.shape == (5 * 2048,)
+    np.testing.assert_allclose(a, b.reshape(5, 2048).mean(axis=0), rtol=1e-5)
+
+
+def test_slice_interpolation_equals_full_resampling(phantom):
+    """Interpolating only the five needed slices equals resampling the whole volume to 1 mm (ndimage.zoom)."""
+    from scipy import ndimage
+
+    img = sitk.ReadImage(str(phantom / "PH002_ct.nii.gz"))
+    arr = sitk.GetArrayFromImage(img).astype(float)
+    roi = sitk.GetArrayFromImage(sitk.ReadImage(str(phantom / "PH002_mask.nii.gz"))).astype(float)
+    f = img.GetSpacing()[2]
+    za = ndimage.zoom(arr, (f, 1, 1), order=1)
+    zr = ndimage.zoom(roi, (f, 1, 1), order=0) > 0.5
+    centre = int(np.argmax(zr.sum(axis=(1, 2))))
+    slices, rois, c = select_slices(phantom / "PH002_ct.nii.gz", phantom / "PH002_mask.nii.gz")
+    assert c == centre
+    idx = [centre - 2, centre - 1, centre, centre + 1, centre + 2]
+    np.testing.assert_allclose(slices, za[idx], rtol=1e-6, atol=1e-4)
+    assert np.array_equal(rois, zr[idx])

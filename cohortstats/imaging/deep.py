@@ -25,19 +25,26 @@ def select_slices(image, mask, *, offsets_mm=(-2.0, -1.0, 0.0, 1.0, 2.0), label:
     sitk = need("SimpleITK")
     img = read_image(image)
     msk, label = load_mask(img, mask, label=label)
-    arr = sitk.GetArrayFromImage(img).astype(float)  # z, y, x
-    roi = (sitk.GetArrayFromImage(msk) == label).astype(float)
+    arr = sitk.GetArrayFromImage(img)  # z, y, x
+    roi = sitk.GetArrayFromImage(msk) == label
+    n = arr.shape[0]
     dz = float(img.GetSpacing()[2])
-    factor = dz / 1.0
-    if abs(factor - 1) > 1e-6:
-        arr = ndimage.zoom(arr, (factor, 1, 1), order=1)
-        roi = ndimage.zoom(roi, (factor, 1, 1), order=0)
-    roi = roi > 0.5
-    area = roi.sum(axis=(1, 2))
-    centre = int(np.argmax(area))  # ties: the first (lowest) slice, deterministic
-    idx = [int(round(centre + o)) for o in offsets_mm]
-    idx = [min(max(i, 0), arr.shape[0] - 1) for i in idx]
-    return arr[idx], roi[idx], centre
+    m = int(round(n * dz)) if abs(dz - 1) > 1e-6 else n  # slices on the 1 mm grid
+    # only the needed slices are interpolated (as scipy.ndimage.zoom maps them: in = out x (n-1)/(m-1))
+    coord = lambda j: j * (n - 1) / (m - 1) if m > 1 else 0.0  # noqa: E731
+    areas = roi.sum(axis=(1, 2))
+    nearest = np.rint([coord(j) for j in range(m)]).astype(int)
+    centre = int(np.argmax(areas[nearest]))  # ties: the first (lowest) slice, deterministic
+    idx = [min(max(int(round(centre + o)), 0), m - 1) for o in offsets_mm]
+    img_slices, roi_slices = [], []
+    for j in idx:
+        c = coord(j)
+        lo = int(np.floor(c))
+        hi = min(lo + 1, n - 1)
+        w = c - lo
+        img_slices.append((1 - w) * arr[lo].astype(float) + w * arr[hi].astype(float))  # linear in z
+        roi_slices.append(roi[int(np.rint(c))])  # nearest neighbour for the mask
+    return np.stack(img_slices), np.stack(roi_slices), centre
 
 
 def preprocess_slices(slices, rois, *, window=(0.0, 80.0), margin: int = 10, size: int = 224) -> np.ndarray:

@@ -76,10 +76,14 @@ def habitat_subregions(image, mask, *, k: int = 3, label: int | None = None, rad
 
     img = read_image(image)
     msk, label = load_mask(img, mask, label=label)
-    arr = sitk.GetArrayFromImage(img)
-    roi = sitk.GetArrayFromImage(msk) == label
-    if roi.sum() < k * 5:
-        raise DataValidationError(f"the ROI has {int(roi.sum())} voxels; too few for {k} sub-regions.")
+    full = sitk.GetArrayFromImage(img)
+    full_roi = sitk.GetArrayFromImage(msk) == label
+    if full_roi.sum() < k * 5:
+        raise DataValidationError(f"the ROI has {int(full_roi.sum())} voxels; too few for {k} sub-regions.")
+    # work on the ROI's bounding box plus the filter radius: the local filters never see beyond it
+    idx = np.nonzero(full_roi)
+    box = tuple(slice(max(int(i.min()) - radius, 0), int(i.max()) + radius + 1) for i in idx)
+    arr, roi = full[box], full_roi[box]
     feats = voxel_features(arr, roi, radius=radius)
     z = (feats - feats.mean(axis=0)) / np.where(feats.std(axis=0) > 0, feats.std(axis=0), 1)
     if centers is None:
@@ -94,8 +98,11 @@ def habitat_subregions(image, mask, *, k: int = 3, label: int | None = None, rad
     order = np.argsort(means)
     relabel = np.empty(k, int)
     relabel[order] = np.arange(1, k + 1)
-    out = np.zeros(arr.shape, np.uint8)
-    out[roi] = relabel[raw]
+    out = np.zeros(full.shape, np.uint8)
+    sub = np.zeros(arr.shape, np.uint8)
+    sub[roi] = relabel[raw]
+    out[box] = sub
+    arr = full
     lab = sitk.GetImageFromArray(out)
     lab.CopyInformation(img)
     voxel_ml = float(np.prod(img.GetSpacing())) / 1000.0
