@@ -144,3 +144,25 @@ def test_slice_interpolation_equals_full_resampling(phantom):
     idx = [centre - 2, centre - 1, centre, centre + 1, centre + 2]
     np.testing.assert_allclose(slices, za[idx], rtol=1e-6, atol=1e-4)
     assert np.array_equal(rois, zr[idx])
+
+
+def test_first_order_features_equal_their_definitions(phantom):
+    """Independent check of the extraction and its settings (pyradiomics' baseline images cannot be downloaded
+    here): first-order features recomputed from the voxels with pyradiomics' documented definitions,
+    bin width 25 with edges at multiples of 25."""
+    f = extract_radiomics(phantom / "PH003_ct.nii.gz", phantom / "PH003_mask.nii.gz")
+    img = sitk.GetArrayFromImage(sitk.ReadImage(str(phantom / "PH003_ct.nii.gz"))).astype(float)
+    roi = sitk.GetArrayFromImage(sitk.ReadImage(str(phantom / "PH003_mask.nii.gz"))) == 1
+    x = img[roi]
+    assert f["original_firstorder_Mean"] == pytest.approx(x.mean(), rel=1e-6)
+    assert f["original_firstorder_Variance"] == pytest.approx(x.var(), rel=1e-6)
+    assert f["original_firstorder_Energy"] == pytest.approx(np.sum(x**2), rel=1e-6)
+    assert f["original_firstorder_RootMeanSquared"] == pytest.approx(np.sqrt(np.mean(x**2)), rel=1e-6)
+    assert f["original_firstorder_Range"] == pytest.approx(np.ptp(x), rel=1e-6)
+    assert f["original_firstorder_10Percentile"] == pytest.approx(np.percentile(x, 10), rel=1e-6)
+    lo = np.floor(x.min() / 25) * 25
+    edges = np.arange(lo, x.max() + 25, 25)
+    p = np.histogram(x, bins=edges)[0] / len(x)
+    p = p[p > 0]
+    assert f["original_firstorder_Entropy"] == pytest.approx(-np.sum(p * np.log2(p + 2.2e-16)), rel=1e-6)
+    assert f["original_firstorder_Uniformity"] == pytest.approx(np.sum(p**2), rel=1e-6)
