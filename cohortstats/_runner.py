@@ -102,7 +102,10 @@ def _load(study, res, workdir, say):
         if missing:
             raise DataValidationError(f"data.id: column {on!r} is missing from table(s) {missing}.")
     merged = merge_tables(*tables, on=on, names=names, prefixes=prefixes, how=spec.how)
-    res.results["merge"] = merged
+    del tables
+    from dataclasses import replace
+
+    res.results["merge"] = replace(merged, data=merged.data.iloc[:0])  # the audit is kept, not a second copy of the data
     res.flow.append(f"Merged on {on!r}: {merged.n_kept} patients kept, {merged.n_dropped} id(s) dropped"
                     + ("".join(f"; {r}: {k}" for r, k in merged.audit.loc[~merged.audit.kept, "reason"]
                                .value_counts().items())) + ".")
@@ -356,9 +359,10 @@ def run_study(study, *, progress, workdir=None, show_bars=False):
                         "patients.")
         res.results["split"] = (train, test)
         if spec.table1 is not None and spec.table1.by_split:
-            both = pd.concat([train.assign(_set="train"), test.assign(_set="test")])
             t1 = spec.table1
             variables = t1.variables or [c for c in df.columns if c not in (outcome, id_col)][:30]
+            cols = list(dict.fromkeys([outcome, *variables]))
+            both = pd.concat([train[cols].assign(_set="train"), test[cols].assign(_set="test")])
             res.results["table1_split"] = table_one(both, group="_set", variables=[outcome, *variables],
                                                     categorical=[outcome, *t1.categorical], nonnormal=t1.nonnormal or None,
                                                     group_order=["train", "test"])
