@@ -21,7 +21,7 @@ def main(name="fusion", n=235):
         res.write(f"{tmp}/report")
     dt = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-    print(f"{name} study, {n} patients: {dt:.1f} s end to end (report written); peak RSS {rss:.2f} GB")
+    print(f"{name} study, {n} patients: {dt:.1f} s end to end (report written); peak RSS {rss:.2f} GiB")
     print("  stage timings (s):", res.timings)
 
 
