@@ -15,6 +15,7 @@ from ._validation import check_probability
 from .discrimination import _auc_sorted, prepare_binary_scores
 from .exceptions import DataValidationError
 from .regression import HosmerLemeshow, hosmer_lemeshow
+from ._results import TidyHTML
 
 __all__ = ["calibration", "CalibrationResult", "lowess_r"]
 
@@ -44,7 +45,7 @@ def _approx_ties_mean(xs, ys, xout):
 
 
 @dataclass(frozen=True)
-class CalibrationResult:
+class CalibrationResult(TidyHTML):
     """Calibration statistics of predicted probabilities (names follow ``rms::val.prob``).
 
     Attributes

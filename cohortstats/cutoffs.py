@@ -17,6 +17,7 @@ from statsmodels.stats.proportion import proportion_confint
 from ._validation import check_one_of, check_probability
 from .discrimination import _curve, _split, prepare_binary_scores
 from .exceptions import DataValidationError, SmallCellWarning
+from ._results import TidyHTML
 
 __all__ = ["threshold_metrics", "ThresholdMetrics"]
 
@@ -30,7 +31,7 @@ _PROPORTIONS = {
 
 
 @dataclass(frozen=True)
-class ThresholdMetrics:
+class ThresholdMetrics(TidyHTML):
     """Classification metrics at one threshold.
 
     Attributes

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ._validation import _preview, check_columns, check_dataframe
 from .exceptions import DataValidationError, DataWarning
+from ._results import TidyHTML
 
 __all__ = [
     "read_table",
@@ -253,7 +254,7 @@ def _strip_zeros(s: str) -> str:
 
 
 @dataclass(frozen=True)
-class MergeResult:
+class MergeResult(TidyHTML):
     """The merged cohort and the account of every id.
 
     Attributes

@@ -15,6 +15,7 @@ import pandas as pd
 from ._validation import check_probability
 from .discrimination import _as_rng, prepare_binary_scores
 from .exceptions import DataValidationError
+from ._results import TidyHTML
 
 __all__ = ["decision_curve", "DecisionCurveResult", "net_benefit"]
 
@@ -27,7 +28,7 @@ def net_benefit(tp, fp, n, pt):
 
 
 @dataclass(frozen=True)
-class DecisionCurveResult:
+class DecisionCurveResult(TidyHTML):
     """Net benefit per model and threshold.
 
     Attributes

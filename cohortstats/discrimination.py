@@ -17,6 +17,7 @@ from scipy import stats
 
 from ._validation import check_one_of, check_probability
 from .exceptions import DataValidationError, DataWarning
+from ._results import TidyHTML
 
 __all__ = [
     "roc",
@@ -158,7 +159,7 @@ def _orient(score: np.ndarray, direction: str) -> np.ndarray:
 
 # --------------------------------------------------------------------------- roc
 @dataclass(frozen=True)
-class RocResult:
+class RocResult(TidyHTML):
     """A ROC curve.
 
     Attributes
@@ -325,7 +326,7 @@ def roc(y, score, *, direction: str = "<", positive=None, nan_policy: str = "rai
 
 # --------------------------------------------------------------------------- CI
 @dataclass(frozen=True)
-class AucCI:
+class AucCI(TidyHTML):
     """AUC with its confidence interval.
 
     Attributes: ``estimate, conf_low, conf_high, std_error, method, conf_level, n_cases,
@@ -480,7 +481,7 @@ def _delong_cov(y01, arrays: dict):
 
 
 @dataclass(frozen=True)
-class DelongTest:
+class DelongTest(TidyHTML):
     """Paired DeLong test of two AUCs on the same patients.
 
     ``statistic`` is Z with the sign of ``auc_a - auc_b``; ``conf_low``/``conf_high`` the
@@ -559,7 +560,7 @@ def delong_test(y, score_a, score_b, *, alternative: str = "two-sided", conf_lev
 
 
 @dataclass(frozen=True)
-class DelongUnpairedTest:
+class DelongUnpairedTest(TidyHTML):
     """Unpaired DeLong test (two independent samples): D, Welch-Satterthwaite df, p, CI of the difference."""
 
     auc_a: float
@@ -613,7 +614,7 @@ def delong_test_unpaired(y_a, score_a, y_b, score_b, *, alternative: str = "two-
 
 # --------------------------------------------------------------------------- k models
 @dataclass(frozen=True)
-class AucComparison:
+class AucComparison(TidyHTML):
     """AUCs of k scores on the same patients, every pairwise DeLong test and the global test.
 
     Attributes
@@ -716,7 +717,7 @@ def compare_aucs(y, scores: dict, *, adjust=None, alternative: str = "two-sided"
 
 # --------------------------------------------------------------------------- band
 @dataclass(frozen=True)
-class RocBand:
+class RocBand(TidyHTML):
     """Pointwise bootstrap CI of sensitivity at fixed specificities (pROC's ``ci.se``)."""
 
     specificity: np.ndarray

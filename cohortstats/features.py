@@ -23,6 +23,7 @@ from .data import is_pyradiomics_metadata
 from .discrimination import _auc_sorted
 from .exceptions import DataValidationError
 from .reproducibility import ICC_TYPES, IccResult, icc, icc_matrix, reproducibility_screen  # noqa: F401 (re-export)
+from ._results import TidyHTML
 
 __all__ = ["LassoSignature", "lambda_sequence", "NearZeroVariance", "UnivariateFilter", "CorrelationFilter",
            "MRMRSelector", "screen_features", "ScreeningResult", "icc", "reproducibility_screen"]
@@ -262,7 +263,7 @@ class MRMRSelector(_BinaryTags, TransformerMixin, BaseEstimator):
 
 
 @dataclass(frozen=True)
-class ScreeningResult:
+class ScreeningResult(TidyHTML):
     """Each feature's fate: ``table`` has ``feature, kept, step`` (where it left), ``reason``,
     ``p_value`` and ``relevance`` (|AUC - 0.5|); ``kept`` lists the survivors in input order."""
 

@@ -17,6 +17,7 @@ from .discrimination import _auc_sorted
 from .exceptions import CohortStatsWarning, DataValidationError
 from .pipelines import ModelSpec, fit_models, train_test_split  # noqa: F401 (DESIGN's home of these names)
 from .regression import binary_outcome
+from ._results import TidyHTML
 
 __all__ = ["bootstrap_validation", "ValidationResult", "performance_indexes", "LogisticSpec",
            "train_test_split", "ModelSpec", "fit_models"]
@@ -75,7 +76,7 @@ class LogisticSpec:
 
 
 @dataclass(frozen=True)
-class ValidationResult:
+class ValidationResult(TidyHTML):
     """Apparent, optimism and optimism-corrected performance (as ``rms::validate`` and ``calibrate``).
 
     Attributes

@@ -10,6 +10,7 @@ import pandas as pd
 from scipy.special import expit, logit
 
 from .exceptions import DataValidationError
+from ._results import TidyHTML
 
 __all__ = ["nomogram", "NomogramResult", "r_pretty"]
 
@@ -45,7 +46,7 @@ def r_pretty(lo: float, up: float, n: int = 5) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class NomogramResult:
+class NomogramResult(TidyHTML):
     """Points of a nomogram.
 
     Attributes

@@ -19,6 +19,7 @@ from .cutoffs import threshold_metrics
 from .discrimination import auc_ci, compare_aucs
 from .exceptions import DataValidationError
 from .regression import binary_outcome
+from ._results import TidyHTML
 
 __all__ = ["train_test_split", "ModelSpec", "fit_models", "ModelComparison", "build_pipeline", "cross_validate_models",
            "CrossValidatedPerformance"]
@@ -191,7 +192,7 @@ def build_pipeline(spec: ModelSpec, columns: dict, random_state=0, n_train=None,
 
 
 @dataclass(frozen=True)
-class ModelComparison:
+class ModelComparison(TidyHTML):
     """Fitted models, their predictions and performance on the training and test sets.
 
     Attributes
@@ -396,7 +397,7 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
 
 
 @dataclass(frozen=True)
-class CrossValidatedPerformance:
+class CrossValidatedPerformance(TidyHTML):
     """Repeated stratified K-fold performance of model specifications (every step refitted per fold).
 
     ``folds``: ``model, repeat, fold, auc, brier``; ``summary``: ``model, mean_auc, sd_auc, auc_low,

@@ -11,12 +11,13 @@ from scipy import stats
 from ._validation import check_probability
 from .discrimination import _as_rng, prepare_binary_scores
 from .exceptions import DataValidationError
+from ._results import TidyHTML
 
 __all__ = ["nri", "idi", "ReclassificationResult"]
 
 
 @dataclass(frozen=True)
-class ReclassificationResult:
+class ReclassificationResult(TidyHTML):
     """NRI or IDI with its components, SE, z-test and CI.
 
     Attributes

@@ -16,6 +16,7 @@ from ._design import Design, build_design
 from ._logistic_fit import detect_separation, fit_logistic, loglik, profile_limit
 from ._validation import _preview, check_one_of, check_probability
 from .exceptions import ConvergenceWarning, DataValidationError, SeparationWarning, SmallCellWarning
+from ._results import TidyHTML
 
 __all__ = ["logistic_regression", "LogisticRegressionResult", "HosmerLemeshow", "hosmer_lemeshow", "binary_outcome"]
 
@@ -47,7 +48,7 @@ def binary_outcome(series: pd.Series, name: str, positive=None) -> tuple[np.ndar
 
 
 @dataclass(frozen=True)
-class HosmerLemeshow:
+class HosmerLemeshow(TidyHTML):
     """Hosmer-Lemeshow goodness-of-fit test.
 
     ``groups`` is the number asked for (df = groups - 2, as ResourceSelection), ``groups_used``

@@ -10,6 +10,7 @@ from scipy import stats
 
 from ._validation import _preview, check_columns, check_dataframe, check_one_of, check_probability
 from .exceptions import DataValidationError
+from ._results import TidyHTML
 
 __all__ = ["icc", "IccResult", "icc_matrix", "reproducibility_screen", "ReproducibilityScreen"]
 
@@ -51,7 +52,7 @@ def icc_matrix(x: np.ndarray, form: str = "ICC2") -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class IccResult:
+class IccResult(TidyHTML):
     """The six Shrout-Fleiss ICCs with F tests and CIs (``tidy()``: type, estimate, conf_low, conf_high,
     f, df1, df2, p_value)."""
 
@@ -142,7 +143,7 @@ def icc(long_df: pd.DataFrame, targets: str, raters: str, ratings: str, *, conf_
 
 
 @dataclass(frozen=True)
-class ReproducibilityScreen:
+class ReproducibilityScreen(TidyHTML):
     """Per feature ICC between two (or more) readings and whether it passes the threshold.
 
     ``table``: ``feature, icc, kept`` (ICC >= threshold), ``reason``; ``kept`` lists the features kept.

@@ -11,12 +11,13 @@ import pandas as pd
 from ._validation import as_column_list, check_columns, check_dataframe, check_one_of
 from .exceptions import DataValidationError, SmallCellWarning
 from .regression import LogisticRegressionResult, logistic_regression
+from ._results import TidyHTML
 
 __all__ = ["univariable_logistic", "UnivariableResult", "regression_table", "RegressionTable"]
 
 
 @dataclass(frozen=True)
-class UnivariableResult:
+class UnivariableResult(TidyHTML):
     """One logistic model per candidate predictor.
 
     Attributes
@@ -92,7 +93,7 @@ def univariable_logistic(df: pd.DataFrame, outcome: str, predictors, *, categori
 
 
 @dataclass(frozen=True)
-class RegressionTable:
+class RegressionTable(TidyHTML):
     """Univariable and multivariable ORs side by side.
 
     Attributes

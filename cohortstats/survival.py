@@ -22,6 +22,7 @@ from ._cox_fit import baseline_cumhaz, fit_cox
 from ._design import Design, build_design
 from ._validation import _preview, check_columns, check_dataframe, check_numeric_column, check_one_of, check_probability
 from .exceptions import ConvergenceWarning, DataValidationError
+from ._results import TidyHTML
 
 __all__ = ["cox_regression", "CoxRegressionResult", "kaplan_meier", "KaplanMeierResult", "LogRankTest"]
 
@@ -52,7 +53,7 @@ def _survival_outcome(df: pd.DataFrame, duration: str, event: str, rows=None, po
 
 
 @dataclass(frozen=True)
-class CoxRegressionResult:
+class CoxRegressionResult(TidyHTML):
     """A fitted Cox proportional-hazards model (HRs on ``tidy()``; CIs are Wald, as ``confint(coxph)``)."""
 
     coef: np.ndarray
@@ -202,7 +203,7 @@ class LogRankTest:
 
 
 @dataclass(frozen=True)
-class KaplanMeierResult:
+class KaplanMeierResult(TidyHTML):
     """Kaplan-Meier curves per group.
 
     Attributes

@@ -103,3 +103,13 @@ def test_regression_footnotes_count_exclusions(birthwt):
     notes = regression_footnotes(tab)
     assert "Univariable model for lwt: 4 patient(s) excluded for missing values (185 analysed)." in notes
     assert any(n.startswith("Excluded from the multivariable model: missing lwt: 4") for n in notes)
+
+
+def test_results_display_in_notebooks(birthwt):
+    y = birthwt["low"].to_numpy()
+    p = np.clip(birthwt["lwt"].to_numpy() / 300, 0.01, 0.99)
+    for result in (cs.roc(y, -birthwt["lwt"]), cs.auc_ci(y, -birthwt["lwt"]), cs.calibration(y, p),
+                   cs.decision_curve(y, {"m": p}), cs.threshold_metrics(y, p),
+                   cs.table_one(birthwt, group="low", variables=["age"])):
+        html = result._repr_html_()
+        assert html.startswith("<table") and "</table>" in html
