@@ -274,6 +274,7 @@ def _reproducibility(study, df, sets, id_col, res):
 def run_study(study, *, progress, workdir=None, show_bars=False):
     from . import plots
     from .calibration import calibration
+    from .discrimination import compare_aucs, roc
     from .models import bootstrap_validation
     from .nomogram import nomogram
     from .pipelines import ModelSpec, fit_models, train_test_split
@@ -373,11 +374,16 @@ def run_study(study, *, progress, workdir=None, show_bars=False):
             warnings.simplefilter("ignore")
             models = fit_models(train, test, outcome, specs, feature_sets=sets, random_state=seed)
         res.results["models"] = models
+        if len(specs) > 1:
+            cmp_spec = spec.comparisons
+            res.results["comparisons"] = {
+                set_name: compare_aucs(*models.scores(set_name), adjust=cmp_spec.adjust,
+                                       alternative=cmp_spec.alternative,
+                                       pairs=None if cmp_spec.pairs == "all" else [tuple(p) for p in cmp_spec.pairs])
+                for set_name in ("test", "train")}
         y_te, s_te = models.scores("test")
-        from .discrimination import roc
 
-        cis = {r.model: (r.conf_low, r.conf_high) for r in models.performance[models.performance.set == "test"]
-               .rename(columns={"model": "model"}).itertuples()}
+        cis = {r.model: (r.conf_low, r.conf_high) for r in models.performance[models.performance.set == "test"].itertuples()}
         res.figures["roc_test"] = plots.plot_roc({k: roc(y_te, v) for k, v in s_te.items()}, cis=cis,
                                                  title="Test set").figure
         dcs = spec.decision_curve

@@ -662,7 +662,7 @@ def _adjust(p: np.ndarray, method):
 
 
 def compare_aucs(y, scores: dict, *, adjust=None, alternative: str = "two-sided", conf_level: float = 0.95,
-                 direction: str = "<", positive=None, nan_policy: str = "raise") -> AucComparison:
+                 pairs=None, direction: str = "<", positive=None, nan_policy: str = "raise") -> AucComparison:
     """Compare the AUCs of several scores measured on the same patients.
 
     Parameters
@@ -670,7 +670,10 @@ def compare_aucs(y, scores: dict, *, adjust=None, alternative: str = "two-sided"
     scores : dict
         ``{model name: score vector}``, at least two, aligned with ``y``.
     adjust : {None, "holm", "bonferroni"}
-        Multiplicity adjustment of the pairwise p-values (``p_adjusted``), as R's ``p.adjust``.
+        Multiplicity adjustment of the pairwise p-values (``p_adjusted``), as R's ``p.adjust``, over the
+        pairs reported.
+    pairs : list of (name, name), optional
+        Only these comparisons (in either order); default every pair.
 
     Notes
     -----
@@ -691,7 +694,15 @@ def compare_aucs(y, scores: dict, *, adjust=None, alternative: str = "two-sided"
     auc_table = pd.DataFrame({"model": names, "auc": aucs, "std_error": se,
                               "conf_low": np.clip(aucs - z * se, 0, 1), "conf_high": np.clip(aucs + z * se, 0, 1)})
     rows = []
+    wanted = None
+    if pairs is not None:
+        wanted = {tuple(p) for p in pairs} | {tuple(p)[::-1] for p in pairs}
+        unknown = sorted({n for p in pairs for n in p} - set(names))
+        if unknown:
+            raise DataValidationError(f"pairs name unknown model(s) {unknown}; models are {names}.")
     for i, j in combinations(range(len(names)), 2):
+        if wanted is not None and (names[i], names[j]) not in wanted:
+            continue
         var = cov[i, i] + cov[j, j] - 2 * cov[i, j]
         d = aucs[i] - aucs[j]
         s = np.sqrt(var) if var > 0 else np.nan
@@ -700,8 +711,9 @@ def compare_aucs(y, scores: dict, *, adjust=None, alternative: str = "two-sided"
                      "std_error": s, "statistic": stat,
                      "p_value": _p_value(stat, alternative) if var > 0 else np.nan,
                      "conf_low": d - z * s, "conf_high": d + z * s})
-    pairs = pd.DataFrame(rows)
-    pairs.insert(8, "p_adjusted", _adjust(pairs["p_value"].to_numpy(), adjust))
+    table = pd.DataFrame(rows, columns=["model_a", "model_b", "auc_a", "auc_b", "difference", "std_error", "statistic",
+                                        "p_value", "conf_low", "conf_high"])
+    table.insert(8, "p_adjusted", _adjust(table["p_value"].to_numpy(), adjust))
     k = len(names)
     L = np.zeros((k - 1, k))
     for r in range(k - 1):
@@ -711,7 +723,7 @@ def compare_aucs(y, scores: dict, *, adjust=None, alternative: str = "two-sided"
     rank = np.linalg.matrix_rank(m)
     chi2 = float(diff @ np.linalg.pinv(m) @ diff) if rank > 0 else float("nan")
     p = float(stats.chi2.sf(chi2, rank)) if rank > 0 else float("nan")
-    return AucComparison(auc_table, pairs, pd.DataFrame(cov, index=names, columns=names), chi2, int(rank), p,
+    return AucComparison(auc_table, table, pd.DataFrame(cov, index=names, columns=names), chi2, int(rank), p,
                          adjust, alternative, conf_level)
 
 

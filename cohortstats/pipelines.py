@@ -336,9 +336,10 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
                                   "AUC and DeLong tests need both. Use a stratified split.")
     rows, preds, pipes, selected, imputed, thresholds, estimators = [], [], {}, {}, [], {}, {}
     # a rad-score used by several models (same feature set and screen) is fitted once on the training set
+    resolved = {spec.name: _resolve(spec, train, feature_sets) for spec in models}
     fitted_signatures = {}
     for spec in models:
-        for key, cols in _resolve(spec, train, feature_sets).items():
+        for key, cols in resolved[spec.name].items():
             sig_key = (key, repr(spec.screen), bool(spec.impute))
             if key.startswith("signature:") and sig_key not in fitted_signatures:
                 with warnings.catch_warnings():
@@ -347,7 +348,7 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
                     sp.set_output(transform="pandas")
                     fitted_signatures[sig_key] = sp.fit(train[cols], y_tr)
     for spec in models:
-        cols = _resolve(spec, train, feature_sets)
+        cols = resolved[spec.name]
         pipe = build_pipeline(spec, cols, random_state, n_train=len(train), fitted_signatures=fitted_signatures)
         all_cols = [c for v in cols.values() for c in v]
         estimators[spec.name] = _describe(spec, len(train))

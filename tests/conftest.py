@@ -32,3 +32,11 @@ def lung():
 def reference(name: str) -> pd.DataFrame:
     """Values written by an R script under tests/reference/."""
     return pd.read_csv(REFERENCE / name)
+
+
+@pytest.fixture(scope="session")
+def asah01():
+    """aSAH with the outcome coded y = 1 for Poor (pROC's case)."""
+    d = pd.read_csv(DATA / "aSAH.csv")
+    d["y"] = (d["outcome"] == "Poor").astype(int)
+    return d

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, reference
+from conftest import reference
 from numpy.testing import assert_allclose
 
 import cohortstats as cs
@@ -15,10 +15,8 @@ TOL = dict(rtol=1e-9, atol=1e-12)
 
 
 @pytest.fixture(scope="module")
-def a():
-    d = pd.read_csv(DATA / "aSAH.csv")
-    d["y"] = (d["outcome"] == "Poor").astype(int)
-    return d
+def a(asah01):
+    return asah01
 
 
 @pytest.mark.parametrize("x", ["s100b", "wfns", "ndka"])

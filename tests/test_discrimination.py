@@ -16,12 +16,8 @@ TOL = dict(rtol=1e-9, atol=1e-12)
 
 
 @pytest.fixture(scope="module")
-def a():
-    from conftest import DATA
-
-    d = pd.read_csv(DATA / "aSAH.csv")
-    d["y"] = (d["outcome"] == "Poor").astype(int)
-    return d
+def a(asah01):
+    return asah01
 
 
 @pytest.mark.parametrize("x", ["s100b", "ndka", "wfns", "age"])
@@ -277,3 +273,15 @@ def test_plot_roc_returns_axes(a):
     import matplotlib.pyplot as plt
 
     plt.close(ax.figure)
+
+
+def test_compare_aucs_selected_pairs(a):
+    scores = {"s100b": a["s100b"], "ndka": a["ndka"], "wfns": a["wfns"]}
+    full = cs.compare_aucs(a["y"], scores)
+    sub = cs.compare_aucs(a["y"], scores, pairs=[("wfns", "s100b")], adjust="holm")
+    assert len(sub.pairs) == 1
+    row = full.pairs[(full.pairs.model_a == "s100b") & (full.pairs.model_b == "wfns")].iloc[0]
+    assert_allclose(sub.pairs["statistic"].iloc[0], row["statistic"], rtol=1e-12)
+    assert sub.pairs["p_adjusted"].iloc[0] == sub.pairs["p_value"].iloc[0]  # Holm over the one reported pair
+    with pytest.raises(DataValidationError, match="unknown model"):
+        cs.compare_aucs(a["y"], scores, pairs=[("s100b", "nope")])

@@ -148,30 +148,15 @@ def study_sections(res) -> list[dict]:
         res.tables["models_train_test"] = perf
         tables = [ReportTable("Model performance (cut-off: training Youden index, carried to the test set)", perf,
                               ("AUC 95% CIs by DeLong's method (pROC's ci.auc).",))]
-        if models.delong:
-            from dataclasses import replace
-
-            from ..discrimination import _adjust, compare_aucs
-
-            adj = spec.comparisons.adjust
-            for set_name in ("test", "train"):
-                y, scores = models.scores(set_name)
-                cmp = compare_aucs(y, scores, alternative=spec.comparisons.alternative)
-                if spec.comparisons.pairs != "all":
-                    wanted = {tuple(p) for p in spec.comparisons.pairs} | {tuple(p[::-1]) for p in spec.comparisons.pairs}
-                    keep = [(a, b) in wanted for a, b in zip(cmp.pairs["model_a"], cmp.pairs["model_b"])]
-                    pairs = cmp.pairs[keep].reset_index(drop=True)
-                    pairs["p_adjusted"] = _adjust(pairs["p_value"].to_numpy(), adj)
-                    cmp = replace(cmp, pairs=pairs, adjust=adj)
-                elif adj:
-                    cmp = compare_aucs(y, scores, adjust=adj, alternative=spec.comparisons.alternative)
-                f = delong_table_frame(cmp, p_style=ps)
-                res.tables[f"delong_{set_name}"] = f
-                tables.append(ReportTable(f"Pairwise DeLong tests, {set_name} set", f,
-                                          (f"DeLong's test for correlated ROC curves, {spec.comparisons.alternative}"
-                                           + (f"; P adjusted by {adj}." if adj else "; unadjusted P."),
-                                           f"Global test of equal AUCs: chi-square = {format_number(cmp.global_statistic, 2)}, "
-                                           f"df = {cmp.global_df}, P = {format_p(cmp.global_p_value, ps)}.")))
+        adj = spec.comparisons.adjust
+        for set_name, cmp in res.results.get("comparisons", {}).items():
+            f = delong_table_frame(cmp, p_style=ps)
+            res.tables[f"delong_{set_name}"] = f
+            tables.append(ReportTable(f"Pairwise DeLong tests, {set_name} set", f,
+                                      (f"DeLong's test for correlated ROC curves, {spec.comparisons.alternative}"
+                                       + (f"; P adjusted by {adj}." if adj else "; unadjusted P."),
+                                       f"Global test of equal AUCs: chi-square = {format_number(cmp.global_statistic, 2)}, "
+                                       f"df = {cmp.global_df}, P = {format_p(cmp.global_p_value, ps)}.")))
         rows = [{"Model": m, "Block": b.replace("signature:", "rad-score of "), "Features kept": len(f),
                  "Features": ", ".join(f)} for (m, b), f in models.selected.items()]
         if rows:
