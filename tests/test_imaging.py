@@ -1,5 +1,6 @@
 """The optional imaging extra (SimpleITK + pyradiomics; torch only for the ResNet50 forward pass)."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -111,6 +112,9 @@ def test_images_to_study_end_to_end(tmp_path):
     whole = pd.read_csv(d / "features" / "radiomics_whole.csv")
     assert len(whole) == 30 and (d / "features" / "radiomics_sub3.csv").exists()
     assert len(list((d / "features" / "habitat_masks").iterdir())) == 30
+    recorded = json.loads((d / "features" / "extraction_settings.json").read_text())
+    assert recorded["settings"]["binWidth"] == 25 and recorded["image_types"] == {"Original": {}}
+    assert recorded["classes"] == sorted(["firstorder", "shape", "glcm", "glrlm", "glszm", "gldm", "ngtdm"])
     shutil.copy(ROOT / "analyses" / "phantom" / "study.yaml", d / "study.yaml")
     assert main(["--quiet", "run", str(d / "study.yaml"), "--out", str(d / "report")]) == 0
     assert (d / "report" / "report.html").exists()

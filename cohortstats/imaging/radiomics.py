@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,7 @@ from ._deps import need
 from .io import load_mask, read_image
 
 __all__ = ["extract_radiomics", "extract_batch", "BatchResult", "DEFAULT_SETTINGS", "DEFAULT_CLASSES",
-           "extract_folder_tables"]
+           "extract_folder_tables", "extractor_settings"]
 
 DEFAULT_SETTINGS = {"binWidth": 25, "resampledPixelSpacing": None, "interpolator": "sitkBSpline",
                     "preCrop": True, "normalize": False, "correctMask": False}
@@ -60,9 +61,12 @@ def extract_radiomics(image, mask, *, label: int | None = None, params=None, set
     dict
         Feature name -> value, plus pyradiomics' ``diagnostics_*`` entries.
     """
+    return _execute(_extractor(params, settings, classes, shape), image, mask, label)
+
+
+def _execute(ext, image, mask, label) -> dict:
     img = read_image(image)
     msk, label = load_mask(img, mask, label=label)
-    ext = _extractor(params, settings, classes, shape)
     result = ext.execute(img, msk, label=int(label))
     return {k: (float(v) if not isinstance(v, (str, tuple, dict)) and getattr(v, "ndim", 0) == 0 else str(v))
             for k, v in result.items()}
@@ -96,6 +100,7 @@ def extract_batch(manifest, *, id_column: str = "patient_id", image_column: str 
     if missing:
         raise DataValidationError(f"the manifest lacks column(s) {missing}; expected {id_column}, {image_column}, "
                                   f"{mask_column}.")
+    ext = _extractor(params, settings, classes, True)
     rows, errors = [], []
     iterator = manifest.itertuples(index=False)
     if progress:
@@ -108,20 +113,26 @@ def extract_batch(manifest, *, id_column: str = "patient_id", image_column: str 
         try:
             img = base / str(rec[image_column])
             msk = base / str(rec[mask_column])
-            feats = extract_radiomics(img, msk, label=label, params=params, settings=settings, classes=classes)
+            feats = _execute(ext, img, msk, label)
             rows.append({id_column: case, **feats})
         except Exception as err:  # noqa: BLE001 - every failure is reported with its case id
             errors.append({id_column: case, "error": type(err).__name__, "message": str(err)[:300]})
-    s = dict(DEFAULT_SETTINGS)
-    s.update(settings or {})
     return BatchResult(pd.DataFrame(rows), pd.DataFrame(errors, columns=[id_column, "error", "message"]),
-                       {"params": str(params) if params else None, "settings": s, "classes": list(classes)})
+                       extractor_settings(ext, params))
+
+
+def extractor_settings(ext, params=None) -> dict:
+    """What a pyradiomics extractor will do: its settings, image types and enabled feature classes."""
+    return {"params": str(params) if params else None, "settings": dict(ext.settings),
+            "image_types": {k: dict(v) for k, v in ext.enabledImagetypes.items()},
+            "classes": sorted(ext.enabledFeatures)}
 
 
 def extract_folder_tables(manifest, out, *, id_column: str = "patient_id", image_column: str = "image",
                           mask_column: str = "mask", habitats: int = 0, settings=None, progress: bool = False) -> dict:
     """The ``cohortstats extract`` command: whole-ROI radiomics (and ``habitats`` sub-regions) for every case,
-    written as ``radiomics_whole.csv`` (``radiomics_sub<k>.csv``) and ``extraction_errors.csv`` in ``out``,
+    written as ``radiomics_whole.csv`` (``radiomics_sub<k>.csv``), ``extraction_errors.csv`` and
+    ``extraction_settings.json`` (pyradiomics' settings, image types and feature classes) in ``out``,
     ready for ``merge_tables`` and the study file. Returns ``{table name: path}``."""
     from .habitat import habitat_radiomics
 
@@ -152,6 +163,8 @@ def extract_folder_tables(manifest, out, *, id_column: str = "patient_id", image
             paths[f"radiomics_sub{c}"] = out / f"radiomics_sub{c}.csv"
             pd.DataFrame(rows).to_csv(paths[f"radiomics_sub{c}"], index=False)
         errors.append(pd.DataFrame(hab_errors, columns=[id_column, "error", "message", "roi"]))
+    paths["extraction_settings"] = out / "extraction_settings.json"
+    paths["extraction_settings"].write_text(json.dumps(whole.settings, indent=2, default=str))
     err = pd.concat(errors, ignore_index=True)
     paths["extraction_errors"] = out / "extraction_errors.csv"
     err.to_csv(paths["extraction_errors"], index=False)
