@@ -35,6 +35,8 @@ class ReclassificationResult(TidyHTML):
     n_events, n_nonevents : int
     table : pandas.DataFrame
         Counts moving up / down / unchanged among events and non-events.
+    events_std_error, nonevents_std_error : float
+        SEs of the two components (NRI+ and NRI-, or the mean-risk changes).
     """
 
     estimate: float
@@ -51,11 +53,14 @@ class ReclassificationResult(TidyHTML):
     n_events: int
     n_nonevents: int
     table: pd.DataFrame
+    events_std_error: float = np.nan
+    nonevents_std_error: float = np.nan
 
     def tidy(self) -> pd.DataFrame:
         return pd.DataFrame([{k: getattr(self, k) for k in (
-            "estimate", "events_component", "nonevents_component", "std_error", "statistic", "p_value", "conf_low",
-            "conf_high", "conf_level", "method", "ci_method", "n_events", "n_nonevents")}])
+            "estimate", "events_component", "events_std_error", "nonevents_component", "nonevents_std_error",
+            "std_error", "statistic", "p_value", "conf_low", "conf_high", "conf_level", "method", "ci_method",
+            "n_events", "n_nonevents")}])
 
 
 def _check_probs(arrays):
@@ -87,7 +92,7 @@ def _bootstrap(stat_fn, y, arrays, n_boot, random_state):
     return out
 
 
-def _finish(est, ev_c, ne_c, se, conf_level, n_boot, boot, method, y, table):
+def _finish(est, ev_c, ne_c, se, conf_level, n_boot, boot, method, y, table, se_parts=(np.nan, np.nan)):
     z = stats.norm.ppf(1 - (1 - conf_level) / 2)
     stat = est / se if se > 0 else np.nan
     p = float(2 * stats.norm.sf(abs(stat))) if se > 0 else np.nan
@@ -98,11 +103,16 @@ def _finish(est, ev_c, ne_c, se, conf_level, n_boot, boot, method, y, table):
         low, high = np.quantile(boot, [a, 1 - a])
         ci = f"stratified bootstrap percentile (B = {n_boot})"
     return ReclassificationResult(float(est), float(ev_c), float(ne_c), float(se), float(stat), p, float(low),
-                                  float(high), method, ci, conf_level, int((y == 1).sum()), int((y == 0).sum()), table)
+                                  float(high), method, ci, conf_level, int((y == 1).sum()), int((y == 0).sum()), table,
+                                  float(se_parts[0]), float(se_parts[1]))
 
 
-def nri(y, p_old, p_new, *, cutoffs=None, conf_level: float = 0.95, n_boot: int | None = None, random_state=None,
-        positive=None, nan_policy: str = "raise") -> ReclassificationResult:
+SE_METHODS = ("hmisc", "pencina")
+
+
+def nri(y, p_old, p_new, *, cutoffs=None, se_method: str = "hmisc", conf_level: float = 0.95,
+        n_boot: int | None = None, random_state=None, positive=None,
+        nan_policy: str = "raise") -> ReclassificationResult:
     """Net reclassification improvement of a new model over an old one.
 
     Parameters
@@ -113,16 +123,24 @@ def nri(y, p_old, p_new, *, cutoffs=None, conf_level: float = 0.95, n_boot: int 
         Risk categories (e.g. ``[0.1, 0.2]``: <10 %, 10-20 %, ≥20 %; a risk equal
         to a cut-off belongs to the higher category). ``None``: category-free
         (continuous) NRI, where any increase counts as up.
+    se_method : {"hmisc", "pencina"}
+        ``"hmisc"`` (default): the variance of the estimate, as R's ``Hmisc::improveProb``
+        and PredictABEL's ``reclassification`` (which calls it): per group
+        (p_up + p_down - (p_up - p_down)^2) / n. ``"pencina"``: the variance under the null
+        of no improvement in Pencina et al. (2008), (p_up + p_down) / n per group.
     n_boot : int, optional
         Replace the asymptotic CI by a stratified bootstrap percentile CI.
 
     Notes
     -----
-    NRI = [P(up | event) - P(down | event)] + [P(down | non-event) - P(up | non-event)].
-    SE (Pencina et al. 2008, as R's PredictABEL ``reclassification``):
-    sqrt((p_up,e + p_down,e)/n_e + (p_up,ne + p_down,ne)/n_ne); z = NRI/SE.
+    NRI = [P(up | event) - P(down | event)] + [P(down | non-event) - P(up | non-event)];
+    z = NRI / SE, two-sided normal p. The categorical NRI equals PredictABEL's
+    (``cut(..., right = FALSE)``: a risk on a cut-off belongs to the higher category);
+    the category-free NRI equals ``Hmisc::improveProb``.
     """
     conf_level = check_probability(conf_level, "conf_level")
+    if se_method not in SE_METHODS:
+        raise DataValidationError(f"se_method must be one of {list(SE_METHODS)}; got {se_method!r}.")
     y, arrays, _, _ = prepare_binary_scores(y, {"p_old": p_old, "p_new": p_new}, positive=positive,
                                             nan_policy=nan_policy)
     _check_probs(arrays)
@@ -134,7 +152,10 @@ def nri(y, p_old, p_new, *, cutoffs=None, conf_level: float = 0.95, n_boot: int 
     pu_e, pd_e, pu_n, pd_n, up, down = _nri_parts(y, old, new, cutoffs)
     n_e, n_n = (y == 1).sum(), (y == 0).sum()
     est = (pu_e - pd_e) + (pd_n - pu_n)
-    se = np.sqrt((pu_e + pd_e) / n_e + (pu_n + pd_n) / n_n)
+    v_e, v_n = (pu_e + pd_e) / n_e, (pu_n + pd_n) / n_n
+    if se_method == "hmisc":
+        v_e, v_n = v_e - (pu_e - pd_e) ** 2 / n_e, v_n - (pu_n - pd_n) ** 2 / n_n
+    se = np.sqrt(v_e + v_n)
     table = pd.DataFrame({"group": ["events", "non-events"],
                           "up": [int(up[y == 1].sum()), int(up[y == 0].sum())],
                           "down": [int(down[y == 1].sum()), int(down[y == 0].sum())],
@@ -146,8 +167,10 @@ def nri(y, p_old, p_new, *, cutoffs=None, conf_level: float = 0.95, n_boot: int 
             return (a - b) + (d - c)
         boot = _bootstrap(stat, y, (old, new), int(n_boot), random_state)
     kind = "category-free (continuous) NRI" if cutoffs is None else f"categorical NRI (cut-offs {cutoffs.tolist()})"
-    return _finish(est, pu_e - pd_e, pd_n - pu_n, se, conf_level, n_boot, boot,
-                   f"{kind}; SE of Pencina et al. (2008)", y, table)
+    se_name = ("SE of the estimate (Hmisc improveProb)" if se_method == "hmisc"
+               else "SE under the null (Pencina et al. 2008)")
+    return _finish(est, pu_e - pd_e, pd_n - pu_n, se, conf_level, n_boot, boot, f"{kind}; {se_name}", y, table,
+                   (np.sqrt(v_e), np.sqrt(v_n)))
 
 
 def idi(y, p_old, p_new, *, conf_level: float = 0.95, n_boot: int | None = None, random_state=None, positive=None,
@@ -157,9 +180,9 @@ def idi(y, p_old, p_new, *, conf_level: float = 0.95, n_boot: int | None = None,
     Notes
     -----
     IDI = (mean p_new - mean p_old | events) - (mean p_new - mean p_old | non-events),
-    the gain in discrimination slope. SE (Pencina et al. 2008, as PredictABEL):
-    sqrt(sd_e²/n_e + sd_ne²/n_ne) where sd is the sample SD (n - 1) of p_new - p_old
-    within events and non-events.
+    the gain in discrimination slope. SE (Pencina et al. 2008; equal to ``Hmisc::improveProb``
+    and PredictABEL): sqrt(sd_e²/n_e + sd_ne²/n_ne) where sd is the sample SD (n - 1) of
+    p_new - p_old within events and non-events.
     """
     conf_level = check_probability(conf_level, "conf_level")
     y, arrays, _, _ = prepare_binary_scores(y, {"p_old": p_old, "p_new": p_new}, positive=positive,
@@ -173,11 +196,13 @@ def idi(y, p_old, p_new, *, conf_level: float = 0.95, n_boot: int | None = None,
 
     de, dn = parts(y, old, new)
     d = new - old
-    se = np.sqrt(np.var(d[y == 1], ddof=1) / (y == 1).sum() + np.var(d[y == 0], ddof=1) / (y == 0).sum())
+    v_e, v_n = np.var(d[y == 1], ddof=1) / (y == 1).sum(), np.var(d[y == 0], ddof=1) / (y == 0).sum()
+    se = np.sqrt(v_e + v_n)
     table = pd.DataFrame({"group": ["events", "non-events"],
                           "mean_p_old": [old[y == 1].mean(), old[y == 0].mean()],
                           "mean_p_new": [new[y == 1].mean(), new[y == 0].mean()]})
     boot = None
     if n_boot:
         boot = _bootstrap(lambda yb, ob, nb: np.subtract(*parts(yb, ob, nb)), y, (old, new), int(n_boot), random_state)
-    return _finish(de - dn, de, -dn, se, conf_level, n_boot, boot, "IDI; SE of Pencina et al. (2008)", y, table)
+    return _finish(de - dn, de, -dn, se, conf_level, n_boot, boot, "IDI; SE of Pencina et al. (2008)", y, table,
+                   (np.sqrt(v_e), np.sqrt(v_n)))

@@ -1,6 +1,9 @@
-"""NRI and IDI against hand-computed values of their defining formulas (Pencina et al. 2008)."""
+"""NRI and IDI: R's Hmisc::improveProb (tests/reference/reclassification.R) and hand computations."""
+
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
@@ -19,9 +22,14 @@ def test_category_free_nri_by_hand():
     assert_allclose(r.events_component, (2 - 1) / 4)
     assert_allclose(r.nonevents_component, (4 - 1) / 6)
     assert_allclose(r.estimate, 0.25 + 0.5)
-    se = np.sqrt((3 / 4) / 4 + (5 / 6) / 6)
+    # estimate's variance (Hmisc): (p_up + p_down - (p_up - p_down)^2) / n per group
+    se = np.sqrt((3 / 4 - (1 / 4) ** 2) / 4 + (5 / 6 - (3 / 6) ** 2) / 6)
     assert_allclose(r.std_error, se, rtol=1e-12)
     assert_allclose(r.p_value, 2 * stats.norm.sf(0.75 / se), rtol=1e-12)
+    # Pencina et al. (2008): the variance under the null of no reclassification improvement
+    null = cs.nri(Y, OLD, NEW, se_method="pencina")
+    assert_allclose(null.std_error, np.sqrt((3 / 4) / 4 + (5 / 6) / 6), rtol=1e-12)
+    assert null.estimate == r.estimate and "Pencina" in null.method and "Hmisc" in r.method
     assert r.table["up"].tolist() == [2, 1] and r.table["down"].tolist() == [1, 4]
 
 
@@ -64,3 +72,49 @@ def test_bad_input():
         cs.nri(Y, OLD, NEW * 10)
     with pytest.raises(DataValidationError, match="cutoffs must be increasing"):
         cs.nri(Y, OLD, NEW, cutoffs=[0.2, 0.1])
+
+
+REF = Path(__file__).resolve().parent / "reference"
+
+
+@pytest.fixture(scope="module")
+def hmisc():
+    preds = pd.read_csv(REF / "reclassification_predictions.csv")
+    ref = pd.read_csv(REF / "reclassification_reference.csv").set_index("name")["value"]
+    return preds, ref
+
+
+@pytest.mark.parametrize("pair", [("old", "new"), ("old", "wfns"), ("new", "wfns")])
+@pytest.mark.parametrize("kind", ["cont", "cat"])
+def test_nri_equals_hmisc_improveprob(hmisc, pair, kind):
+    preds, ref = hmisc
+    tag = f"{pair[0]}_{pair[1]}_{kind}_"
+    r = cs.nri(preds["y"], preds[pair[0]], preds[pair[1]], cutoffs=None if kind == "cont" else [0.2, 0.4])
+    # closed forms on R's own predicted risks
+    assert_allclose(r.estimate, ref[tag + "nri"], rtol=1e-12, atol=1e-15)
+    assert_allclose(r.std_error, ref[tag + "se.nri"], rtol=1e-12)
+    assert_allclose(r.statistic, ref[tag + "z.nri"], rtol=1e-12, atol=1e-15)
+    assert_allclose(r.events_component, ref[tag + "nri.ev"], rtol=1e-12, atol=1e-15)
+    assert_allclose(r.events_std_error, ref[tag + "se.nri.ev"], rtol=1e-12)
+    assert_allclose(r.nonevents_component, ref[tag + "nri.ne"], rtol=1e-12, atol=1e-15)
+    assert_allclose(r.nonevents_std_error, ref[tag + "se.nri.ne"], rtol=1e-12)
+    n_e, n_n = r.n_events, r.n_nonevents
+    assert_allclose(r.table["up"].to_numpy() / [n_e, n_n], [ref[tag + "pup.ev"], ref[tag + "pup.ne"]], rtol=1e-12)
+    assert_allclose(r.table["down"].to_numpy() / [n_e, n_n], [ref[tag + "pdown.ev"], ref[tag + "pdown.ne"]],
+                    rtol=1e-12)
+    assert_allclose(r.p_value, 2 * stats.norm.sf(abs(ref[tag + "z.nri"])), rtol=1e-10)
+
+
+@pytest.mark.parametrize("pair", [("old", "new"), ("old", "wfns"), ("new", "wfns")])
+def test_idi_equals_hmisc_improveprob(hmisc, pair):
+    preds, ref = hmisc
+    tag = f"{pair[0]}_{pair[1]}_cont_"
+    r = cs.idi(preds["y"], preds[pair[0]], preds[pair[1]])
+    assert_allclose(r.estimate, ref[tag + "idi"], rtol=1e-12)
+    assert_allclose(r.std_error, ref[tag + "se.idi"], rtol=1e-12)
+    assert_allclose(r.statistic, ref[tag + "z.idi"], rtol=1e-12)
+
+
+def test_nri_bad_se_method():
+    with pytest.raises(DataValidationError, match=r"se_method must be one of \['hmisc', 'pencina'\]; got 'exact'"):
+        cs.nri(Y, OLD, NEW, se_method="exact")
