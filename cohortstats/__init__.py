@@ -47,7 +47,7 @@ from .pipelines import (
 )
 from .nomogram import NomogramResult, nomogram
 from .reproducibility import IccResult, ReproducibilityScreen, icc, reproducibility_screen
-from .reclassification import ReclassificationResult, idi, nri
+from .reclassification import ReclassificationComparison, ReclassificationResult, compare_reclassification, idi, nri
 from .study import Study, StudyResult, StudySpec, load_spec
 from .survival import CoxRegressionResult, KaplanMeierResult, LogRankTest, cox_regression, kaplan_meier
 from .table_one import TableOneResult, table_one
@@ -98,6 +98,8 @@ __all__ = [
     "threshold_metrics",
     "ThresholdMetrics",
     "nri",
+    "compare_reclassification",
+    "ReclassificationComparison",
     "idi",
     "ReclassificationResult",
     "calibration",

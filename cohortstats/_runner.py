@@ -381,6 +381,15 @@ def run_study(study, *, progress, workdir=None, show_bars=False):
                                        alternative=cmp_spec.alternative,
                                        pairs=None if cmp_spec.pairs == "all" else [tuple(p) for p in cmp_spec.pairs])
                 for set_name in ("test", "train")}
+            if cmp_spec.reclassification:
+                from .reclassification import compare_reclassification
+
+                # the model listed later is the "new" one (e.g. combined over clinical)
+                res.results["reclassification"] = {
+                    set_name: compare_reclassification(
+                        *models.scores(set_name), cutoffs=cmp_spec.nri_cutoffs,
+                        pairs=list(zip(cmp.pairs["model_a"], cmp.pairs["model_b"])))
+                    for set_name, cmp in res.results["comparisons"].items()}
         y_te, s_te = models.scores("test")
 
         cis = {r.model: (r.conf_low, r.conf_high) for r in models.performance[models.performance.set == "test"].itertuples()}

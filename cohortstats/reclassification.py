@@ -13,7 +13,7 @@ from .discrimination import _as_rng, prepare_binary_scores
 from .exceptions import DataValidationError
 from ._results import TidyHTML
 
-__all__ = ["nri", "idi", "ReclassificationResult"]
+__all__ = ["nri", "idi", "ReclassificationResult", "compare_reclassification", "ReclassificationComparison"]
 
 
 @dataclass(frozen=True)
@@ -206,3 +206,78 @@ def idi(y, p_old, p_new, *, conf_level: float = 0.95, n_boot: int | None = None,
         boot = _bootstrap(lambda yb, ob, nb: np.subtract(*parts(yb, ob, nb)), y, (old, new), int(n_boot), random_state)
     return _finish(de - dn, de, -dn, se, conf_level, n_boot, boot, "IDI; SE of Pencina et al. (2008)", y, table,
                    (np.sqrt(v_e), np.sqrt(v_n)))
+
+
+@dataclass(frozen=True)
+class ReclassificationComparison(TidyHTML):
+    """NRI (category-free, and categorical when cut-offs are given) and IDI for pairs of models.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per pair and measure: ``model_old, model_new, measure, estimate, events_component,
+        events_std_error, nonevents_component, nonevents_std_error, std_error, statistic, p_value,
+        conf_low, conf_high``.
+    cutoffs : tuple of float or None
+    se_method : str
+    conf_level : float
+    n_events, n_nonevents : int
+    """
+
+    table: pd.DataFrame
+    cutoffs: tuple | None
+    se_method: str
+    conf_level: float
+    n_events: int
+    n_nonevents: int
+
+    def tidy(self) -> pd.DataFrame:
+        return self.table.copy()
+
+
+def compare_reclassification(y, scores: dict, pairs, *, cutoffs=None, se_method: str = "hmisc",
+                             conf_level: float = 0.95, positive=None) -> ReclassificationComparison:
+    """NRI and IDI of each ``(old, new)`` pair of predicted-risk vectors in ``scores``.
+
+    Parameters
+    ----------
+    scores : dict
+        ``{model name: predicted risks}`` for the same patients.
+    pairs : sequence of (old, new)
+        The new model is compared with the old one (positive NRI/IDI: the new model
+        reclassifies better).
+    cutoffs : sequence of float, optional
+        Risk categories for an additional categorical NRI.
+
+    Notes
+    -----
+    Each row equals :func:`nri` / :func:`idi` for that pair (``Hmisc::improveProb``;
+    PredictABEL's ``reclassification`` for the categorical NRI).
+    """
+    if not isinstance(scores, dict) or len(scores) < 2:
+        raise DataValidationError("scores must be a dict of at least two named risk vectors.")
+    rows = []
+    first = None
+    for old, new in pairs:
+        unknown = [m for m in (old, new) if m not in scores]
+        if unknown:
+            raise DataValidationError(f"pairs name unknown model(s) {unknown}; models are {list(scores)}.")
+        results = [("NRI (category-free)", nri(y, scores[old], scores[new], se_method=se_method,
+                                               conf_level=conf_level, positive=positive))]
+        if cutoffs is not None:
+            cut = [float(c) for c in cutoffs]
+            results.append((f"NRI (categories at {', '.join(f'{c:g}' for c in cut)})",
+                            nri(y, scores[old], scores[new], cutoffs=cut, se_method=se_method, conf_level=conf_level,
+                                positive=positive)))
+        results.append(("IDI", idi(y, scores[old], scores[new], conf_level=conf_level, positive=positive)))
+        for measure, r in results:
+            first = first or r
+            rows.append({"model_old": old, "model_new": new, "measure": measure, "estimate": r.estimate,
+                         "events_component": r.events_component, "events_std_error": r.events_std_error,
+                         "nonevents_component": r.nonevents_component, "nonevents_std_error": r.nonevents_std_error,
+                         "std_error": r.std_error, "statistic": r.statistic, "p_value": r.p_value,
+                         "conf_low": r.conf_low, "conf_high": r.conf_high})
+    if first is None:
+        raise DataValidationError("pairs must name at least one (old, new) pair of models.")
+    return ReclassificationComparison(pd.DataFrame(rows), None if cutoffs is None else tuple(float(c) for c in cutoffs),
+                                      se_method, conf_level, first.n_events, first.n_nonevents)

@@ -102,6 +102,15 @@ class ComparisonSpec(_Strict):
     pairs: list[list[str]] | Literal["all"] = "all"
     alternative: Literal["two-sided", "greater", "less"] = "two-sided"
     adjust: Literal["holm", "bonferroni"] | None = None
+    reclassification: bool = True
+    nri_cutoffs: list[float] | None = None
+
+    @field_validator("nri_cutoffs")
+    @classmethod
+    def _increasing_risks(cls, v):
+        if v is not None and (not v or any(not 0 < c < 1 for c in v) or any(b <= a for a, b in zip(v, v[1:]))):
+            raise ValueError(f"nri_cutoffs must be increasing risks strictly between 0 and 1, e.g. [0.2, 0.4]; got {v}")
+        return v
 
 
 class CVSpec(_Strict):

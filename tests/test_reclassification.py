@@ -118,3 +118,17 @@ def test_idi_equals_hmisc_improveprob(hmisc, pair):
 def test_nri_bad_se_method():
     with pytest.raises(DataValidationError, match=r"se_method must be one of \['hmisc', 'pencina'\]; got 'exact'"):
         cs.nri(Y, OLD, NEW, se_method="exact")
+
+
+def test_compare_reclassification_rows_equal_the_single_functions(hmisc):
+    preds, _ = hmisc
+    scores = {m: preds[m] for m in ("old", "new", "wfns")}
+    cmp = cs.compare_reclassification(preds["y"], scores, [("old", "new"), ("old", "wfns")], cutoffs=[0.2, 0.4])
+    t = cmp.tidy()
+    assert t["measure"].tolist() == ["NRI (category-free)", "NRI (categories at 0.2, 0.4)", "IDI"] * 2
+    assert cmp.n_events == 41 and cmp.n_nonevents == 72
+    single = cs.nri(preds["y"], preds["old"], preds["wfns"], cutoffs=[0.2, 0.4])
+    row = t.iloc[4]
+    assert (row.estimate, row.std_error, row.conf_low) == (single.estimate, single.std_error, single.conf_low)
+    with pytest.raises(DataValidationError, match=r"pairs name unknown model\(s\) \['clinical'\]"):
+        cs.compare_reclassification(preds["y"], scores, [("clinical", "new")])

@@ -114,6 +114,12 @@ def test_unknown_key_suggests_nearest(tmp_path):
         load_spec(p)
 
 
+def test_bad_nri_cutoffs(tmp_path):
+    p = _base(tmp_path, "comparisons: {nri_cutoffs: [0.4, 0.2]}\n")
+    with pytest.raises(SpecError, match=r"comparisons.nri_cutoffs: .*increasing risks strictly between 0 and 1"):
+        load_spec(p)
+
+
 def test_missing_file_value_and_variables(tmp_path):
     p = _write(tmp_path, BASE.replace("DATA", "nope.csv"))
     with pytest.raises(FileNotFoundError, match="nope.csv"):
@@ -204,7 +210,7 @@ models:
   - {{name: A, features: [clinical]}}
   - {{name: B, features: ["signature:whole"]}}
   - {{name: C, features: [clinical, "signature:whole"]}}
-comparisons: {{pairs: [[A, C]], adjust: holm}}
+comparisons: {{pairs: [[A, C]], adjust: holm, nri_cutoffs: [0.2, 0.4]}}
 cv: {{n_splits: 3, n_repeats: 1}}
 """)
     res = Study.from_yaml(p).run(workdir=tmp_path)
@@ -212,9 +218,22 @@ cv: {{n_splits: 3, n_repeats: 1}}
     kept = set(scr.kept)
     assert len(kept) < len(feats) and all(f"whole_{f}" in kept for f in feats[::2][:5])
     assert res.tables["delong_test"]["Comparison"].tolist() == ["A vs C"]
+    # NRI/IDI for the same pair (C, listed later, is the new model), equal to the functions on the test scores
+    rc = res.results["reclassification"]["test"].table
+    assert rc["measure"].tolist() == ["NRI (category-free)", "NRI (categories at 0.2, 0.4)", "IDI"]
+    assert set(rc["model_old"]) == {"A"} and set(rc["model_new"]) == {"C"}
+    import cohortstats as cs
+
+    y, s = res.results["models"].scores("test")
+    for row, r in zip(rc.itertuples(), (cs.nri(y, s["A"], s["C"]), cs.nri(y, s["A"], s["C"], cutoffs=[0.2, 0.4]),
+                                        cs.idi(y, s["A"], s["C"]))):
+        assert (row.estimate, row.std_error, row.p_value) == (r.estimate, r.std_error, r.p_value)
+    assert res.tables["reclassification_test"]["Comparison"].tolist() == ["C over A"] * 3
     assert res.tables["cross_validation"]["Folds"].tolist() == [3, 3, 3]
     html = res.write(tmp_path / "r")["report"].read_text(encoding="utf-8")
     assert "Feature reproducibility between readings" in html and "Repeated cross-validation" in html
+    assert "Net reclassification and integrated discrimination improvement, test set" in html
+    assert "risk categories at 0.2, 0.4" in html
 
 
 def test_several_tables_need_an_id(tmp_path):

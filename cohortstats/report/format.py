@@ -221,6 +221,22 @@ def delong_table_frame(comparison, *, digits: int = 3, p_style: str = "nejm") ->
     return out
 
 
+def reclassification_frame(comparison, *, digits: int = 3, p_style: str = "nejm") -> pd.DataFrame:
+    """NRI and IDI per pair: ``Comparison``, ``Measure``, ``Estimate (95% CI)``, the event and
+    non-event components, ``Z``, ``P``."""
+    t = comparison.table
+    return pd.DataFrame({
+        "Comparison": [f"{new} over {old}" for old, new in zip(t["model_old"], t["model_new"])],
+        "Measure": t["measure"],
+        "Estimate (95% CI)": [format_estimate_ci(e, lo, hi, digits)
+                              for e, lo, hi in zip(t["estimate"], t["conf_low"], t["conf_high"])],
+        "Events": [format_number(v, digits) for v in t["events_component"]],
+        "Non-events": [format_number(v, digits) for v in t["nonevents_component"]],
+        "Z": [format_number(z, 3) for z in t["statistic"]],
+        "P": [format_p(v, p_style) for v in t["p_value"]],
+    })
+
+
 _CAL_LABELS = {"c_index": "C (AUC)", "dxy": "Somers' Dxy", "r2": "Nagelkerke R²", "brier": "Brier score",
                "intercept": "Calibration intercept", "slope": "Calibration slope",
                "citl": "Calibration-in-the-large", "emax": "Emax", "e90": "E90", "eavg": "Eavg (ICI)",

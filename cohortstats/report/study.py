@@ -14,6 +14,7 @@ from .format import (
     hazard_ratio_frame,
     km_frame,
     model_performance_frame,
+    reclassification_frame,
     regression_footnotes,
     regression_table_frame,
     table_one_frame,
@@ -23,6 +24,12 @@ from .html import ReportTable
 from .tables import table_one_footnotes
 
 __all__ = ["study_sections"]
+
+
+_RECLASSIFICATION_NOTE = (
+    "Category-free NRI: net proportion of events with a higher predicted risk under the second model plus net "
+    "proportion of non-events with a lower one (events and non-events columns); IDI: gain in discrimination slope. "
+    "SEs, Z and 95% CIs as R's Hmisc::improveProb (categorical NRI as PredictABEL).")
 
 
 def _methods(res) -> list[str]:
@@ -57,7 +64,12 @@ def _methods(res) -> list[str]:
                    "Imputation, feature screening (near-zero variance, Mann-Whitney test, correlation redundancy) and "
                    "LASSO logistic regression (10-fold cross-validation, lambda.1se, as glmnet) were fitted on the "
                    "training set only. Discrimination was measured by the AUC with DeLong 95% CIs and compared with "
-                   "DeLong's test for correlated ROC curves (two-sided); sensitivity and specificity use the training "
+                   f"DeLong's test for correlated ROC curves ({spec.comparisons.alternative})"
+                   + (", with the net reclassification improvement (category-free"
+                      + (f" and with risk categories at {', '.join(f'{c:g}' for c in spec.comparisons.nri_cutoffs)}"
+                         if spec.comparisons.nri_cutoffs else "")
+                      + ") and the integrated discrimination improvement" if "reclassification" in res.results else "")
+                   + "; sensitivity and specificity use the training "
                    "set's Youden cut-off. Clinical utility was assessed with decision curves (net benefit). Models: "
                    + "; ".join(f"{k}: {v}" for k, v in models.estimators.items()) + ".")
     out.append("Analyses used cohortstats " + v.get("cohortstats", "?") + " (Python " + v["python"] + "; " +
@@ -157,6 +169,11 @@ def study_sections(res) -> list[dict]:
                                        + (f"; P adjusted by {adj}." if adj else "; unadjusted P."),
                                        f"Global test of equal AUCs: chi-square = {format_number(cmp.global_statistic, 2)}, "
                                        f"df = {cmp.global_df}, P = {format_p(cmp.global_p_value, ps)}.")))
+        for set_name, rc in res.results.get("reclassification", {}).items():
+            f = reclassification_frame(rc, p_style=ps)
+            res.tables[f"reclassification_{set_name}"] = f
+            tables.append(ReportTable(f"Net reclassification and integrated discrimination improvement, {set_name} set",
+                                      f, (_RECLASSIFICATION_NOTE,)))
         rows = [{"Model": m, "Block": b.replace("signature:", "rad-score of "), "Features kept": len(f),
                  "Features": ", ".join(f)} for (m, b), f in models.selected.items()]
         if rows:
