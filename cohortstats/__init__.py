@@ -22,6 +22,7 @@ from .discrimination import (
     delong_test_unpaired,
     roc,
     roc_band,
+    sensitivity_at_specificity,
 )
 from .decision_curve import DecisionCurveResult, decision_curve, net_benefit_difference
 from .exceptions import (
@@ -86,6 +87,7 @@ __all__ = [
     "roc",
     "RocResult",
     "roc_band",
+    "sensitivity_at_specificity",
     "RocBand",
     "auc_ci",
     "AucCI",
