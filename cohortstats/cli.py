@@ -29,9 +29,15 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("examples", help="list the bundled examples")
     xt = sub.add_parser("extract", help="radiomics (and habitat) feature tables from CT images and masks "
                                         "(needs the imaging extra)")
-    xt.add_argument("manifest", help="CSV with patient_id, image, mask (paths relative to the manifest)")
+    xt.add_argument("manifest", help="CSV with patient_id, image, mask (paths relative to the manifest), or a "
+                                     "folder of <id>_ct.nii.gz / <id>_mask.nii.gz pairs")
     xt.add_argument("--out", required=True, help="folder for the feature tables")
     xt.add_argument("--habitats", type=int, default=0, help="number of habitat sub-regions (0: whole ROI only)")
+    xt.add_argument("--params", default=None, help="pyradiomics parameter file (default: bin width 25, original "
+                                                   "image, 7 feature classes, no resampling)")
+    xt.add_argument("--label", type=int, default=None, help="mask label (needed when masks have several)")
+    xt.add_argument("--image-suffix", default="_ct", help="folder mode: image file suffix (default _ct)")
+    xt.add_argument("--mask-suffix", default="_mask", help="folder mode: mask file suffix (default _mask)")
     return p
 
 
@@ -58,7 +64,9 @@ def main(argv=None) -> int:
         if args.command == "extract":
             from .imaging.radiomics import extract_folder_tables
 
-            paths = extract_folder_tables(args.manifest, args.out, habitats=args.habitats, progress=progress is not None)
+            paths = extract_folder_tables(args.manifest, args.out, habitats=args.habitats, params=args.params,
+                                          label=args.label, image_suffix=args.image_suffix,
+                                          mask_suffix=args.mask_suffix, progress=progress is not None)
             errors = __import__("pandas").read_csv(paths["extraction_errors"])
             for name, path in paths.items():
                 print(f"{name}: {path}")

@@ -170,3 +170,51 @@ def test_first_order_features_equal_their_definitions(phantom):
     p = p[p > 0]
     assert f["original_firstorder_Entropy"] == pytest.approx(-np.sum(p * np.log2(p + 2.2e-16)), rel=1e-6)
     assert f["original_firstorder_Uniformity"] == pytest.approx(np.sum(p**2), rel=1e-6)
+
+
+def test_extract_from_a_folder_with_a_parameter_file(phantom, tmp_path, capsys):
+    """Folder mode pairs <id>_ct / <id>_mask files; unpaired files are reported, not dropped; a pyradiomics
+    parameter file drives whole-ROI and sub-region extraction alike."""
+    import yaml
+
+    from cohortstats.cli import main
+    from cohortstats.imaging import manifest_from_folder
+
+    d = tmp_path / "images"
+    d.mkdir()
+    for pid in ("PH001", "PH002", "PH003"):
+        for kind in ("ct", "mask"):
+            shutil.copy(phantom / f"{pid}_{kind}.nii.gz", d / f"{pid}_{kind}.nii.gz")
+    (d / "PH003_mask.nii.gz").unlink()  # an image without its mask
+    shutil.copy(phantom / "PH004_mask.nii.gz", d / "PH004_mask.nii.gz")  # a mask without its image
+    (d / "notes.txt").write_text("not an image")
+    man, unpaired = manifest_from_folder(d)
+    assert man["patient_id"].tolist() == ["PH001", "PH002"] and man["image"].iloc[0] == "PH001_ct.nii.gz"
+    assert unpaired["patient_id"].tolist() == ["PH003", "PH004"]
+    assert "has no mask" in unpaired["message"].iloc[0] and "has no image" in unpaired["message"].iloc[1]
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml.safe_dump({"imageType": {"Original": {}}, "featureClass": {"firstorder": None,
+                                      "shape": None}, "setting": {"binWidth": 10}}))
+    assert main(["--quiet", "extract", str(d), "--out", str(tmp_path / "f"), "--params", str(params),
+                 "--habitats", "2"]) == 0
+    whole = pd.read_csv(tmp_path / "f" / "radiomics_whole.csv")
+    assert whole["patient_id"].tolist() == ["PH001", "PH002"]
+    assert not any("glcm" in c for c in whole.columns) and "original_shape_VoxelVolume" in whole.columns
+    direct = extract_radiomics(d / "PH001_ct.nii.gz", d / "PH001_mask.nii.gz", params=params)
+    assert whole.loc[0, "original_firstorder_Entropy"] == direct["original_firstorder_Entropy"]
+    sub = pd.read_csv(tmp_path / "f" / "radiomics_sub1.csv")
+    assert "original_firstorder_Entropy" in sub.columns and len(sub) == 2
+    errors = pd.read_csv(tmp_path / "f" / "extraction_errors.csv")
+    assert errors["patient_id"].tolist() == ["PH003", "PH004"] and set(errors["error"]) == {"Unpaired"}
+    recorded = json.loads((tmp_path / "f" / "extraction_settings.json").read_text())
+    assert recorded["params"] == str(params) and recorded["settings"]["binWidth"] == 10
+    assert recorded["classes"] == ["firstorder", "shape"]
+    # bad input: a missing parameter file, no pairs, a meaningless number of habitats
+    assert main(["--quiet", "extract", str(d), "--out", str(tmp_path / "g"), "--params", "nope.yaml"]) == 2
+    assert "no pyradiomics parameter file at 'nope.yaml'" in capsys.readouterr().err
+    with pytest.raises(DataValidationError, match="no image/mask pairs named <id>_image.<ext>"):
+        manifest_from_folder(d, image_suffix="_image")
+    from cohortstats.imaging import extract_folder_tables
+
+    with pytest.raises(DataValidationError, match="habitats must be 0 .* or a number of sub-regions >= 2; got 1"):
+        extract_folder_tables(d, tmp_path / "h", habitats=1)

@@ -116,7 +116,7 @@ def habitat_subregions(image, mask, *, k: int = 3, label: int | None = None, rad
 
 
 def habitat_radiomics(image, mask, *, k: int = 3, label: int | None = None, random_state: int = 0, settings=None,
-                      keep_masks_in=None, case_id: str = "case") -> dict:
+                      params=None, keep_masks_in=None, case_id: str = "case") -> dict:
     """Radiomics of each habitat sub-region: ``{subregion: features}``. Shape features are left out for
     fragmented sub-regions (more than one connected component), since shape is undefined there.
     ``keep_masks_in``: a folder where the sub-region label image is written (``<case_id>_habitats.nii.gz``)."""
@@ -134,5 +134,5 @@ def habitat_radiomics(image, mask, *, k: int = 3, label: int | None = None, rand
         if row.voxels == 0:
             continue
         out[row.subregion] = extract_radiomics(img, hab.labels, label=int(row.subregion), settings=settings,
-                                               shape=row.components == 1)
+                                               params=params, shape=row.components == 1)
     return out

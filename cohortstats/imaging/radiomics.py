@@ -28,7 +28,12 @@ def _extractor(params, settings, classes, shape: bool = True):
 
     logging.getLogger("radiomics").setLevel(logging.ERROR)
     if params is not None:
+        if not Path(params).is_file():
+            raise FileNotFoundError(f"no pyradiomics parameter file at {str(params)!r}.")
         ext = featureextractor.RadiomicsFeatureExtractor(str(params))
+        if not shape:
+            for cls in ("shape", "shape2D"):
+                ext.enabledFeatures.pop(cls, None)
     else:
         s = dict(DEFAULT_SETTINGS)
         s.update(settings or {})
@@ -128,23 +133,53 @@ def extractor_settings(ext, params=None) -> dict:
             "classes": sorted(ext.enabledFeatures)}
 
 
-def extract_folder_tables(manifest, out, *, id_column: str = "patient_id", image_column: str = "image",
-                          mask_column: str = "mask", habitats: int = 0, settings=None, progress: bool = False) -> dict:
-    """The ``cohortstats extract`` command: whole-ROI radiomics (and ``habitats`` sub-regions) for every case,
-    written as ``radiomics_whole.csv`` (``radiomics_sub<k>.csv``), ``extraction_errors.csv`` and
-    ``extraction_settings.json`` (pyradiomics' settings, image types and feature classes) in ``out``,
-    ready for ``merge_tables`` and the study file. Returns ``{table name: path}``."""
-    from .habitat import habitat_radiomics
+def extract_folder_tables(source, out, *, id_column: str = "patient_id", image_column: str = "image",
+                          mask_column: str = "mask", habitats: int = 0, settings=None, params=None,
+                          label: int | None = None, image_suffix: str = "_ct", mask_suffix: str = "_mask",
+                          progress: bool = False) -> dict:
+    """The ``cohortstats extract`` command: whole-ROI radiomics (and ``habitats`` sub-regions) for every case.
 
+    Parameters
+    ----------
+    source : path
+        A manifest CSV (``patient_id, image, mask``, paths relative to it) or a folder of
+        ``<id><image_suffix>.<ext>`` / ``<id><mask_suffix>.<ext>`` pairs (:func:`manifest_from_folder`).
+    params : path, optional
+        A pyradiomics parameter file (YAML/JSON), used for the whole ROI and the sub-regions;
+        otherwise ``settings`` over :data:`DEFAULT_SETTINGS`.
+
+    Returns
+    -------
+    dict
+        ``{table name: path}``: ``radiomics_whole.csv`` (``radiomics_sub<k>.csv``), ``extraction_errors.csv``
+        (every failed or unpaired case with its reason) and ``extraction_settings.json`` (pyradiomics' settings,
+        image types and feature classes), ready for ``merge_tables`` and the study file.
+    """
+    from .habitat import habitat_radiomics
+    from .io import manifest_from_folder
+
+    if not isinstance(habitats, int) or habitats < 0 or habitats == 1:
+        raise DataValidationError(f"habitats must be 0 (whole ROI only) or a number of sub-regions >= 2; got "
+                                  f"{habitats!r}.")
     out = Path(out)
+    source = Path(source)
+    if source.is_dir():
+        man, unpaired = manifest_from_folder(source, image_suffix=image_suffix, mask_suffix=mask_suffix,
+                                             id_column=id_column)
+        base = source
+        image_column, mask_column = "image", "mask"
+    elif source.is_file():
+        man, unpaired, base = pd.read_csv(source), None, source.parent
+    else:
+        raise FileNotFoundError(f"no manifest CSV or image folder at {str(source)!r}.")
     out.mkdir(parents=True, exist_ok=True)
-    base = Path(manifest).parent
-    man = pd.read_csv(manifest)
-    whole = extract_batch(man, id_column=id_column, image_column=image_column, mask_column=mask_column,
-                          settings=settings, progress=progress, base=base)
+    whole = extract_batch(man, id_column=id_column, image_column=image_column, mask_column=mask_column, label=label,
+                          settings=settings, params=params, progress=progress, base=base)
     paths = {"radiomics_whole": out / "radiomics_whole.csv"}
     whole.table.to_csv(paths["radiomics_whole"], index=False)
     errors = [whole.errors.assign(roi="whole")]
+    if unpaired is not None and len(unpaired):
+        errors.insert(0, unpaired.assign(roi="whole"))
     if habitats:
         per_region: dict = {c: [] for c in range(1, habitats + 1)}
         hab_errors = []
@@ -152,7 +187,8 @@ def extract_folder_tables(manifest, out, *, id_column: str = "patient_id", image
             rec = rec._asdict()
             try:
                 feats = habitat_radiomics(base / str(rec[image_column]), base / str(rec[mask_column]), k=habitats,
-                                          settings=settings, keep_masks_in=out / "habitat_masks",
+                                          label=label, settings=settings, params=params,
+                                          keep_masks_in=out / "habitat_masks",
                                           case_id=str(rec[id_column]))
                 for c, f in feats.items():
                     per_region[c].append({id_column: rec[id_column], **f})
