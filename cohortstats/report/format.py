@@ -230,8 +230,8 @@ def reclassification_frame(comparison, *, digits: int = 3, p_style: str = "nejm"
         "Measure": t["measure"],
         "Estimate (95% CI)": [format_estimate_ci(e, lo, hi, digits)
                               for e, lo, hi in zip(t["estimate"], t["conf_low"], t["conf_high"])],
-        "Events": [format_number(v, digits) for v in t["events_component"]],
-        "Non-events": [format_number(v, digits) for v in t["nonevents_component"]],
+        "Events component": [format_number(v, digits) for v in t["events_component"]],
+        "Non-events component": [format_number(v, digits) for v in t["nonevents_component"]],
         "Z": [format_number(z, 3) for z in t["statistic"]],
         "P": [format_p(v, p_style) for v in t["p_value"]],
     })

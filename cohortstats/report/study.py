@@ -27,9 +27,10 @@ __all__ = ["study_sections"]
 
 
 _RECLASSIFICATION_NOTE = (
-    "Category-free NRI: net proportion of events with a higher predicted risk under the second model plus net "
-    "proportion of non-events with a lower one (events and non-events columns); IDI: gain in discrimination slope. "
-    "SEs, Z and 95% CIs as R's Hmisc::improveProb (categorical NRI as PredictABEL).")
+    "\"A over B\": A is the new model. Category-free NRI: net proportion of events given a higher predicted risk by "
+    "A than by B plus net proportion of non-events given a lower one (the two components); IDI: gain in "
+    "discrimination slope (mean risk change in events minus that in non-events). SEs, Z and 95% CIs as R's "
+    "Hmisc::improveProb (categorical NRI as PredictABEL).")
 
 
 def _methods(res) -> list[str]:
