@@ -116,7 +116,18 @@ def _screen_steps(screen: dict | None):
 SVM_EXACT_MAX = 20_000  # above this many training patients the RBF SVM uses a Nystroem approximation
 
 
-def _estimator(spec: ModelSpec, random_state, n_train=None):
+def _nystroem_components(n_inputs) -> int:
+    """Landmarks of the Nystroem map: 50 per input column, between 100 and 500. A rad-score model has 1-3
+    inputs, whose RBF kernel has a fast-decaying spectrum; more landmarks only slow the linear SVM down."""
+    return 500 if n_inputs is None else int(min(500, max(100, 50 * n_inputs)))
+
+
+def _n_inputs(columns: dict) -> int:
+    """Columns reaching the estimator at most: one per rad-score, plus the plain columns."""
+    return sum(1 if key.startswith("signature:") else len(cols) for key, cols in columns.items())
+
+
+def _estimator(spec: ModelSpec, random_state, n_train=None, n_inputs=None):
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.svm import SVC
@@ -128,14 +139,15 @@ def _estimator(spec: ModelSpec, random_state, n_train=None):
         return LogisticRegression(penalty=None, solver="newton-cholesky", tol=1e-10, max_iter=200, **p)
     if spec.estimator == "svm":
         if n_train is not None and n_train > SVM_EXACT_MAX:
-            # libsvm is O(n²) in time and memory: approximate the RBF kernel (Nystroem, 500 components) and
+            # libsvm is O(n²) in time and memory: approximate the RBF kernel (Nystroem, 100-500 components) and
             # fit a linear SVM with Platt scaling by internal 5-fold CV (recorded in ModelComparison.estimators)
             from sklearn.calibration import CalibratedClassifierCV
             from sklearn.kernel_approximation import Nystroem
             from sklearn.pipeline import make_pipeline
             from sklearn.svm import LinearSVC
 
-            return make_pipeline(Nystroem(kernel="rbf", n_components=500, random_state=random_state),
+            return make_pipeline(Nystroem(kernel="rbf", n_components=_nystroem_components(n_inputs),
+                                          random_state=random_state),
                                  CalibratedClassifierCV(LinearSVC(random_state=random_state), method="sigmoid", cv=5))
         return SVC(kernel=p.pop("kernel", "rbf"), probability=True, random_state=random_state, **p)
     if spec.estimator == "random_forest":
@@ -185,7 +197,7 @@ def build_pipeline(spec: ModelSpec, columns: dict, random_state=0, n_train=None,
                 block = signature_pipeline(spec.screen, bool(spec.impute), random_state)
             blocks.append((key.replace(":", "_"), block, list(cols)))
     ct = ColumnTransformer(blocks, remainder="drop", verbose_feature_names_out=True)
-    pipe = Pipeline([("inputs", ct), ("model", _estimator(spec, random_state, n_train))])
+    pipe = Pipeline([("inputs", ct), ("model", _estimator(spec, random_state, n_train, _n_inputs(columns)))])
     # DataFrames flow between the steps, so screening reports and rad-score formulas keep feature names
     pipe[:-1].set_output(transform="pandas")
     return pipe
@@ -255,10 +267,11 @@ def signature_of(pipe, key: str):
     return block.named_steps["lasso"]
 
 
-def _describe(spec: ModelSpec, n_train: int) -> str:
+def _describe(spec: ModelSpec, n_train: int, n_inputs=None) -> str:
     if spec.estimator == "svm":
         if n_train > SVM_EXACT_MAX:
-            return ("RBF-kernel SVM approximated by a 500-component Nystroem map and a linear SVM (more than "
+            return (f"RBF-kernel SVM approximated by a {_nystroem_components(n_inputs)}-component Nystroem map and a "
+                    "linear SVM (more than "
                     f"{SVM_EXACT_MAX:,} training patients), Platt-scaled probabilities by internal 5-fold CV")
         return "RBF-kernel SVM (libsvm), Platt-scaled probabilities by internal 5-fold CV"
     return {"logistic": "unpenalised logistic regression (exact MLE)", "random_forest": "random forest (500 trees)",
@@ -351,7 +364,7 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
         cols = resolved[spec.name]
         pipe = build_pipeline(spec, cols, random_state, n_train=len(train), fitted_signatures=fitted_signatures)
         all_cols = [c for v in cols.values() for c in v]
-        estimators[spec.name] = _describe(spec, len(train))
+        estimators[spec.name] = _describe(spec, len(train), _n_inputs(cols))
         if not spec.impute:
             for nm, d in (("train", train), ("test", test)):
                 n_miss = int(d[all_cols].isna().sum().sum())

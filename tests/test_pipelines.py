@@ -145,6 +145,11 @@ def test_large_svm_switch_is_recorded(cohort, monkeypatch):
                             feature_sets=sets)
     assert "Nystroem" in res.estimators["svm"]
     assert type(res.pipelines["svm"].named_steps["model"]).__name__ == "Pipeline"
+    # 50 landmarks per input column, between 100 and 500
+    nystroem = res.pipelines["svm"].named_steps["model"].steps[0][1]
+    assert nystroem.n_components == 200  # 4 clinical columns
+    assert f"{nystroem.n_components}-component Nystroem" in res.estimators["svm"]
+    assert [pl._nystroem_components(n) for n in (1, 2, 3, 9, 10, 40)] == [100, 100, 150, 450, 500, 500]
     assert 0.5 < res.performance.set_index("set").loc["train", "auc"] < 1
 
 
