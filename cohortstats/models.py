@@ -105,8 +105,8 @@ class ValidationResult(TidyHTML):
 
 
 def _one_resample(df, y, spec, seed, grid):
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(df), len(df))
+    # seed: a SeedSequence (draw the resample) or an explicit index vector (given resamples)
+    idx = seed if isinstance(seed, np.ndarray) else np.random.default_rng(seed).integers(0, len(df), len(df))
     yb = y[idx]
     if yb.min() == yb.max():
         return "resample has one outcome class", None
@@ -139,7 +139,7 @@ def iterator_batches(batches, progress):
 
 def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spec=None, categorical=None,
                          positive=None, B: int = 200, random_state=None, n_jobs: int = 1, progress: bool = False,
-                         grid_size: int = 50) -> ValidationResult:
+                         grid_size: int = 50, resamples=None) -> ValidationResult:
     """Optimism-corrected performance of a model specification by the bootstrap (Harrell 1996).
 
     Parameters
@@ -160,6 +160,11 @@ def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spe
         Parallel workers (joblib).
     progress : bool
         Show a progress bar (tqdm, on stderr).
+    resamples : array-like of int, shape (B, n), optional
+        Explicit bootstrap samples: row positions (0-based) in the complete-case data, one row per
+        resample, instead of drawing them (``B`` and ``random_state`` are then ignored). With the
+        samples R's ``sample(n, replace = TRUE)`` draws after ``set.seed``, the result equals
+        ``rms::validate(fit, B)`` run after the same ``set.seed``.
 
     Notes
     -----
@@ -193,8 +198,18 @@ def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spe
     lo, hi = np.quantile(p_app, [0.01, 0.99])
     grid = np.linspace(lo, hi, grid_size)
     cal_app = smoothed_calibration(y, p_app, grid)
-    seeds = np.random.SeedSequence(random_state if not isinstance(random_state, np.random.Generator)
-                                   else random_state.integers(2**63)).spawn(int(B))
+    if resamples is not None:
+        res_arr = np.asarray(resamples)
+        if (res_arr.ndim != 2 or res_arr.shape[1] != len(data) or not np.issubdtype(res_arr.dtype, np.integer)
+                or res_arr.min() < 0 or res_arr.max() >= len(data)):
+            raise DataValidationError(
+                f"resamples must be integers in [0, {len(data) - 1}] with one row of {len(data)} positions per "
+                f"resample (the complete cases); got an array of shape {res_arr.shape} and dtype {res_arr.dtype}.")
+        seeds = list(res_arr.astype(np.intp))
+        B = len(seeds)
+    else:
+        seeds = np.random.SeedSequence(random_state if not isinstance(random_state, np.random.Generator)
+                                       else random_state.integers(2**63)).spawn(int(B))
     iterator = seeds
     if progress and n_jobs == 1:
         from tqdm.auto import tqdm
@@ -243,6 +258,7 @@ def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spe
     curve = pd.DataFrame({"predicted": grid, "apparent": cal_app, "optimism": cal_opt,
                           "corrected": np.clip(cal_app - cal_opt, 0, 1)})
     return ValidationResult(table, curve, int(B), n_failed, failures,
-                            random_state if not isinstance(random_state, np.random.Generator) else "Generator")
+                            "given resamples" if resamples is not None
+                            else random_state if not isinstance(random_state, np.random.Generator) else "Generator")
 
 

@@ -1,5 +1,6 @@
-"""Bootstrap optimism correction: apparent values equal the direct statistics, ballpark agreement with
-rms::validate (different resampling streams), and simulations with known truth."""
+"""Bootstrap optimism correction: apparent values equal the direct statistics; equality with rms::validate when
+given R's own resamples (observed differences <= 1.1e-8, from lrm's default tolerance in the test-sample
+recalibration fits), ballpark agreement with independent resampling streams, and simulations with known truth."""
 
 import warnings
 
@@ -45,6 +46,30 @@ def test_ballpark_agreement_with_rms_validate(val):
                               ("emax", "Emax", 0.03)):
         assert abs(t.loc[ours, "optimism"] - r.loc[theirs, "optimism"]) < tol, (ours, t.loc[ours, "optimism"])
         assert_allclose(t.loc[ours, "apparent"], r.loc[theirs, "apparent"], atol=1e-6)
+
+
+def test_equals_rms_validate_with_the_same_resamples(birthwt):
+    """rms::validate(lrm, B = 200) after set.seed(7), and the 200 samples it drew (tests/reference/calibration.R)."""
+    r = pd.read_csv(REFERENCE / "validate_exact_reference.csv").set_index("index")
+    samples = pd.read_csv(REFERENCE / "validate_resamples.csv").to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        v = cs.bootstrap_validation(birthwt, "low", PRED, categorical=["race"], resamples=samples)
+    t = v.table.set_index("index")
+    assert v.B == 200 and v.n_failed == 0 and v.random_state == "given resamples"
+    for ours, theirs in (("dxy", "Dxy"), ("r2", "R2"), ("intercept", "Intercept"), ("slope", "Slope"),
+                         ("d", "D"), ("u", "U"), ("q", "Q"), ("brier", "B")):
+        for col in ("apparent", "training", "test", "optimism", "corrected"):
+            # both sides are maximum-likelihood fits run to tight convergence (lrm tol = 1e-14)
+            assert_allclose(t.loc[ours, col], r.loc[theirs, col], rtol=1e-7, atol=1e-9, err_msg=f"{ours} {col}")
+    assert_allclose(t.loc["emax", "corrected"], r.loc["Emax", "corrected"], rtol=1e-7)
+
+
+def test_resamples_are_checked(birthwt):
+    bad = np.zeros((3, 10), dtype=int)
+    with pytest.raises(DataValidationError, match=r"resamples must be integers in \[0, 188\] with one row of 189 "
+                                                  r"positions per resample .* shape \(3, 10\)"):
+        cs.bootstrap_validation(birthwt, "low", PRED, categorical=["race"], resamples=bad)
 
 
 @pytest.mark.slow

@@ -48,3 +48,18 @@ set.seed(42)
 val <- validate(l2, B = 400)
 write.csv(data.frame(index = rownames(val), apparent = val[, "index.orig"], optimism = val[, "optimism"],
                      corrected = val[, "index.corrected"]), "validate_reference.csv", row.names = FALSE)
+
+# rms::validate with the resamples written out: predab.resample draws exactly one sample(n, replace = TRUE)
+# per resample (method = "boot", no groups), so re-drawing after the same set.seed gives its samples; the
+# Python test feeds them to bootstrap_validation(resamples = ...) and expects rms's numbers.
+l3 <- lrm(low ~ age + lwt + race + smoke + ptl + ht + ui + ftv, bw, x = TRUE, y = TRUE, tol = 1e-14)
+set.seed(7)
+val3 <- validate(l3, B = 200)
+set.seed(7)
+S <- sapply(1:200, function(i) sample(nrow(bw), replace = TRUE))
+write.csv(t(S) - 1L, "validate_resamples.csv", row.names = FALSE)
+write.csv(data.frame(index = rownames(val3), apparent = sprintf("%.17g", val3[, "index.orig"]),
+                     training = sprintf("%.17g", val3[, "training"]), test = sprintf("%.17g", val3[, "test"]),
+                     optimism = sprintf("%.17g", val3[, "optimism"]),
+                     corrected = sprintf("%.17g", val3[, "index.corrected"]), n = val3[, "n"]),
+          "validate_exact_reference.csv", row.names = FALSE)
