@@ -148,6 +148,9 @@ class NearZeroVariance(_BinaryTags, TransformerMixin, BaseEstimator):
         return self.feature_names_in_[self.support_]
 
 
+_BLOCK_VALUES = 4_000_000  # values per column block in UnivariateFilter (bounds its memory)
+
+
 class UnivariateFilter(_BinaryTags, TransformerMixin, BaseEstimator):
     """Keep features associated with the outcome: Welch t-test or Mann-Whitney, optional FDR.
 
@@ -166,18 +169,27 @@ class UnivariateFilter(_BinaryTags, TransformerMixin, BaseEstimator):
         Xf = _fit_input(self, X, y)
         a = Xf.to_numpy()
         y = _check_y(y)
-        cases, controls = a[y == 1], a[y == 0]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if self.test == "ttest":
-                r = stats.ttest_ind(cases, controls, axis=0, equal_var=False)
-            else:
-                r = stats.mannwhitneyu(cases, controls, axis=0, alternative="two-sided", method="asymptotic")
-        p = np.nan_to_num(np.asarray(r.pvalue, float), nan=1.0)
-        self.statistic_ = np.asarray(r.statistic, float)
+        case = y == 1
+        stat, p = np.empty(a.shape[1]), np.empty(a.shape[1])
+        # column blocks of ~4 million values: scipy's vectorised tests hold several copies of their input, which
+        # for 80,000 patients x 250 features would be gigabytes at once
+        width = max(1, _BLOCK_VALUES // max(1, len(a)))
+        for start in range(0, a.shape[1], width):
+            block = a[:, start:start + width]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if self.test == "ttest":
+                    r = stats.ttest_ind(block[case], block[~case], axis=0, equal_var=False)
+                else:
+                    r = stats.mannwhitneyu(block[case], block[~case], axis=0, alternative="two-sided",
+                                           method="asymptotic")
+            stat[start:start + width] = r.statistic
+            p[start:start + width] = r.pvalue
+        p = np.nan_to_num(p, nan=1.0)
+        self.statistic_ = stat
         self.p_values_ = p
         self.q_values_ = stats.false_discovery_control(p) if self.fdr == "bh" else p
-        self.relevance_ = np.array([abs(_auc_sorted(cases[:, j], controls[:, j]) - 0.5) for j in range(a.shape[1])])
+        self.relevance_ = np.array([abs(_auc_sorted(a[case, j], a[~case, j]) - 0.5) for j in range(a.shape[1])])
         self.support_ = self.q_values_ < self.p_threshold
         label = "q" if self.fdr else "P"
         self.reasons_ = np.where(self.support_, "", [f"univariable {label} = {v:.3g} >= {self.p_threshold:g}"

@@ -223,3 +223,21 @@ def test_sklearn_estimator_contract(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check(estimator)
+
+
+@pytest.mark.parametrize("test", ["mannwhitney", "ttest"])
+def test_univariate_filter_in_column_blocks_equals_one_call(monkeypatch, test):
+    import cohortstats.features as F
+    from scipy import stats
+
+    rng = np.random.default_rng(8)
+    X = pd.DataFrame(rng.normal(size=(200, 13)).round(1), columns=[f"f{i}" for i in range(13)])
+    y = (rng.random(200) < 0.4).astype(int)
+    monkeypatch.setattr(F, "_BLOCK_VALUES", 200 * 4)  # blocks of 4 columns (the last one has 1)
+    f = cs.features.UnivariateFilter(test=test).fit(X, y)
+    a = X.to_numpy()
+    ref = (stats.mannwhitneyu(a[y == 1], a[y == 0], axis=0, method="asymptotic") if test == "mannwhitney"
+           else stats.ttest_ind(a[y == 1], a[y == 0], axis=0, equal_var=False))
+    # same computation column by column (a one-column block may round differently in the last bit)
+    assert_allclose(f.p_values_, ref.pvalue, rtol=1e-14)
+    assert_allclose(f.statistic_, ref.statistic, rtol=1e-14)
