@@ -54,6 +54,13 @@ def main():
     s4 = a[:10_000]
     t_bs, ci = best_of(lambda: cs.auc_ci(y4, s4, method="bootstrap", n_boot=2000, random_state=1))
     print(f"n = 1e4: stratified bootstrap CI (2000) {t_bs:.3f} s ({ci.conf_low:.4f}, {ci.conf_high:.4f})")
+    grid = np.round(np.arange(0, 1.0001, 0.02), 2)
+    t_band, _ = best_of(lambda: cs.roc_band(y4, s4, specificities=grid, n_boot=2000, random_state=1), repeat=1)
+    print(f"n = 1e4: roc_band (sensitivity CI at 51 specificities, 2000 resamples) {t_band:.3f} s")
+    p_old = 1 / (1 + np.exp(-(a - 1)))
+    p_new = 1 / (1 + np.exp(-(a + 0.5 * b - 1.2)))
+    t_nri, _ = best_of(lambda: (cs.nri(y, p_old, p_new), cs.idi(y, p_old, p_new)))
+    print(f"n = 1e6: category-free NRI + IDI {t_nri:.3f} s")
 
     if shutil.which("Rscript"):
         with tempfile.TemporaryDirectory() as tmp:
@@ -68,13 +75,20 @@ def main():
             t3 <- system.time(roc.test(r1, r2, method = 'delong'))[['elapsed']]
             s <- d[1:10000, ]; r4 <- roc(s$y, s$a, levels = c(0, 1), direction = '<', quiet = TRUE)
             set.seed(1); t4 <- system.time(ci.auc(r4, method = 'bootstrap', boot.n = 2000, progress = 'none'))[['elapsed']]
-            cat('roc=', t1, '\\n', 'full=', t2, '\\n', 'test=', t3, '\\n', 'boot=', t4, '\\n', 'z=', tt$statistic, '\\n', sep = '')
+            set.seed(1); t5 <- system.time(ci.se(r4, specificities = seq(0, 1, 0.02), boot.n = 2000,
+                                                  progress = 'none'))[['elapsed']]
+            suppressMessages(library(Hmisc)); po <- plogis(d$a - 1); pn <- plogis(d$a + 0.5 * d$b - 1.2)
+            t6 <- system.time(improveProb(po, pn, d$y))[['elapsed']]
+            cat('roc=', t1, '\\n', 'full=', t2, '\\n', 'test=', t3, '\\n', 'boot=', t4, '\\n', 'z=', tt$statistic, '\\n',
+                'cise=', t5, '\\n', 'improve=', t6, '\\n', sep = '')
             """
             res = rscript(code)
         print(f"pROC: roc() {res['roc']:.2f} s; roc+roc+roc.test {res['full']:.2f} s; roc.test alone {res['test']:.2f} s; "
               f"bootstrap CI at 1e4 {res['boot']:.2f} s; Z = {res['z']:.4f}")
         print(f"ratios: AUC vs pROC roc() {res['roc'] / t_auc:.0f}x; DeLong vs roc+roc+roc.test {res['full'] / t_dl:.0f}x, "
               f"vs roc.test alone {res['test'] / t_dl:.1f}x; bootstrap {res['boot'] / t_bs:.0f}x")
+        print(f"pROC ci.se (2000, 51 specificities) {res['cise']:.2f} s -> roc_band {res['cise'] / t_band:.1f}x faster; "
+              f"Hmisc improveProb at 1e6 {res['improve']:.2f} s -> nri + idi {res['improve'] / t_nri:.1f}x faster")
     else:
         print("Rscript not found: no pROC timing")
 
