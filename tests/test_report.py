@@ -25,7 +25,14 @@ def test_table_one_frame_layout(birthwt):
     t = cs.table_one(birthwt.assign(lwt=birthwt["lwt"].where(birthwt.index > 2)), group="low",
                      variables=["age", "lwt", "race"], categorical=["race"], nonnormal=["age"])
     f = table_one_frame(t)
-    assert list(f.columns) == ["Variable", "Level", "Overall (n = 189)", "0 (n = 130)", "1 (n = 59)", "P", "Test", "SMD"]
+    assert list(f.columns) == ["Variable", "Level", "Overall (n = 189)", "0 (n = 130)", "1 (n = 59)", "Statistic", "P",
+                               "Test", "SMD"]
+    # R: wilcox.test(age ~ low) W = 4238; t.test(lwt ~ low) t = 2.515534 (lwt here lacks 3 values)
+    assert f["Statistic"].iloc[0] == "W = 4238" and f["Statistic"].iloc[1].startswith("t = ")
+    assert f[f["Variable"] == "race, n (%)"]["Statistic"].iloc[0].startswith("χ² = ")
+    full = table_one_frame(cs.table_one(birthwt, group="low", variables=["lwt", "race"], categorical=["race"]))
+    assert full["Statistic"].tolist()[:2] == ["t = 2.516", "χ² = 5.005"]  # chisq.test X-squared = 5.004813
+    assert "Statistic" not in table_one_frame(t, statistic_column=False).columns
     assert f["Variable"].tolist()[:3] == ["age, median [Q1, Q3]", "lwt, mean (SD)", ""]
     assert f.iloc[2]["Level"] == "Missing" and f.iloc[2]["Overall (n = 189)"] == "3"
     race = f[f["Level"] == "1"].iloc[0]

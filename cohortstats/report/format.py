@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-__all__ = ["format_number", "format_p", "format_ci", "format_estimate_ci", "table_one_frame", "regression_table_frame",
+__all__ = ["format_number", "format_p", "format_ci", "format_estimate_ci", "format_test_statistic", "table_one_frame", "regression_table_frame",
            "regression_footnotes", "auc_table_frame", "delong_table_frame", "P_STYLES"]
 
 P_STYLES = ("nejm", "apa", "exact")
@@ -100,14 +100,32 @@ def _cell(row, digits: int, pct_digits: int) -> str:
     return f"{int(row['count'])} ({format_number(row['percent'], pct_digits)})"
 
 
+_STATISTIC_SYMBOLS = (("t-test", "t"), ("chi-square", "χ²"), ("Wilcoxon", "W"), ("Kruskal", "H"), ("ANOVA", "F"))
+
+
+def format_test_statistic(test: str, statistic, digits: int = 3) -> str:
+    """``"t = 2.047"``, ``"χ² = 4.12"``, ``"W = 1234"`` (R's rank-sum W), ``"H = 7.9"``, ``"F = 3.10"``;
+    empty for tests without a statistic (Fisher's exact test).
+
+    >>> format_test_statistic("Welch t-test", 2.04712)
+    't = 2.047'
+    """
+    if _isnan(statistic) or not test:
+        return ""
+    for key, symbol in _STATISTIC_SYMBOLS:
+        if key.lower() in test.lower():
+            return f"{symbol} = {format_number(statistic, 0 if symbol == 'W' else digits)}"
+    return ""
+
+
 def table_one_frame(result, *, digits: int = 2, pct_digits: int = 1, p_style: str = "nejm",
-                    smd: bool = True, test_column: bool = True) -> pd.DataFrame:
+                    smd: bool = True, test_column: bool = True, statistic_column: bool = True) -> pd.DataFrame:
     """The classic wide Table 1 as strings, one row per variable or level.
 
     Columns: ``Variable``, ``Level``, one per group (``"name (n = k)"``), then
-    ``P``, ``Test`` and ``SMD``. Continuous rows say ``mean (SD)`` or
-    ``median [Q1, Q3]`` in the Variable cell; a ``Missing`` row follows any
-    variable with missing values.
+    ``Statistic`` (e.g. ``t = 2.047``, ``χ² = 4.12``), ``P``, ``Test`` and ``SMD``.
+    Continuous rows say ``mean (SD)`` or ``median [Q1, Q3]`` in the Variable cell;
+    a ``Missing`` row follows any variable with missing values.
     """
     tidy = result.summary.merge(result.tests[["variable", "display", "test", "p_value", "smd"]], on="variable")
     groups = list(result.n_per_group)
@@ -118,35 +136,38 @@ def table_one_frame(result, *, digits: int = 2, pct_digits: int = 1, p_style: st
         first = block.iloc[0]
         test = result.tests.set_index("variable").loc[var]
         p = format_p(test["p_value"], p_style)
+        stat_txt = format_test_statistic(test["test"], test["statistic"])
         smd_txt = format_number(test["smd"], 3) if smd else ""
         if first["type"] == "continuous":
             suffix = ", median [Q1, Q3]" if first["display"] == "median_iqr" else ", mean (SD)"
             row = {"Variable": f"{var}{suffix}", "Level": ""}
             for g in groups:
                 row[labels[g]] = _cell(block[block["group"] == g].iloc[0], digits, pct_digits)
-            row.update(P=p, Test=test["test"], SMD=smd_txt)
+            row.update(Statistic=stat_txt, P=p, Test=test["test"], SMD=smd_txt)
             rows.append(row)
         else:
             rows.append({"Variable": f"{var}, n (%)", "Level": "", **{labels[g]: "" for g in groups},
-                         "P": p, "Test": test["test"], "SMD": smd_txt})
+                         "Statistic": stat_txt, "P": p, "Test": test["test"], "SMD": smd_txt})
             for lev in dict.fromkeys(block["level"]):
                 sub = block[block["level"] == lev]
                 row = {"Variable": "", "Level": str(lev)}
                 for g in groups:
                     row[labels[g]] = _cell(sub[sub["group"] == g].iloc[0], digits, pct_digits)
-                row.update(P="", Test="", SMD="")
+                row.update(Statistic="", P="", Test="", SMD="")
                 rows.append(row)
         missing = {g: int(block[block["group"] == g]["missing"].iloc[0]) for g in groups}
         if any(missing.values()):
             rows.append({"Variable": "", "Level": "Missing", **{labels[g]: str(missing[g]) for g in groups},
-                         "P": "", "Test": "", "SMD": ""})
-    out = pd.DataFrame(rows, columns=["Variable", "Level", *labels.values(), "P", "Test", "SMD"])
+                         "Statistic": "", "P": "", "Test": "", "SMD": ""})
+    out = pd.DataFrame(rows, columns=["Variable", "Level", *labels.values(), "Statistic", "P", "Test", "SMD"])
     if not test_column:
         out = out.drop(columns="Test")
+    if not statistic_column:
+        out = out.drop(columns="Statistic")
     if not smd or result.group is None:
         out = out.drop(columns="SMD")
     if result.group is None:
-        out = out.drop(columns=[c for c in ("P", "Test") if c in out.columns])
+        out = out.drop(columns=[c for c in ("Statistic", "P", "Test") if c in out.columns])
     return out
 
 

@@ -51,6 +51,8 @@ def table_one_footnotes(result) -> tuple[str, ...]:
     notes.append("Continuous variables: mean (SD) or median [Q1, Q3] (R quantile type 7); categorical: n (%) "
                  "of patients with a non-missing value; missing values are counted in their own row.")
     if result.group is not None:
+        notes.append("Statistic: t (t-test), χ² (chi-square), W (Wilcoxon rank-sum, as R's wilcox.test), "
+                     "H (Kruskal-Wallis), F (ANOVA); Fisher's exact test has none.")
         notes.append("SMD: absolute standardised mean difference (pooled SD for continuous variables, "
                      "Yang-Dalton for categorical variables).")
     for _, row in result.tests.iterrows():
