@@ -38,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     xt.add_argument("--label", type=int, default=None, help="mask label (needed when masks have several)")
     xt.add_argument("--image-suffix", default="_ct", help="folder mode: image file suffix (default _ct)")
     xt.add_argument("--mask-suffix", default="_mask", help="folder mode: mask file suffix (default _mask)")
+    xt.add_argument("--deep-weights", default=None, help="ResNet50 state dict: also write deep_features.csv "
+                                                         "(5 slices around the largest ROI section; needs torch)")
+    xt.add_argument("--deep-aggregate", default="mean", choices=["mean", "max", "concat"],
+                    help="how the 5 slices' 2,048 features are combined (default mean)")
     return p
 
 
@@ -66,7 +70,8 @@ def main(argv=None) -> int:
 
             paths = extract_folder_tables(args.manifest, args.out, habitats=args.habitats, params=args.params,
                                           label=args.label, image_suffix=args.image_suffix,
-                                          mask_suffix=args.mask_suffix, progress=progress is not None)
+                                          mask_suffix=args.mask_suffix, deep_weights=args.deep_weights,
+                                          deep_aggregate=args.deep_aggregate, progress=progress is not None)
             errors = __import__("pandas").read_csv(paths["extraction_errors"])
             for name, path in paths.items():
                 print(f"{name}: {path}")

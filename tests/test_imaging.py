@@ -218,3 +218,42 @@ def test_extract_from_a_folder_with_a_parameter_file(phantom, tmp_path, capsys):
 
     with pytest.raises(DataValidationError, match="habitats must be 0 .* or a number of sub-regions >= 2; got 1"):
         extract_folder_tables(d, tmp_path / "h", habitats=1)
+
+
+def test_deep_features_batch_and_cli(phantom, tmp_path, capsys):
+    """Deep features for a manifest: one row per patient, the network built once per weights file (a rewritten
+    file is reloaded), failed cases reported, and the CLI writes deep_features.csv next to the radiomics."""
+    torch = pytest.importorskip("torch")
+    tv = pytest.importorskip("torchvision")
+    from cohortstats.cli import main
+    from cohortstats.imaging import extract_deep_batch
+
+    torch.manual_seed(1)
+    torch.save(tv.models.resnet50(weights=None).state_dict(), tmp_path / "w.pt")
+    man = pd.read_csv(phantom / "manifest.csv").iloc[:3].copy()
+    man.loc[2, "mask"] = "nope.nii.gz"
+    res = extract_deep_batch(man, weights=tmp_path / "w.pt", base=phantom)
+    assert res.table.shape == (2, 1 + 2048) and res.table.columns[1] == "dl_0000"
+    assert res.errors["patient_id"].tolist() == ["PH003"] and res.settings["aggregate"] == "mean"
+    one = extract_deep_features(phantom / "PH002_ct.nii.gz", phantom / "PH002_mask.nii.gz", weights=tmp_path / "w.pt")
+    np.testing.assert_array_equal(res.table.iloc[1, 1:].to_numpy(float), one)
+    torch.manual_seed(2)
+    torch.save(tv.models.resnet50(weights=None).state_dict(), tmp_path / "w.pt")  # new weights, same path
+    other = extract_deep_features(phantom / "PH002_ct.nii.gz", phantom / "PH002_mask.nii.gz", weights=tmp_path / "w.pt")
+    assert not np.allclose(one, other)
+    with pytest.raises(FileNotFoundError, match="weights file 'missing.pt' does not exist"):
+        extract_deep_batch(man, weights="missing.pt", base=phantom)
+    with pytest.raises(DataValidationError, match="weights is required"):
+        extract_deep_batch(man, base=phantom)
+    out = tmp_path / "features"
+    assert main(["--quiet", "extract", str(phantom / "manifest.csv"), "--out", str(out),
+                 "--deep-weights", str(tmp_path / "w.pt")]) == 0
+    deep = pd.read_csv(out / "deep_features.csv")
+    assert len(deep) == 6 and deep.shape[1] == 2049
+    assert json.loads((out / "extraction_settings.json").read_text())["deep"]["weights"] == str(tmp_path / "w.pt")
+    # the deep table merges with the radiomics table on patient_id, as the study file reads it
+    import cohortstats as cs
+
+    merged = cs.merge_tables(pd.read_csv(out / "radiomics_whole.csv"), deep, on="patient_id", names=["whole", "deep"],
+                             prefixes=["whole_", "deep_"])
+    assert len(merged.data) == 6 and "deep_dl_2047" in merged.data.columns

@@ -15,8 +15,8 @@ from .habitat import HabitatResult, habitat_radiomics, habitat_subregions
 from .io import check_geometry, load_mask, manifest_from_folder, read_image
 from .phantom import make_phantom_cohort
 from .radiomics import BatchResult, extract_batch, extract_folder_tables, extract_radiomics
-from .deep import extract_deep_features, preprocess_slices, select_slices
+from .deep import extract_deep_batch, extract_deep_features, preprocess_slices, select_slices
 
 __all__ = ["read_image", "load_mask", "check_geometry", "extract_radiomics", "extract_batch", "BatchResult",
            "habitat_subregions", "habitat_radiomics", "HabitatResult", "select_slices", "preprocess_slices", "extract_deep_features",
-           "make_phantom_cohort", "manifest_from_folder", "extract_folder_tables"]
+           "make_phantom_cohort", "manifest_from_folder", "extract_folder_tables", "extract_deep_batch"]

@@ -4,6 +4,7 @@ returned (2,048 per slice, aggregated across slices)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from ..exceptions import DataValidationError
 from ._deps import need
 from .io import load_mask, read_image
 
-__all__ = ["select_slices", "preprocess_slices", "extract_deep_features"]
+__all__ = ["select_slices", "preprocess_slices", "extract_deep_features", "extract_deep_batch"]
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406])
 IMAGENET_SD = np.array([0.229, 0.224, 0.225])
@@ -66,6 +67,20 @@ def preprocess_slices(slices, rois, *, window=(0.0, 80.0), margin: int = 10, siz
     return ((rgb - IMAGENET_MEAN[None, :, None, None]) / IMAGENET_SD[None, :, None, None]).astype(np.float32)
 
 
+@lru_cache(maxsize=2)
+def _resnet50(weights: tuple | None, device: str):
+    """The feature extractor (ResNet50 without its classification layer), built once per weights file
+    (path, modification time, size) and device. The state dict is read with ``weights_only=True``: a
+    weights file can hold tensors, never code."""
+    torch = need("torch")
+    tv = need("torchvision")
+    model = tv.models.resnet50(weights=None)
+    if weights is not None:
+        model.load_state_dict(torch.load(weights[0], map_location="cpu", weights_only=True))
+    model.fc = torch.nn.Identity()
+    return model.to(device).eval()
+
+
 def extract_deep_features(image, mask, *, weights=None, allow_random_weights: bool = False, aggregate: str = "mean",
                           label: int | None = None, window=(0.0, 80.0), device=None) -> np.ndarray:
     """ResNet50 global-average-pool features (2,048) of the seed's five slices, aggregated.
@@ -89,13 +104,12 @@ def extract_deep_features(image, mask, *, weights=None, allow_random_weights: bo
     slices, rois, _ = select_slices(image, mask, label=label)
     batch = preprocess_slices(slices, rois, window=window)
     torch = need("torch")
-    tv = need("torchvision")
-    model = tv.models.resnet50(weights=None)
-    if weights is not None:
-        model.load_state_dict(torch.load(str(weights), map_location="cpu"))
-    model.fc = torch.nn.Identity()
     dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    model = model.to(dev).eval()
+    key = None
+    if weights is not None:
+        st = Path(weights).stat()  # a rewritten file is a new model
+        key = (str(Path(weights).resolve()), st.st_mtime_ns, st.st_size)
+    model = _resnet50(key, dev)
     with torch.no_grad():
         feats = model(torch.from_numpy(batch).to(dev)).cpu().numpy()
     if aggregate == "mean":
@@ -103,3 +117,57 @@ def extract_deep_features(image, mask, *, weights=None, allow_random_weights: bo
     if aggregate == "max":
         return feats.max(axis=0)
     return feats.ravel()
+
+
+def extract_deep_batch(manifest, *, weights=None, allow_random_weights: bool = False, aggregate: str = "mean",
+                       label: int | None = None, window=(0.0, 80.0), device=None, id_column: str = "patient_id",
+                       image_column: str = "image", mask_column: str = "mask", base=None, progress: bool = False):
+    """:func:`extract_deep_features` for every row of a manifest: one row per patient, columns ``dl_0000``
+    ... (2,048 with ``aggregate="mean"`` or ``"max"``). A failed case is reported in ``errors`` with its id
+    and the batch goes on; the network is built once.
+
+    Returns
+    -------
+    BatchResult
+        ``table``, ``errors`` and ``settings`` (weights file, aggregation, window, slice offsets).
+    """
+    import pandas as pd
+
+    from .radiomics import BatchResult
+
+    if not isinstance(manifest, pd.DataFrame):
+        base = Path(manifest).parent if base is None else Path(base)
+        manifest = pd.read_csv(manifest)
+    base = Path(base) if base is not None else Path(".")
+    missing = [c for c in (id_column, image_column, mask_column) if c not in manifest.columns]
+    if missing:
+        raise DataValidationError(f"the manifest lacks column(s) {missing}; expected {id_column}, {image_column}, "
+                                  f"{mask_column}.")
+    if weights is None and not allow_random_weights:  # checked once, before any case
+        raise DataValidationError("weights is required: pass the path of a ResNet50 state dict (pretrained ImageNet "
+                                  "weights cannot be downloaded at run time); weights=None needs allow_random_weights=True.")
+    if weights is not None and not Path(weights).exists():
+        raise FileNotFoundError(f"weights file {str(weights)!r} does not exist.")
+    rows, ids, errors = [], [], []
+    records = list(manifest.itertuples(index=False))
+    if progress:
+        from tqdm.auto import tqdm
+
+        records = tqdm(records, desc="deep features", unit="case")
+    for rec in records:
+        rec = rec._asdict()
+        try:
+            rows.append(extract_deep_features(base / str(rec[image_column]), base / str(rec[mask_column]),
+                                              weights=weights, allow_random_weights=allow_random_weights,
+                                              aggregate=aggregate, label=label, window=window, device=device))
+            ids.append(rec[id_column])
+        except Exception as err:  # noqa: BLE001 - every failure is reported with its case id
+            errors.append({id_column: rec[id_column], "error": type(err).__name__, "message": str(err)[:300]})
+    width = len(str(max(len(rows[0]) - 1, 1))) if rows else 4
+    table = pd.DataFrame(np.vstack(rows) if rows else np.empty((0, 0)),
+                         columns=[f"dl_{j:0{max(width, 4)}d}" for j in range(len(rows[0]))] if rows else None)
+    table.insert(0, id_column, ids)
+    settings = {"weights": str(weights) if weights is not None else "random (testing only)", "aggregate": aggregate,
+                "window_hu": list(window), "slice_offsets_mm": [-2, -1, 0, 1, 2], "size": 224,
+                "network": "torchvision ResNet50, global-average-pool features"}
+    return BatchResult(table, pd.DataFrame(errors, columns=[id_column, "error", "message"]), settings)

@@ -136,7 +136,7 @@ def extractor_settings(ext, params=None) -> dict:
 def extract_folder_tables(source, out, *, id_column: str = "patient_id", image_column: str = "image",
                           mask_column: str = "mask", habitats: int = 0, settings=None, params=None,
                           label: int | None = None, image_suffix: str = "_ct", mask_suffix: str = "_mask",
-                          progress: bool = False) -> dict:
+                          deep_weights=None, deep_aggregate: str = "mean", progress: bool = False) -> dict:
     """The ``cohortstats extract`` command: whole-ROI radiomics (and ``habitats`` sub-regions) for every case.
 
     Parameters
@@ -147,6 +147,9 @@ def extract_folder_tables(source, out, *, id_column: str = "patient_id", image_c
     params : path, optional
         A pyradiomics parameter file (YAML/JSON), used for the whole ROI and the sub-regions;
         otherwise ``settings`` over :data:`DEFAULT_SETTINGS`.
+    deep_weights : path, optional
+        A ResNet50 state dict: also write ``deep_features.csv`` (the seed's five-slice recipe,
+        :func:`~cohortstats.imaging.extract_deep_batch`, aggregated by ``deep_aggregate``).
 
     Returns
     -------
@@ -199,8 +202,19 @@ def extract_folder_tables(source, out, *, id_column: str = "patient_id", image_c
             paths[f"radiomics_sub{c}"] = out / f"radiomics_sub{c}.csv"
             pd.DataFrame(rows).to_csv(paths[f"radiomics_sub{c}"], index=False)
         errors.append(pd.DataFrame(hab_errors, columns=[id_column, "error", "message", "roi"]))
+    recorded = dict(whole.settings)
+    if deep_weights is not None:
+        from .deep import extract_deep_batch
+
+        deep = extract_deep_batch(man, weights=deep_weights, aggregate=deep_aggregate, label=label,
+                                  id_column=id_column, image_column=image_column, mask_column=mask_column,
+                                  base=base, progress=progress)
+        paths["deep_features"] = out / "deep_features.csv"
+        deep.table.to_csv(paths["deep_features"], index=False)
+        errors.append(deep.errors.assign(roi="deep"))
+        recorded["deep"] = deep.settings
     paths["extraction_settings"] = out / "extraction_settings.json"
-    paths["extraction_settings"].write_text(json.dumps(whole.settings, indent=2, default=str))
+    paths["extraction_settings"].write_text(json.dumps(recorded, indent=2, default=str))
     err = pd.concat(errors, ignore_index=True)
     paths["extraction_errors"] = out / "extraction_errors.csv"
     err.to_csv(paths["extraction_errors"], index=False)
