@@ -6,6 +6,8 @@ statistics of its own.
 
 from __future__ import annotations
 
+import re
+
 import json
 import platform
 import tempfile
@@ -81,6 +83,7 @@ def _load(study, res, workdir, say):
                                       "across tables by an id column; name it in data.id.")
     say("reading and merging tables")
     sheets = {t.name: t.sheet for t in spec.tables}
+    decimals = {t.name: t.decimal for t in spec.tables}
     wanted = _wanted_columns(study)
     for name, path, prefix in entries:
         keep = None
@@ -88,7 +91,8 @@ def _load(study, res, workdir, say):
             def keep(col, prefix=prefix):  # the id, and columns some analysis reads (with this table's prefix)
                 full = f"{prefix or ''}{col}"
                 return col == id_col or full in wanted[0] or any(full.startswith(p) for p in wanted[1])
-        df = read_table(path, sheet=sheets.get(name), na_values=spec.na_values or None, columns=keep)
+        df = read_table(path, sheet=sheets.get(name), na_values=spec.na_values or None, columns=keep,
+                        decimal=decimals.get(name, "."))
         res.inputs[str(Path(path).name)] = {"sha256": _sha(path), "rows": len(df), "columns": df.shape[1]}
         res.flow.append(f"Read {len(df)} rows from {name} ({Path(path).name}).")
         if id_col is None:
@@ -236,6 +240,33 @@ def _check_referenced(study, df, sets):
         raise DataValidationError("the study names variables that are not in the data:\n  - " + "\n  - ".join(problems))
 
 
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+(?:[eE][-+]?\d+)?\s*$")
+
+
+def _check_numeric_features(study, df, sets):
+    """Model inputs must be numbers: a feature column read as text (a spreadsheet's decimal commas, a stray
+    word) is named with examples, instead of failing later inside scikit-learn."""
+    used = {c: name for name, cols in sets.items() for c in cols}
+    for m in study.spec.models:
+        for f in m.features:
+            if not f.startswith("signature:") and f not in sets:
+                used.setdefault(f, f"models[{m.name}]")
+    problems = []
+    for col, where in used.items():
+        if col not in df.columns or pd.api.types.is_numeric_dtype(df[col]) or pd.api.types.is_bool_dtype(df[col]):
+            continue
+        values = df[col].dropna().astype(str)
+        bad = values[pd.to_numeric(values, errors="coerce").isna()]
+        if bad.empty:
+            continue
+        hint = ("; they look like decimal commas: re-export with '.' decimals or give the table "
+                "decimal: ','" if bad.map(lambda v: bool(_DECIMAL_COMMA.match(v))).mean() > 0.5 else "")
+        problems.append(f"{where}: column {col!r} holds text, not numbers ({len(bad)} of {len(values)} values, e.g. "
+                        f"{_preview(list(dict.fromkeys(bad.head(20)))[:3])}){hint}")
+    if problems:
+        raise DataValidationError("model inputs must be numeric:\n  - " + "\n  - ".join(problems))
+
+
 def _reproducibility(study, df, sets, id_col, res):
     from .data import read_table
     from .reproducibility import reproducibility_screen
@@ -302,6 +333,7 @@ def run_study(study, *, progress, workdir=None, show_bars=False):
     df = _apply_exclusions(study, df, res)
     sets = _feature_sets(study, df, reserved=(spec.outcome.column, id_col))
     _check_referenced(study, df, sets)
+    _check_numeric_features(study, df, sets)
     df = _used_columns(study, df, sets, id_col)
     if spec.reproducibility is not None:
         progress("reproducibility (ICC) screen")

@@ -35,6 +35,7 @@ class TableSpec(_Strict):
     path: str
     sheet: str | int | None = None
     prefix: str | None = None
+    decimal: Literal[".", ","] = "."
 
 
 class DataSpec(_Strict):

@@ -114,6 +114,27 @@ def test_unknown_key_suggests_nearest(tmp_path):
         load_spec(p)
 
 
+def test_decimal_commas(tmp_path):
+    """A spreadsheet export with decimal commas: a clear error naming the column, and decimal: ',' reads it."""
+    a = pd.read_csv(ROOT / "tests" / "data" / "aSAH.csv")
+    mangled = a.assign(s100b=a["s100b"].map(lambda v: f"{v:.2f}".replace(".", ",")))
+    mangled.to_csv(tmp_path / "mangled.csv", index=False)
+    models = """
+feature_sets: {markers: {columns: [s100b, ndka]}}
+models:
+  - {name: M, features: [markers]}
+"""
+    p = _write(tmp_path, BASE.replace("DATA", "mangled.csv") + models)
+    with pytest.raises(ValueError, match=r"model inputs must be numeric:\n  - markers: column 's100b' holds text, not numbers "
+                                         r"\(113 of 113 values, e.g. '0,13', '0,14', '0,10'\); they look like "
+                                         r"decimal commas"):
+        Study.from_yaml(p).run(workdir=tmp_path)
+    a.to_csv(tmp_path / "european.csv", sep=";", decimal=",", index=False)
+    text = BASE.replace("DATA", "european.csv").replace("path: european.csv}", "path: european.csv, decimal: ','}")
+    res = Study.from_yaml(_write(tmp_path, text + models)).run(workdir=tmp_path / "w")
+    assert res.results["models"].performance["n"].sum() == 113
+
+
 def test_bad_nri_cutoffs(tmp_path):
     p = _base(tmp_path, "comparisons: {nri_cutoffs: [0.4, 0.2]}\n")
     with pytest.raises(SpecError, match=r"comparisons.nri_cutoffs: .*increasing risks strictly between 0 and 1"):
