@@ -263,8 +263,22 @@ def _check_numeric_features(study, df, sets):
                 "decimal: ','" if bad.map(lambda v: bool(_DECIMAL_COMMA.match(v))).mean() > 0.5 else "")
         problems.append(f"{where}: column {col!r} holds text, not numbers ({len(bad)} of {len(values)} values, e.g. "
                         f"{_preview(list(dict.fromkeys(bad.head(20)))[:3])}){hint}")
+    # Table 1 and regression take text columns as categories: only numbers with decimal commas are an error there
+    spec = study.spec
+    for key, cols, declared in (("table1.variables", spec.table1.variables if spec.table1 else None,
+                                 spec.table1.categorical if spec.table1 else []),
+                                ("regression.candidates", spec.regression.candidates if spec.regression else None,
+                                 spec.regression.categorical if spec.regression else [])):
+        for col in cols or []:
+            if col in used or col in declared or col not in df.columns or pd.api.types.is_numeric_dtype(df[col]):
+                continue
+            values = df[col].dropna().astype(str)
+            if len(values) and values.map(lambda v: bool(_DECIMAL_COMMA.match(v))).mean() > 0.5:
+                problems.append(f"{key}: column {col!r} holds numbers with decimal commas (e.g. "
+                                f"{_preview(list(dict.fromkeys(values.head(20)))[:3])}); re-export with '.' decimals "
+                                "or give the table decimal: ','")
     if problems:
-        raise DataValidationError("model inputs must be numeric:\n  - " + "\n  - ".join(problems))
+        raise DataValidationError("numeric columns were read as text:\n  - " + "\n  - ".join(problems))
 
 
 def _reproducibility(study, df, sets, id_col, res):

@@ -125,9 +125,12 @@ models:
   - {name: M, features: [markers]}
 """
     p = _write(tmp_path, BASE.replace("DATA", "mangled.csv") + models)
-    with pytest.raises(ValueError, match=r"model inputs must be numeric:\n  - markers: column 's100b' holds text, not numbers "
+    with pytest.raises(ValueError, match=r"numeric columns were read as text:\n  - markers: column 's100b' holds text, not numbers "
                                          r"\(113 of 113 values, e.g. '0,13', '0,14', '0,10'\); they look like "
                                          r"decimal commas"):
+        Study.from_yaml(p).run(workdir=tmp_path)
+    p = _write(tmp_path, BASE.replace("DATA", "mangled.csv") + "regression: {candidates: [age, s100b]}\n")
+    with pytest.raises(ValueError, match=r"regression.candidates: column 's100b' holds numbers with decimal commas"):
         Study.from_yaml(p).run(workdir=tmp_path)
     a.to_csv(tmp_path / "european.csv", sep=";", decimal=",", index=False)
     text = BASE.replace("DATA", "european.csv").replace("path: european.csv}", "path: european.csv, decimal: ','}")
