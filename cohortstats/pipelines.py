@@ -50,6 +50,15 @@ def train_test_split(df: pd.DataFrame, outcome: str, *, test_size: float = 0.2, 
     if not 0 < float(test_size) < 1:
         raise DataValidationError(f"test_size must be a fraction between 0 and 1; got {test_size}.")
     y, _ = binary_outcome(df[outcome], outcome, positive)
+    counts = pd.Series(y).value_counts()
+    if stratify and counts.min() < 2:
+        raise DataValidationError(f"outcome {outcome!r}: class {int(counts.idxmin())} has {int(counts.min())} patient(s); "
+                                  "a stratified split needs at least 2 in each class (one for each set).")
+    n_test = int(np.ceil(test_size * len(df)))
+    if stratify and (n_test < len(counts) or len(df) - n_test < len(counts)):
+        raise DataValidationError(f"test_size={test_size} gives {n_test} test and {len(df) - n_test} training "
+                                  f"patient(s); a stratified split needs at least one patient of each of the "
+                                  f"{len(counts)} outcome classes in both sets.")
     train, test = sk_split(df, test_size=test_size, random_state=random_state, stratify=y if stratify else None)
     info = {"test_size": float(test_size), "random_state": random_state, "stratified": bool(stratify),
             "n_train": len(train), "n_test": len(test)}

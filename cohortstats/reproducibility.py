@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,7 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from ._validation import _preview, check_columns, check_dataframe, check_one_of, check_probability
-from .exceptions import DataValidationError
+from .exceptions import DataValidationError, DataWarning
 from ._results import TidyHTML
 
 __all__ = ["icc", "IccResult", "icc_matrix", "reproducibility_screen", "ReproducibilityScreen"]
@@ -68,7 +69,13 @@ class IccResult(TidyHTML):
 
 def _icc_table(x: np.ndarray, conf_level: float) -> pd.DataFrame:
     n, k = x.shape
-    msr, msc, mse, msw = (float(v) for v in _mean_squares(x))
+    # numpy scalars: a zero residual mean square (raters differ by constants only) gives F = inf, not an exception
+    msr, msc, mse, msw = (np.float64(v) for v in _mean_squares(x))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _icc_rows(x, n, k, msr, msc, mse, msw, conf_level)
+
+
+def _icc_rows(x, n, k, msr, msc, mse, msw, conf_level) -> pd.DataFrame:
     a = 1 - conf_level
     est = {t: float(icc_matrix(x[None], t)[0]) for t in ICC_TYPES}
     f1 = msr / msw
@@ -139,7 +146,12 @@ def icc(long_df: pd.DataFrame, targets: str, raters: str, ratings: str, *, conf_
         raise DataValidationError(f"ICC needs at least 2 raters and 2 targets with complete ratings; got "
                                   f"{complete.shape[1]} rater(s) and {complete.shape[0]} complete target(s).")
     x = complete.to_numpy(dtype=float)
-    return IccResult(_icc_table(x, conf_level), x.shape[0], x.shape[1], conf_level, int(len(wide) - len(complete)))
+    n_excluded = int(len(wide) - len(complete))
+    if n_excluded:
+        warnings.warn(f"icc: {n_excluded} target(s) without a rating from every rater were excluded (as psych::ICC's "
+                      f"listwise deletion): {_preview(list(wide.index[wide.isna().any(axis=1)]))}.", DataWarning,
+                      stacklevel=2)
+    return IccResult(_icc_table(x, conf_level), x.shape[0], x.shape[1], conf_level, n_excluded)
 
 
 @dataclass(frozen=True)

@@ -241,3 +241,16 @@ def test_univariate_filter_in_column_blocks_equals_one_call(monkeypatch, test):
     # same computation column by column (a one-column block may round differently in the last bit)
     assert_allclose(f.p_values_, ref.pvalue, rtol=1e-14)
     assert_allclose(f.statistic_, ref.statistic, rtol=1e-14)
+
+
+def test_icc_incomplete_targets_warned_and_zero_residual():
+    from cohortstats.exceptions import DataWarning
+
+    d = pd.DataFrame({"p": [1, 1, 2, 2, 4], "r": [1, 2, 1, 2, 1], "v": [1.0, 2, 3, 4, 5]})
+    with pytest.warns(DataWarning, match=r"1 target\(s\) without a rating from every rater were excluded .*: 4"):
+        res = cs.icc(d, targets="p", raters="r", ratings="v")
+    assert res.n_excluded == 1 and res.n_targets == 2
+    # reader 2 = reader 1 + 1 exactly: no residual variance, so consistency is perfect and F is infinite
+    t = res.tidy().set_index("type")
+    assert t.loc["ICC3", "estimate"] == 1.0 and np.isinf(t.loc["ICC3", "f"]) and t.loc["ICC3", "p_value"] == 0.0
+    assert 0 < t.loc["ICC1", "estimate"] < 1

@@ -21,6 +21,15 @@ def cohort():
     return df, sets
 
 
+def test_split_needs_each_class_in_both_sets():
+    d = pd.DataFrame({"y": [0, 0, 0, 0, 1], "x": range(5)})
+    with pytest.raises(DataValidationError, match=r"outcome 'y': class 1 has 1 patient\(s\); a stratified split needs"):
+        cs.train_test_split(d, "y")
+    d = pd.DataFrame({"y": [0, 0, 0, 1, 1], "x": range(5)})
+    with pytest.raises(DataValidationError, match=r"test_size=0.2 gives 1 test and 4 training patient\(s\)"):
+        cs.train_test_split(d, "y")
+
+
 def test_split_is_stratified_and_recorded(cohort):
     df, _ = cohort
     train, test = cs.train_test_split(df, "expansion", random_state=3)
