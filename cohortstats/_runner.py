@@ -457,7 +457,11 @@ def run_study(study, *, progress, workdir=None, show_bars=False):
             res.figures[f"lasso_path_{key}"] = plots.plot_lasso_path(lasso, title=f"LASSO paths: {key}").figure
             res.figures[f"lasso_cv_{key}"] = plots.plot_lasso_cv(lasso, title=f"10-fold CV: {key}").figure
             res.results.setdefault("lasso_formulas", {})[key] = lasso.formula(4)
-        res.results["calibration_test"] = models.calibration(last, "test")
+        res.results["calibration_test_all"] = {m.name: models.calibration(m.name, "test") for m in specs}
+        res.results["calibration_test"] = res.results["calibration_test_all"][last]
+        if len(specs) > 1:
+            res.figures["calibration_curves_test"] = plots.plot_calibration_curves(
+                res.results["calibration_test_all"], title="Test set").figure
         res.figures["calibration_test"] = plots.plot_calibration(res.results["calibration_test"],
                                                                  title=f"{last}, test set").figure
     else:

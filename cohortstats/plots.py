@@ -5,7 +5,7 @@ matplotlib is imported inside the functions; nothing here shows or saves a figur
 
 from __future__ import annotations
 
-__all__ = ["plot_roc", "plot_forest", "plot_km", "plot_calibration", "plot_decision_curve", "plot_clinical_impact",
+__all__ = ["plot_roc", "plot_forest", "plot_km", "plot_calibration", "plot_calibration_curves", "plot_decision_curve", "plot_clinical_impact",
            "plot_nomogram", "plot_lasso_path", "plot_lasso_cv", "plot_lasso_coefficients"]
 
 
@@ -225,6 +225,38 @@ def plot_calibration(result, *, ax=None, groups: bool = True, rug: bool = True, 
     ax.text(0.02, 0.97, f"Intercept {format_number(result.intercept, 2)}, slope {format_number(result.slope, 2)}\n"
             f"Brier {format_number(result.brier, 3)}, C {format_number(result.c_index, 3)}",
             transform=ax.transAxes, va="top", fontsize="small")
+    ax.legend(loc="lower right", frameon=False, fontsize="x-small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_calibration_curves(results: dict, *, ax=None, title=None):
+    """Lowess calibration curves of several models on one set of axes (the ideal line dashed).
+
+    Parameters
+    ----------
+    results : dict
+        ``{model name: CalibrationResult}``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from .report.format import format_number
+
+    if not isinstance(results, dict) or not results:
+        raise TypeError("results must be a non-empty dict {model name: CalibrationResult}.")
+    ax = _axes(ax, figsize=(5.5, 5.5))
+    ax.plot([0, 1], [0, 1], linestyle="--", color="0.6", linewidth=0.9, label="Ideal")
+    for i, (name, r) in enumerate(results.items()):
+        ax.plot(r.curve["predicted"], r.curve["observed"], color=f"C{i}",
+                label=f"{name} (slope {format_number(r.slope, 2)}, Eavg {format_number(r.eavg, 3)})")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_aspect("equal")
+    ax.set_xlabel("Predicted probability")
+    ax.set_ylabel("Observed proportion (lowess)")
     ax.legend(loc="lower right", frameon=False, fontsize="x-small")
     if title:
         ax.set_title(title)

@@ -79,3 +79,20 @@ def test_plot_calibration():
     ax = cs.calibration(PRED["y"], PRED["p2"]).plot()
     assert any("Lowess" in t.get_text() for t in ax.get_legend().get_texts())
     plt.close(ax.figure)
+
+
+def test_plot_calibration_curves_of_several_models():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    res = {k: cs.calibration(PRED["y"], PRED[k]) for k in ("p1", "p2")}
+    ax = cs.plots.plot_calibration_curves(res)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0] == "Ideal" and labels[2].startswith("p2 (slope ")
+    # each curve is the model's own lowess curve
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), res["p1"].curve["observed"])
+    plt.close(ax.figure)
+    with pytest.raises(TypeError, match="results must be a non-empty dict"):
+        cs.plots.plot_calibration_curves(res["p1"])

@@ -30,10 +30,17 @@ def test_report_files_and_sections(fusion_report):
     for section in ("Patient flow", "Statistical methods", "Results in brief", "Table 1", "Risk factors",
                     "Models: training and test sets"):
         assert f">{section}</h2>" in html, section
-    assert html.count("<table>") >= 10 and html.count("data:image/png;base64,") == len(result.figures) == 10
+    assert html.count("<table>") >= 10 and html.count("data:image/png;base64,") == len(result.figures) == 11
     assert "Rad-score formulas (training set): radiomics: Rad-score = " in html
     assert not re.search(r"HE\d{3}", html)  # no patient ids anywhere in the report
     assert "DeLong" in html and "Welch t-test" in html and "profile likelihood" in html
+    # calibration of every model on the test set, equal to the statistics module's numbers
+    cal = result.tables["calibration_test"].set_index("Statistic")
+    assert list(cal.columns) == ["Radiomics", "Deep learning", "Fused"]
+    from cohortstats.report.format import format_number
+
+    direct = result.results["models"].calibration("Radiomics", "test")
+    assert cal.loc["Calibration slope", "Radiomics"] == format_number(direct.slope, 3)
     figs = sorted(p.name for p in (out / "figures").iterdir())
     assert "roc_test.png" in figs and "roc_test.svg" in figs and "nomogram.png" in figs
     manifest = pd.read_json(out / "manifest.json", typ="series")
@@ -49,7 +56,7 @@ def test_docx_tables(fusion_report):
     assert any(h[:2] == ("Variable", "Level") for h in headers)  # Table 1
     assert any("Univariable OR (95% CI)" in h for h in headers)
     assert any("AUC (95% CI)" in h for h in headers)
-    assert len(doc.inline_shapes) == 10
+    assert len(doc.inline_shapes) == 11
 
 
 def test_rerun_gives_identical_tables(fusion_report, tmp_path):

@@ -276,6 +276,13 @@ def calibration_frame(result, *, digits: int = 3, p_style: str = "nejm") -> pd.D
                                    for k in keys]})
 
 
+def calibration_comparison_frame(results: dict, *, digits: int = 3, p_style: str = "nejm") -> pd.DataFrame:
+    """Calibration statistics of several models: ``Statistic`` and one column per model."""
+    frames = [calibration_frame(r, digits=digits, p_style=p_style).set_index("Statistic")["Value"].rename(name)
+              for name, r in results.items()]
+    return pd.concat(frames, axis=1).reset_index()
+
+
 def validation_frame(result, *, digits: int = 3) -> pd.DataFrame:
     """Bootstrap validation: ``Index``, ``Apparent``, ``Optimism``, ``Corrected``."""
     t = result.table

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .format import (
+    calibration_comparison_frame,
     calibration_frame,
     decision_curve_frame,
     delong_table_frame,
@@ -186,16 +187,22 @@ def study_sections(res) -> list[dict]:
         res.tables["net_benefit_test"] = dcf
         tables.append(ReportTable("Net benefit on the test set", dcf,
                                   ("Net benefit = TP/n - FP/n x pt/(1 - pt); risk >= threshold is positive (R dcurves).",)))
-        cal = calibration_frame(res.results["calibration_test"], p_style=ps)
+        cal = calibration_comparison_frame(res.results["calibration_test_all"], p_style=ps)
         res.tables["calibration_test"] = cal
-        tables.append(ReportTable(f"Calibration of {models.performance['model'].iloc[-1]} on the test set", cal))
+        tables.append(ReportTable("Calibration on the test set", cal, (
+            "Statistics as rms::val.prob (intercept and slope of logistic recalibration, lowess-based Eavg, E90 "
+            "and Emax); " + res.results["calibration_test"].hosmer_lemeshow.rule + ".",)))
         formulas = [f"{k}: {v}" for k, v in res.results.get("lasso_formulas", {}).items()]
         lasso_figs = [(name, ("LASSO coefficient paths" if "path" in name else "LASSO cross-validation") + ": "
                        + name.split("_", 2)[-1]) for name in res.figures if name.startswith("lasso_")]
         sections.append({"title": "Models: training and test sets", "tables": tables,
                          "paragraphs": ["Rad-score formulas (training set): " + " | ".join(formulas)] if formulas else [],
                          "figures": [("roc_test", "ROC curves, test set"), ("decision_curves_test", "Decision curves, test set"),
-                                     ("calibration_test", "Calibration, test set"), *lasso_figs]})
+                                     ("calibration_test", f"Calibration of {models.performance['model'].iloc[-1]}, "
+                                                          "test set"),
+                                     *([("calibration_curves_test", "Calibration curves of every model, test set")]
+                                       if "calibration_curves_test" in res.figures else []),
+                                     *lasso_figs]})
     cv = res.results.get("cv")
     if cv is not None:
         f = pd.DataFrame({"Model": cv.summary["model"],
