@@ -149,6 +149,9 @@ def calibration(y, p, *, groups: int = 10, hl_groups: int = 10, conf_level: floa
             f"(range {p.min():g} to {p.max():g}). Pass probabilities, not scores (convert scores with a "
             "logistic model first)."
         )
+    if np.ptp(p) == 0:
+        raise DataValidationError(f"all {len(p)} predicted probabilities are equal ({p[0]:.4g}): a model that gives "
+                                  "everyone the same risk has no calibration slope, curve or C statistic.")
     y = y01.astype(float)
     n = len(y)
     lg = logit(p)

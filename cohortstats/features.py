@@ -91,6 +91,10 @@ def _fit_input(est, X, y=None):
     from sklearn.utils.validation import validate_data
 
     if isinstance(X, pd.DataFrame):
+        if X.shape[1] == 0:  # e.g. every feature removed by the screening steps before this one
+            raise DataValidationError(
+                f"{type(est).__name__}: 0 feature(s) (shape={X.shape}) while a minimum of 1 is required; every "
+                "feature was removed before this step (see the screening steps' reasons_), so there is nothing to fit.")
         _check_features(X)
     arr = validate_data(est, X, reset=True, dtype=float, ensure_min_samples=2)
     names = getattr(est, "feature_names_in_", None)
@@ -413,12 +417,16 @@ def _polish(Z, y, lam, b0, b, tol=1e-13):
         beta, obj = trial, new
         if np.max(np.abs(t * step)) < tol:
             break
-    if np.any(np.sign(beta[1:]) != sgn):
+    # a coefficient that Newton brings to rounding level is exactly zero: the solution sits on the boundary
+    # (e.g. at lambda_max, where glmnet reports no feature); it stays zero if the KKT check below agrees
+    coefs = beta[1:]
+    coefs[np.abs(coefs) < 1e-12] = 0.0
+    if np.any((coefs != 0) & (np.sign(coefs) != sgn)):
         return None
     p = 1 / (1 + np.exp(-(X @ beta)))
     g = np.abs(Z.T @ (y - p)) / n
     inactive = np.ones(Z.shape[1], bool)
-    inactive[act] = False
+    inactive[act[coefs != 0]] = False
     if np.any(g[inactive] > lam * (1 + 1e-8)):
         return None
     full = np.zeros(Z.shape[1])

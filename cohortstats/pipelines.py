@@ -101,9 +101,27 @@ class ModelSpec:
     def __post_init__(self):
         check_one_of(self.estimator, ESTIMATORS, "estimator")
         check_one_of(self.impute, ("median", None), "impute")
+        if self.screen is not None:
+            import difflib
+
+            if not isinstance(self.screen, dict):
+                raise DataValidationError(f"model {self.name!r}: screen must be a dict of {sorted(SCREEN_KEYS)}; "
+                                          f"got {type(self.screen).__name__}.")
+            for key in self.screen:
+                if key not in SCREEN_KEYS:
+                    near = difflib.get_close_matches(str(key), sorted(SCREEN_KEYS), n=1)
+                    raise DataValidationError(f"model {self.name!r}: unknown screen key {key!r}"
+                                              + (f"; did you mean {near[0]!r}?" if near else "")
+                                              + f" Keys: {sorted(SCREEN_KEYS)}.")
+            if self.screen.get("lasso_rule", "1se") not in ("1se", "min"):
+                raise DataValidationError(f"model {self.name!r}: screen.lasso_rule must be '1se' or 'min'; got "
+                                          f"{self.screen['lasso_rule']!r}.")
         object.__setattr__(self, "features", tuple(as_column_list(self.features, "features")))
         if not self.features:
             raise DataValidationError(f"model {self.name!r} has no features.")
+
+
+SCREEN_KEYS = frozenset({"p_threshold", "test", "fdr", "corr_threshold", "mrmr_k", "lasso_rule"})
 
 
 def _screen_steps(screen: dict | None):
@@ -164,6 +182,21 @@ def _estimator(spec: ModelSpec, random_state, n_train=None, n_inputs=None):
     return LassoSignature(random_state=random_state, **p)
 
 
+def _screen_summary(pipe, n_features: int) -> str:
+    """How many features each fitted screening step of a signature pipeline kept, e.g. for an error message."""
+    parts = [f"{n_features} feature(s)"]
+    for name, step in pipe.steps[:-1]:
+        support = getattr(step, "support_", None)
+        if support is None:
+            continue
+        kept = int(np.sum(support))
+        detail = ""
+        if name == "univariable" and kept == 0 and len(getattr(step, "p_values_", [])):
+            detail = f" (smallest P {float(np.min(step.p_values_)):.3g}, threshold {step.p_threshold:g})"
+        parts.append(f"{name} screen kept {kept}{detail}")
+    return "; ".join(parts)
+
+
 def signature_pipeline(screen: dict | None, impute: bool, random_state=0):
     """Imputation, screening and the LASSO rad-score of one feature set (a scikit-learn Pipeline)."""
     from sklearn.impute import SimpleImputer
@@ -172,7 +205,8 @@ def signature_pipeline(screen: dict | None, impute: bool, random_state=0):
     from .features import LassoSignature
 
     pre = [("impute", SimpleImputer(strategy="median"))] if impute else []
-    return Pipeline(pre + _screen_steps(screen) + [("lasso", LassoSignature(random_state=random_state))])
+    rule = (screen or {}).get("lasso_rule", "1se")
+    return Pipeline(pre + _screen_steps(screen) + [("lasso", LassoSignature(rule=rule, random_state=random_state))])
 
 
 def build_pipeline(spec: ModelSpec, columns: dict, random_state=0, n_train=None, fitted_signatures=None):
@@ -368,7 +402,22 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
                     warnings.simplefilter("ignore", category=FutureWarning)
                     sp = signature_pipeline(spec.screen, bool(spec.impute), random_state)
                     sp.set_output(transform="pandas")
-                    fitted_signatures[sig_key] = sp.fit(train[cols], y_tr)
+                    try:
+                        fitted_signatures[sig_key] = sp.fit(train[cols], y_tr)
+                    except DataValidationError as err:
+                        raise DataValidationError(
+                            f"model {spec.name!r}: the rad-score of {key.split(':', 1)[1]!r} cannot be built from the "
+                            f"{len(train)} training patients: {_screen_summary(sp, len(cols))}. Relax the screen "
+                            "(e.g. screen: {p_threshold: 0.1}) or leave this feature set out.") from err
+                    lasso = fitted_signatures[sig_key][-1]
+                    if not np.any(np.asarray(lasso.coef_) != 0):
+                        raise DataValidationError(
+                            f"model {spec.name!r}: the LASSO (10-fold CV, lambda.{lasso.rule}) kept no feature of "
+                            f"{key.split(':', 1)[1]!r} in the {len(train)} training patients "
+                            f"({_screen_summary(fitted_signatures[sig_key], len(cols))}), so the rad-score would give "
+                            "every patient the same risk. "
+                            + ("Try screen: {lasso_rule: min}, or leave this feature set out." if lasso.rule == "1se"
+                               else "Leave this feature set out, or relax the screen."))
     for spec in models:
         cols = resolved[spec.name]
         pipe = build_pipeline(spec, cols, random_state, n_train=len(train), fitted_signatures=fitted_signatures)

@@ -84,6 +84,9 @@ def hosmer_lemeshow(y, p, *, groups: int = 10) -> HosmerLemeshow:
     if int(groups) < 3:
         raise DataValidationError(f"groups must be at least 3; got {groups}.")
     breaks = np.unique(np.quantile(p, np.linspace(0, 1, int(groups) + 1)))
+    if len(breaks) < 2:
+        raise DataValidationError(f"all {len(p)} predicted probabilities are equal ({p[0]:.4g}): the Hosmer-Lemeshow "
+                                  "test needs at least two risk groups (R's hoslem.test stops too).")
     bins = np.clip(np.searchsorted(breaks, p, side="left") - 1, 0, len(breaks) - 2)
     bins[p == breaks[0]] = 0
     k = len(breaks) - 1

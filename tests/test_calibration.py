@@ -96,3 +96,12 @@ def test_plot_calibration_curves_of_several_models():
     plt.close(ax.figure)
     with pytest.raises(TypeError, match="results must be a non-empty dict"):
         cs.plots.plot_calibration_curves(res["p1"])
+
+
+def test_constant_predictions_are_a_clear_error():
+    with pytest.raises(DataValidationError, match=r"all 6 predicted probabilities are equal \(0.4\)"):
+        cs.calibration([0, 1, 0, 1, 1, 0], [0.4] * 6)
+    from cohortstats.regression import hosmer_lemeshow
+
+    with pytest.raises(DataValidationError, match="Hosmer-Lemeshow test needs at least two risk groups"):
+        hosmer_lemeshow(np.array([0, 1, 0, 1]), np.full(4, 0.3))

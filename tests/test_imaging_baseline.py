@@ -85,6 +85,9 @@ def test_features_equal_pyradiomics_baseline(key):
             else:
                 assert feats[name] == pytest.approx(expected, rel=1e-9, abs=1e-12), name
             checked += 1
+    # the ROI-cropped path (fast) is taken unless normalisation or resampling need the whole volume
+    whole_volume = settings.get("normalize") or settings.get("resampledPixelSpacing") is not None
+    assert ("diagnostics_cohortstats_CropSize" in feats) == (not whole_volume)
     # every feature of every enabled class was in the baseline, and nothing else was computed
     ours = [k for k in feats if not k.startswith("diagnostics")]
     assert checked == len(ours) > 0
