@@ -98,6 +98,18 @@ class ModelSpecYaml(_Strict):
     estimator: Literal["logistic", "svm", "random_forest", "lasso_logistic"] = "logistic"
     screen: dict | None = None
 
+    @field_validator("screen")
+    @classmethod
+    def _screen_keys(cls, v):
+        from .pipelines import SCREEN_KEYS
+
+        unknown = sorted(set(v or {}) - SCREEN_KEYS)
+        if unknown:
+            near = difflib.get_close_matches(str(unknown[0]), sorted(SCREEN_KEYS), n=1)
+            raise ValueError(f"unknown screen key {unknown[0]!r}" + (f"; did you mean {near[0]!r}?" if near else "")
+                             + f" Keys: {sorted(SCREEN_KEYS)}")
+        return v
+
 
 class ComparisonSpec(_Strict):
     pairs: list[list[str]] | Literal["all"] = "all"

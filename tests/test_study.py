@@ -145,6 +145,12 @@ models:
     assert res.results["models"].performance["n"].sum() == 113
 
 
+def test_screen_key_typo_caught_by_validate(tmp_path):
+    p = _base(tmp_path, "models:\n  - {name: m, features: [age], screen: {p_treshold: 0.1}}\n")
+    with pytest.raises(SpecError, match=r"unknown screen key 'p_treshold'; did you mean 'p_threshold'\?"):
+        load_spec(p)
+
+
 def test_bad_nri_cutoffs(tmp_path):
     p = _base(tmp_path, "comparisons: {nri_cutoffs: [0.4, 0.2]}\n")
     with pytest.raises(SpecError, match=r"comparisons.nri_cutoffs: .*increasing risks strictly between 0 and 1"):
