@@ -257,3 +257,10 @@ def test_deep_features_batch_and_cli(phantom, tmp_path, capsys):
     merged = cs.merge_tables(pd.read_csv(out / "radiomics_whole.csv"), deep, on="patient_id", names=["whole", "deep"],
                              prefixes=["whole_", "deep_"])
     assert len(merged.data) == 6 and "deep_dl_2047" in merged.data.columns
+
+
+def test_manifest_without_its_columns(phantom):
+    man = pd.read_csv(phantom / "manifest.csv").rename(columns={"mask": "roi"})
+    with pytest.raises(DataValidationError, match=r"the manifest lacks column\(s\) \['mask'\]; expected patient_id, "
+                                                  r"image, mask"):
+        extract_batch(man, base=phantom)

@@ -12,7 +12,7 @@ from scipy import ndimage
 
 from ..exceptions import DataValidationError
 from ._deps import need
-from .io import load_mask, read_image
+from .io import load_mask, read_image, read_manifest
 
 __all__ = ["select_slices", "preprocess_slices", "extract_deep_features", "extract_deep_batch"]
 
@@ -135,14 +135,7 @@ def extract_deep_batch(manifest, *, weights=None, allow_random_weights: bool = F
 
     from .radiomics import BatchResult
 
-    if not isinstance(manifest, pd.DataFrame):
-        base = Path(manifest).parent if base is None else Path(base)
-        manifest = pd.read_csv(manifest)
-    base = Path(base) if base is not None else Path(".")
-    missing = [c for c in (id_column, image_column, mask_column) if c not in manifest.columns]
-    if missing:
-        raise DataValidationError(f"the manifest lacks column(s) {missing}; expected {id_column}, {image_column}, "
-                                  f"{mask_column}.")
+    manifest, base = read_manifest(manifest, base, (id_column, image_column, mask_column))
     if weights is None and not allow_random_weights:  # checked once, before any case
         raise DataValidationError("weights is required: pass the path of a ResNet50 state dict (pretrained ImageNet "
                                   "weights cannot be downloaded at run time); weights=None needs allow_random_weights=True.")

@@ -9,7 +9,7 @@ import numpy as np
 from ..exceptions import DataValidationError
 from ._deps import need
 
-__all__ = ["read_image", "load_mask", "check_geometry", "manifest_from_folder", "IMAGE_EXTENSIONS"]
+__all__ = ["read_image", "load_mask", "check_geometry", "manifest_from_folder", "read_manifest", "IMAGE_EXTENSIONS"]
 
 
 def read_image(path):
@@ -121,3 +121,18 @@ def manifest_from_folder(folder, *, image_suffix: str = "_ct", mask_suffix: str 
                                   "or write a manifest CSV (patient_id, image, mask).")
     manifest = pd.DataFrame({id_column: cases, "image": [images[c] for c in cases], "mask": [masks[c] for c in cases]})
     return manifest, pd.DataFrame(unpaired, columns=[id_column, "error", "message"])
+
+
+def read_manifest(manifest, base, columns):
+    """A manifest (DataFrame, or CSV path whose folder becomes ``base``) with its id, image and mask columns
+    checked. Returns (manifest, base folder for relative paths)."""
+    import pandas as pd
+
+    if not isinstance(manifest, pd.DataFrame):
+        base = Path(manifest).parent if base is None else Path(base)
+        manifest = pd.read_csv(manifest)
+    base = Path(base) if base is not None else Path(".")
+    missing = [c for c in columns if c not in manifest.columns]
+    if missing:
+        raise DataValidationError(f"the manifest lacks column(s) {missing}; expected {', '.join(columns)}.")
+    return manifest, base

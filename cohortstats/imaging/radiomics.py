@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..exceptions import DataValidationError
 from ._deps import need
-from .io import load_mask, read_image
+from .io import load_mask, read_image, read_manifest
 
 __all__ = ["extract_radiomics", "extract_batch", "BatchResult", "DEFAULT_SETTINGS", "DEFAULT_CLASSES",
            "extract_folder_tables", "extractor_settings"]
@@ -125,14 +125,7 @@ def extract_batch(manifest, *, id_column: str = "patient_id", image_column: str 
     A case that fails (unreadable file, geometry mismatch, empty mask, a pyradiomics error) is
     reported in ``errors`` with its id and the message; the batch goes on.
     """
-    if not isinstance(manifest, pd.DataFrame):
-        base = Path(manifest).parent if base is None else Path(base)
-        manifest = pd.read_csv(manifest)
-    base = Path(base) if base is not None else Path(".")
-    missing = [c for c in (id_column, image_column, mask_column) if c not in manifest.columns]
-    if missing:
-        raise DataValidationError(f"the manifest lacks column(s) {missing}; expected {id_column}, {image_column}, "
-                                  f"{mask_column}.")
+    manifest, base = read_manifest(manifest, base, (id_column, image_column, mask_column))
     ext = _extractor(params, settings, classes, True)
     rows, errors = [], []
     iterator = manifest.itertuples(index=False)
