@@ -17,7 +17,7 @@ import pandas as pd
 from ._validation import _preview, as_column_list, check_columns, check_dataframe, check_one_of
 from .cutoffs import threshold_metrics
 from .discrimination import auc_ci, compare_aucs
-from .exceptions import DataValidationError
+from .exceptions import CohortStatsWarning, DataValidationError
 from .regression import binary_outcome
 from ._results import TidyHTML
 
@@ -472,8 +472,9 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
 class CrossValidatedPerformance(TidyHTML):
     """Repeated stratified K-fold performance of model specifications (every step refitted per fold).
 
-    ``folds``: ``model, repeat, fold, auc, brier``; ``summary``: ``model, mean_auc, sd_auc, auc_low,
-    auc_high`` (2.5th/97.5th percentiles over folds), ``mean_brier``, ``n_folds``.
+    ``folds``: ``model, repeat, fold, auc, brier, error`` (a failed fold keeps its row, with the reason);
+    ``summary``: ``model, mean_auc, sd_auc, auc_low, auc_high`` (2.5th/97.5th percentiles over the folds
+    that ran), ``mean_brier``, ``n_folds`` (ran), ``n_failed``.
     """
 
     folds: pd.DataFrame
@@ -509,16 +510,30 @@ def cross_validate_models(df: pd.DataFrame, outcome: str, models, *, feature_set
         all_cols = [c for v in cols.values() for c in v]
         for i, (tr, te) in enumerate(cv.split(df, y)):
             pipe = build_pipeline(spec, cols, random_state)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                pipe.fit(df.iloc[tr][all_cols], y[tr])
-                p = pipe.predict_proba(df.iloc[te][all_cols])[:, 1]
+            row = {"model": spec.name, "repeat": i // n_splits + 1, "fold": i % n_splits + 1}
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    pipe.fit(df.iloc[tr][all_cols], y[tr])
+                    p = pipe.predict_proba(df.iloc[te][all_cols])[:, 1]
+            except (ValueError, np.linalg.LinAlgError) as err:  # e.g. a fold whose screen keeps no feature
+                rows.append({**row, "auc": np.nan, "brier": np.nan, "error": f"{type(err).__name__}: {str(err)[:200]}"})
+                continue
             yt = y[te]
-            rows.append({"model": spec.name, "repeat": i // n_splits + 1, "fold": i % n_splits + 1,
-                         "auc": _auc_sorted(p[yt == 1], p[yt == 0]), "brier": float(np.mean((p - yt) ** 2))})
+            rows.append({**row, "auc": _auc_sorted(p[yt == 1], p[yt == 0]), "brier": float(np.mean((p - yt) ** 2)),
+                         "error": ""})
     folds = pd.DataFrame(rows)
-    g = folds.groupby("model", sort=False)
+    failed = folds[folds["error"] != ""]
+    if len(failed):
+        warnings.warn(f"cross_validate_models: {len(failed)} of {len(folds)} fold fits failed and are left out of the "
+                      f"summary (first: model {failed['model'].iloc[0]!r}, {failed['error'].iloc[0]}); see .folds.",
+                      CohortStatsWarning, stacklevel=2)
+    ok = folds[folds["error"] == ""]
+    g = ok.groupby("model", sort=False)
     summary = pd.DataFrame({"mean_auc": g["auc"].mean(), "sd_auc": g["auc"].std(ddof=1),
                             "auc_low": g["auc"].quantile(0.025), "auc_high": g["auc"].quantile(0.975),
-                            "mean_brier": g["brier"].mean(), "n_folds": g.size()}).reset_index()
+                            "mean_brier": g["brier"].mean(), "n_folds": g.size()})
+    summary = summary.reindex([m.name for m in models]).reset_index(names="model")
+    summary["n_folds"] = summary["n_folds"].fillna(0).astype(int)
+    summary["n_failed"] = [int((failed["model"] == m.name).sum()) for m in models]
     return CrossValidatedPerformance(folds, summary, n_splits, n_repeats, random_state)

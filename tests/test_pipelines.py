@@ -197,3 +197,21 @@ def test_empty_rad_score_and_screen_keys_are_clear_errors():
         cs.ModelSpec("m", ["signature:noise"], screen={"p_treshold": 0.1})
     with pytest.raises(DataValidationError, match=r"screen.lasso_rule must be '1se' or 'min'; got 'max'"):
         cs.ModelSpec("m", ["signature:noise"], screen={"lasso_rule": "max"})
+
+
+def test_cross_validation_keeps_failed_folds_with_their_reason():
+    from cohortstats.exceptions import CohortStatsWarning
+
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame(rng.normal(size=(150, 10)), columns=[f"f{i}" for i in range(10)])
+    d["y"] = (rng.random(150) < 0.4).astype(int)
+    d["age"] = rng.normal(60, 10, 150)
+    specs = [cs.ModelSpec("clinical", ["age"]),
+             cs.ModelSpec("noise", ["signature:noise"], screen={"p_threshold": 1e-9})]  # keeps nothing in any fold
+    with pytest.warns(CohortStatsWarning, match=r"3 of 6 fold fits failed .* model 'noise'"):
+        cv = cs.cross_validate_models(d, "y", specs, feature_sets={"noise": [f"f{i}" for i in range(10)]},
+                                      n_splits=3, n_repeats=1)
+    s = cv.summary.set_index("model")
+    assert s.loc["clinical", "n_folds"] == 3 and s.loc["noise", "n_folds"] == 0 and s.loc["noise", "n_failed"] == 3
+    assert np.isnan(s.loc["noise", "mean_auc"]) and len(cv.folds) == 6
+    assert cv.folds.loc[cv.folds.model == "noise", "error"].str.contains("0 feature").all()

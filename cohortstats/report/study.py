@@ -211,10 +211,16 @@ def study_sections(res) -> list[dict]:
                           "SD": [format_number(v, 3) for v in cv.summary["sd_auc"]],
                           "Mean Brier": [format_number(v, 3) for v in cv.summary["mean_brier"]],
                           "Folds": cv.summary["n_folds"]})
+        notes = ["Every modelling step (imputation, screening, LASSO, classifier) refitted in each training fold."]
+        if cv.summary["n_failed"].sum():
+            f["Failed folds"] = cv.summary["n_failed"]
+            first = cv.folds[cv.folds["error"] != ""].iloc[0]
+            notes.append(f"Folds whose fit failed are left out of the summary (first: {first['model']}, repeat "
+                         f"{first['repeat']}, fold {first['fold']}: {first['error']}).")
         res.tables["cross_validation"] = f
         sections.append({"title": "Repeated cross-validation", "tables": [ReportTable(
             f"Repeated stratified {cv.n_splits}-fold cross-validation ({cv.n_repeats} repeats), all patients", f,
-            ("Every modelling step (imputation, screening, LASSO, classifier) refitted in each training fold.",))]})
+            tuple(notes))]})
     if "km" in res.results:
         tables, figs = [], [("kaplan_meier", "Kaplan-Meier curves (log-transformed 95% CIs)")]
         km = res.results["km"]
