@@ -34,6 +34,9 @@ def test_report_files_and_sections(fusion_report):
     assert "Rad-score formulas (training set): radiomics: Rad-score = " in html
     assert not re.search(r"HE\d{3}", html)  # no patient ids anywhere in the report
     assert "DeLong" in html and "Welch t-test" in html and "profile likelihood" in html
+    # the results paragraph quotes the DeLong Z and P of each test-set comparison, as the seed papers do
+    z = result.results["comparisons"]["test"].pairs.iloc[0]
+    assert f"DeLong tests on the test set (two-sided): {z.model_a} vs {z.model_b} Z = {z.statistic:.3f}" in html
     # calibration of every model on the test set, equal to the statistics module's numbers
     cal = result.tables["calibration_test"].set_index("Statistic")
     assert list(cal.columns) == ["Radiomics", "Deep learning", "Fused"]

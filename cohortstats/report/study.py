@@ -81,13 +81,15 @@ def _methods(res) -> list[str]:
 
 def _key_results(res, digits, p_style) -> list[str]:
     out = []
+
+    def p_text(p):
+        txt = format_p(p, p_style)
+        return f"P < {txt[1:]}" if txt.startswith("<") else f"P = {txt}"
+
     tab = res.results.get("regression")
     if tab is not None and tab.multivariable is not None:
         t = tab.multivariable.tidy()
         t = t[(t["term"] != "(Intercept)") & ~t["reference"]]
-        def p_text(p):
-            txt = format_p(p, p_style)
-            return f"P < {txt[1:]}" if txt.startswith("<") else f"P = {txt}"
 
         parts = [f"{r.term}: OR {format_estimate_ci(r.estimate, r.conf_low, r.conf_high, digits)}, {p_text(r.p_value)}"
                  for r in t.itertuples()]
@@ -97,6 +99,12 @@ def _key_results(res, digits, p_style) -> list[str]:
         perf = models.performance[models.performance["set"] == "test"]
         out.append("Test-set AUCs: " + "; ".join(f"{r.model} {format_estimate_ci(r.auc, r.conf_low, r.conf_high, 3)}"
                                                  for r in perf.itertuples()) + ".")
+        cmp = res.results.get("comparisons", {}).get("test")
+        if cmp is not None and len(cmp.pairs):
+            alt = res.study.spec.comparisons.alternative
+            out.append(f"DeLong tests on the test set ({alt}): " + "; ".join(
+                f"{r.model_a} vs {r.model_b} Z = {format_number(r.statistic, 3)}, {p_text(r.p_value)}"
+                for r in cmp.pairs.itertuples()) + ".")
     return out
 
 
