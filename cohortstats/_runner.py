@@ -6,10 +6,9 @@ statistics of its own.
 
 from __future__ import annotations
 
-import re
-
 import json
 import platform
+import re
 import tempfile
 import warnings
 from importlib.metadata import PackageNotFoundError, version
@@ -243,6 +242,11 @@ def _check_referenced(study, df, sets):
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+(?:[eE][-+]?\d+)?\s*$")
 
 
+def _decimal_comma_share(values: pd.Series) -> float:
+    """Share of text values that read as numbers written with a decimal comma ("35,58")."""
+    return float(values.map(lambda v: bool(_DECIMAL_COMMA.match(v))).mean()) if len(values) else 0.0
+
+
 def _check_numeric_features(study, df, sets):
     """Model inputs must be numbers: a feature column read as text (a spreadsheet's decimal commas, a stray
     word) is named with examples, instead of failing later inside scikit-learn."""
@@ -260,7 +264,7 @@ def _check_numeric_features(study, df, sets):
         if bad.empty:
             continue
         hint = ("; they look like decimal commas: re-export with '.' decimals or give the table "
-                "decimal: ','" if bad.map(lambda v: bool(_DECIMAL_COMMA.match(v))).mean() > 0.5 else "")
+                "decimal: ','" if _decimal_comma_share(bad) > 0.5 else "")
         problems.append(f"{where}: column {col!r} holds text, not numbers ({len(bad)} of {len(values)} values, e.g. "
                         f"{_preview(list(dict.fromkeys(bad.head(20)))[:3])}){hint}")
     # Table 1 and regression take text columns as categories: only numbers with decimal commas are an error there
@@ -273,7 +277,7 @@ def _check_numeric_features(study, df, sets):
             if col in used or col in declared or col not in df.columns or pd.api.types.is_numeric_dtype(df[col]):
                 continue
             values = df[col].dropna().astype(str)
-            if len(values) and values.map(lambda v: bool(_DECIMAL_COMMA.match(v))).mean() > 0.5:
+            if _decimal_comma_share(values) > 0.5:
                 problems.append(f"{key}: column {col!r} holds numbers with decimal commas (e.g. "
                                 f"{_preview(list(dict.fromkeys(values.head(20)))[:3])}); re-export with '.' decimals "
                                 "or give the table decimal: ','")

@@ -102,26 +102,31 @@ class ModelSpec:
         check_one_of(self.estimator, ESTIMATORS, "estimator")
         check_one_of(self.impute, ("median", None), "impute")
         if self.screen is not None:
-            import difflib
-
-            if not isinstance(self.screen, dict):
-                raise DataValidationError(f"model {self.name!r}: screen must be a dict of {sorted(SCREEN_KEYS)}; "
-                                          f"got {type(self.screen).__name__}.")
-            for key in self.screen:
-                if key not in SCREEN_KEYS:
-                    near = difflib.get_close_matches(str(key), sorted(SCREEN_KEYS), n=1)
-                    raise DataValidationError(f"model {self.name!r}: unknown screen key {key!r}"
-                                              + (f"; did you mean {near[0]!r}?" if near else "")
-                                              + f" Keys: {sorted(SCREEN_KEYS)}.")
-            if self.screen.get("lasso_rule", "1se") not in ("1se", "min"):
-                raise DataValidationError(f"model {self.name!r}: screen.lasso_rule must be '1se' or 'min'; got "
-                                          f"{self.screen['lasso_rule']!r}.")
+            problem = screen_problem(self.screen)
+            if problem:
+                raise DataValidationError(f"model {self.name!r}: {problem}")
         object.__setattr__(self, "features", tuple(as_column_list(self.features, "features")))
         if not self.features:
             raise DataValidationError(f"model {self.name!r} has no features.")
 
 
 SCREEN_KEYS = frozenset({"p_threshold", "test", "fdr", "corr_threshold", "mrmr_k", "lasso_rule"})
+
+
+def screen_problem(screen) -> str | None:
+    """What is wrong with a ``screen`` dict (unknown key, with a did-you-mean; a bad LASSO rule), or None."""
+    import difflib
+
+    if not isinstance(screen, dict):
+        return f"screen must be a dict of {sorted(SCREEN_KEYS)}; got {type(screen).__name__}."
+    for key in screen:
+        if key not in SCREEN_KEYS:
+            near = difflib.get_close_matches(str(key), sorted(SCREEN_KEYS), n=1)
+            return (f"unknown screen key {key!r}" + (f"; did you mean {near[0]!r}?" if near else "")
+                    + f" Keys: {sorted(SCREEN_KEYS)}.")
+    if screen.get("lasso_rule", "1se") not in ("1se", "min"):
+        return f"screen.lasso_rule must be '1se' or 'min'; got {screen['lasso_rule']!r}."
+    return None
 
 
 def _screen_steps(screen: dict | None):
@@ -407,8 +412,8 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
                     except DataValidationError as err:
                         raise DataValidationError(
                             f"model {spec.name!r}: the rad-score of {key.split(':', 1)[1]!r} cannot be built from the "
-                            f"{len(train)} training patients: {_screen_summary(sp, len(cols))}. Relax the screen "
-                            "(e.g. screen: {p_threshold: 0.1}) or leave this feature set out.") from err
+                            f"{len(train)} training patients: {_screen_summary(sp, len(cols))} ({err}). Relax the "
+                            "screen (e.g. screen: {p_threshold: 0.1}) or leave this feature set out.") from err
                     lasso = fitted_signatures[sig_key][-1]
                     if not np.any(np.asarray(lasso.coef_) != 0):
                         raise DataValidationError(

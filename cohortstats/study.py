@@ -101,13 +101,11 @@ class ModelSpecYaml(_Strict):
     @field_validator("screen")
     @classmethod
     def _screen_keys(cls, v):
-        from .pipelines import SCREEN_KEYS
+        from .pipelines import screen_problem
 
-        unknown = sorted(set(v or {}) - SCREEN_KEYS)
-        if unknown:
-            near = difflib.get_close_matches(str(unknown[0]), sorted(SCREEN_KEYS), n=1)
-            raise ValueError(f"unknown screen key {unknown[0]!r}" + (f"; did you mean {near[0]!r}?" if near else "")
-                             + f" Keys: {sorted(SCREEN_KEYS)}")
+        problem = screen_problem(v) if v is not None else None
+        if problem:
+            raise ValueError(problem)
         return v
 
 
@@ -185,6 +183,16 @@ class StudySpec(_Strict):
     comparisons: ComparisonSpec = Field(default_factory=ComparisonSpec)
     decision_curve: DecisionCurveSpec = Field(default_factory=DecisionCurveSpec)
     report: ReportSpec = Field(default_factory=ReportSpec)
+
+    @field_validator("signature_screen")
+    @classmethod
+    def _signature_screen_keys(cls, v):
+        from .pipelines import screen_problem
+
+        problem = screen_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
 
     @field_validator("models")
     @classmethod

@@ -152,6 +152,9 @@ def test_screen_key_typo_caught_by_validate(tmp_path):
     p = _base(tmp_path, "models:\n  - {name: m, features: [age], screen: {p_treshold: 0.1}}\n")
     with pytest.raises(SpecError, match=r"unknown screen key 'p_treshold'; did you mean 'p_threshold'\?"):
         load_spec(p)
+    p = _base(tmp_path, "signature_screen: {corr_treshold: 0.8}\n")
+    with pytest.raises(SpecError, match=r"unknown screen key 'corr_treshold'; did you mean 'corr_threshold'\?"):
+        load_spec(p)
 
 
 def test_bad_nri_cutoffs(tmp_path):
