@@ -420,16 +420,31 @@ def run_study(study, *, progress, workdir=None, show_bars=False):
         specs = [ModelSpec(m.name, m.features, estimator=m.estimator,
                            screen=m.screen if m.screen is not None else (spec.signature_screen if any(
                                f.startswith("signature:") for f in m.features) else None)) for m in spec.models]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            models = fit_models(train, test, outcome, specs, feature_sets=sets, random_state=seed)
+        from .exceptions import EmptySignatureError
+
+        while True:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    models = fit_models(train, test, outcome, specs, feature_sets=sets, random_state=seed)
+                break
+            except EmptySignatureError as err:  # that model is left out, and the report says why
+                res.skipped.append(str(err))  # the message starts with the model's name
+                specs = [s for s in specs if s.name != err.model]
+                if not specs:
+                    raise
         res.results["models"] = models
-        if len(specs) > 1:
-            cmp_spec = spec.comparisons
+        cmp_spec = spec.comparisons
+        pairs = None
+        if cmp_spec.pairs != "all":
+            fitted = {s.name for s in specs}
+            pairs = [tuple(p) for p in cmp_spec.pairs if set(p) <= fitted]
+            res.skipped += [f"comparison {p[0]} vs {p[1]} (a model was left out)" for p in cmp_spec.pairs
+                            if not set(p) <= fitted]
+        if len(specs) > 1 and pairs != []:
             res.results["comparisons"] = {
                 set_name: compare_aucs(*models.scores(set_name), adjust=cmp_spec.adjust,
-                                       alternative=cmp_spec.alternative,
-                                       pairs=None if cmp_spec.pairs == "all" else [tuple(p) for p in cmp_spec.pairs])
+                                       alternative=cmp_spec.alternative, pairs=pairs)
                 for set_name in ("test", "train")}
             if cmp_spec.reclassification:
                 from .reclassification import compare_reclassification

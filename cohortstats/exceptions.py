@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "CohortStatsError",
     "DataValidationError",
+    "EmptySignatureError",
     "CohortStatsWarning",
     "ConvergenceWarning",
     "SeparationWarning",
@@ -28,6 +29,17 @@ class DataValidationError(CohortStatsError, ValueError):
     The message names the argument, what was expected, what was received and
     how to fix it.
     """
+
+
+class EmptySignatureError(DataValidationError):
+    """A model's rad-score has no feature left (screening or LASSO kept none) in its training data.
+
+    ``model`` names the model, so a study can leave that model out and say why.
+    """
+
+    def __init__(self, message: str, model: str):
+        super().__init__(message)
+        self.model = model
 
 
 class CohortStatsWarning(UserWarning):

@@ -17,7 +17,7 @@ import pandas as pd
 from ._validation import _preview, as_column_list, check_columns, check_dataframe, check_one_of
 from .cutoffs import threshold_metrics
 from .discrimination import auc_ci, compare_aucs
-from .exceptions import CohortStatsWarning, DataValidationError
+from .exceptions import CohortStatsWarning, DataValidationError, EmptySignatureError
 from .regression import binary_outcome
 from ._results import TidyHTML
 
@@ -410,19 +410,21 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
                     try:
                         fitted_signatures[sig_key] = sp.fit(train[cols], y_tr)
                     except DataValidationError as err:
-                        raise DataValidationError(
+                        raise EmptySignatureError(
                             f"model {spec.name!r}: the rad-score of {key.split(':', 1)[1]!r} cannot be built from the "
-                            f"{len(train)} training patients: {_screen_summary(sp, len(cols))} ({err}). Relax the "
-                            "screen (e.g. screen: {p_threshold: 0.1}) or leave this feature set out.") from err
+                            f"{len(train)} training patients: {_screen_summary(sp, len(cols))}"
+                            + ("" if "0 feature(s)" in str(err) else f" ({err})")
+                            + ". Relax the screen (e.g. screen: {p_threshold: 0.1}) or leave this feature set out.",
+                            spec.name) from err
                     lasso = fitted_signatures[sig_key][-1]
                     if not np.any(np.asarray(lasso.coef_) != 0):
-                        raise DataValidationError(
+                        raise EmptySignatureError(
                             f"model {spec.name!r}: the LASSO (10-fold CV, lambda.{lasso.rule}) kept no feature of "
                             f"{key.split(':', 1)[1]!r} in the {len(train)} training patients "
                             f"({_screen_summary(fitted_signatures[sig_key], len(cols))}), so the rad-score would give "
                             "every patient the same risk. "
                             + ("Try screen: {lasso_rule: min}, or leave this feature set out." if lasso.rule == "1se"
-                               else "Leave this feature set out, or relax the screen."))
+                               else "Leave this feature set out, or relax the screen."), spec.name)
     for spec in models:
         cols = resolved[spec.name]
         pipe = build_pipeline(spec, cols, random_state, n_train=len(train), fitted_signatures=fitted_signatures)

@@ -189,10 +189,12 @@ def test_empty_rad_score_and_screen_keys_are_clear_errors():
         cs.fit_models(train, test, "y", [cs.ModelSpec("m", ["signature:noise"], estimator="svm",
                                                       screen={"p_threshold": None})], feature_sets=sets)
     # the univariable screen keeps nothing
-    with pytest.raises(DataValidationError, match=r"cannot be built from the 120 training patients: 10 feature\(s\); "
-                                                  r"near_zero screen kept 10; univariable screen kept 0 \(smallest P"):
+    with pytest.raises(cs.EmptySignatureError, match=r"cannot be built from the 120 training patients: 10 "
+                                                     r"feature\(s\); near_zero screen kept 10; univariable screen "
+                                                     r"kept 0 \(smallest P") as err:
         cs.fit_models(train, test, "y", [cs.ModelSpec("m", ["signature:noise"], screen={"p_threshold": 1e-9})],
                       feature_sets=sets)
+    assert err.value.model == "m" and isinstance(err.value, DataValidationError)
     with pytest.raises(DataValidationError, match=r"unknown screen key 'p_treshold'; did you mean 'p_threshold'\?"):
         cs.ModelSpec("m", ["signature:noise"], screen={"p_treshold": 0.1})
     with pytest.raises(DataValidationError, match=r"screen.lasso_rule must be '1se' or 'min'; got 'max'"):

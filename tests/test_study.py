@@ -287,3 +287,32 @@ outcome: {column: outcome, positive: Poor}
 """)
     with pytest.raises(ValueError, match="matched across tables by an id column"):
         Study.from_yaml(p).run(workdir=tmp_path)
+
+
+def test_model_without_features_is_left_out_and_said(tmp_path):
+    """A rad-score whose screen keeps nothing: that model is left out, the report says why, the others run."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame(rng.normal(size=(120, 8)), columns=[f"f{i}" for i in range(8)])
+    d.insert(0, "patient_id", [f"P{i}" for i in range(120)])
+    d["y"] = (rng.random(120) < 0.4).astype(int)
+    d["age"] = rng.normal(60, 10, 120) + 8 * d["y"]
+    d.to_csv(tmp_path / "d.csv", index=False)
+    p = _write(tmp_path, """
+data: {tables: [{name: d, path: d.csv}]}
+outcome: {column: y, positive: 1}
+feature_sets: {noise: {prefix: f}}
+models:
+  - {name: Clinical, features: [age]}
+  - {name: Noise, features: ["signature:noise"], screen: {p_threshold: 1.0e-9}}
+  - {name: Both, features: [age, "signature:noise"], screen: {p_threshold: 1.0e-9}}
+comparisons: {pairs: [[Clinical, Noise]]}
+""")
+    res = Study.from_yaml(p).run(workdir=tmp_path / "w")
+    assert res.results["models"].performance["model"].unique().tolist() == ["Clinical"]
+    assert any(s.startswith("model 'Noise': the rad-score of 'noise' cannot be built from the 96 training patients")
+               for s in res.skipped)
+    assert "comparison Clinical vs Noise (a model was left out)" in res.skipped
+    html = res.write(tmp_path / "r")["report"].read_text(encoding="utf-8")
+    assert "Skipped: model &#39;Both&#39;: the rad-score of &#39;noise&#39; cannot be built" in html

@@ -250,5 +250,5 @@ def study_sections(res) -> list[dict]:
             figs.append(("forest_cox", "Hazard ratios (95% CI)"))
         sections.append({"title": "Survival", "tables": tables, "figures": figs})
     if res.skipped:
-        sections.append({"title": "Not run", "paragraphs": [f"Skipped: {s}." for s in res.skipped]})
+        sections.append({"title": "Not run", "paragraphs": [f"Skipped: {s.rstrip('.')}." for s in res.skipped]})
     return sections
