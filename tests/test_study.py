@@ -115,13 +115,18 @@ def _base(tmp_path, extra=""):
     return _write(tmp_path, BASE.replace("DATA", "aSAH.csv") + extra)
 
 
-def test_unknown_key_suggests_nearest(tmp_path):
-    p = _base(tmp_path, "regresion: {candidates: [age]}\n")
-    with pytest.raises(SpecError, match=r"regresion: unknown key; did you mean 'regression'\?"):
-        load_spec(p)
-    p = _base(tmp_path, "regression: {candidats: [age]}\n")
-    with pytest.raises(SpecError, match=r"regression.candidats: unknown key; did you mean 'candidates'"):
-        load_spec(p)
+@pytest.mark.parametrize("extra,message", [
+    ("regresion: {candidates: [age]}", r"regresion: unknown key; did you mean 'regression'\?"),
+    ("regression: {candidats: [age]}", r"regression.candidats: unknown key; did you mean 'candidates'"),
+    # screen dicts are checked too (by cohortstats validate, before anything runs)
+    ("models:\n  - {name: m, features: [age], screen: {p_treshold: 0.1}}",
+     r"unknown screen key 'p_treshold'; did you mean 'p_threshold'\?"),
+    ("signature_screen: {corr_treshold: 0.8}", r"unknown screen key 'corr_treshold'; did you mean 'corr_threshold'\?"),
+    ("comparisons: {nri_cutoffs: [0.4, 0.2]}", r"comparisons.nri_cutoffs: .*increasing risks strictly between 0 and 1"),
+])
+def test_spec_errors_say_how_to_fix(tmp_path, extra, message):
+    with pytest.raises(SpecError, match=message):
+        load_spec(_base(tmp_path, extra + "\n"))
 
 
 def test_decimal_commas(tmp_path):
@@ -146,21 +151,6 @@ models:
     text = BASE.replace("DATA", "european.csv").replace("path: european.csv}", "path: european.csv, decimal: ','}")
     res = Study.from_yaml(_write(tmp_path, text + models)).run(workdir=tmp_path / "w")
     assert res.results["models"].performance["n"].sum() == 113
-
-
-def test_screen_key_typo_caught_by_validate(tmp_path):
-    p = _base(tmp_path, "models:\n  - {name: m, features: [age], screen: {p_treshold: 0.1}}\n")
-    with pytest.raises(SpecError, match=r"unknown screen key 'p_treshold'; did you mean 'p_threshold'\?"):
-        load_spec(p)
-    p = _base(tmp_path, "signature_screen: {corr_treshold: 0.8}\n")
-    with pytest.raises(SpecError, match=r"unknown screen key 'corr_treshold'; did you mean 'corr_threshold'\?"):
-        load_spec(p)
-
-
-def test_bad_nri_cutoffs(tmp_path):
-    p = _base(tmp_path, "comparisons: {nri_cutoffs: [0.4, 0.2]}\n")
-    with pytest.raises(SpecError, match=r"comparisons.nri_cutoffs: .*increasing risks strictly between 0 and 1"):
-        load_spec(p)
 
 
 def test_missing_file_value_and_variables(tmp_path):
