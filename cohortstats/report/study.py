@@ -74,6 +74,10 @@ def _methods(res) -> list[str]:
                    + "; sensitivity and specificity use the training "
                    "set's Youden cut-off. Clinical utility was assessed with decision curves (net benefit). Models: "
                    + "; ".join(f"{k}: {v}" for k, v in models.estimators.items()) + ".")
+        left_out = [m.name for m in spec.models if m.name not in models.estimators]
+        if left_out:
+            out.append(f"Not fitted: {', '.join(left_out)} (no feature left for a rad-score in the training set; "
+                       "see 'Not run').")
     out.append("Analyses used cohortstats " + v.get("cohortstats", "?") + " (Python " + v["python"] + "; " +
                ", ".join(f"{k} {val}" for k, val in v.items() if k not in ("cohortstats", "python")) + ").")
     return out
