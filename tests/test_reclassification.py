@@ -132,3 +132,35 @@ def test_compare_reclassification_rows_equal_the_single_functions(hmisc):
     assert (row.estimate, row.std_error, row.conf_low) == (single.estimate, single.std_error, single.conf_low)
     with pytest.raises(DataValidationError, match=r"pairs name unknown model\(s\) \['clinical'\]"):
         cs.compare_reclassification(preds["y"], scores, [("clinical", "new")])
+
+
+@pytest.mark.slow
+def test_simulated_coverage_and_type_one_error():
+    """Known truth: a 2,000,000-patient sample gives the population NRI/IDI of adding x2 to x1; 2,000 samples
+    of 400 give the 95% CI coverage. Under a null of no improvement (symmetric noise added to the old risk)
+    the 5% tests reject about 5%. Monte Carlo SE of a proportion near 0.05 with 2,000 replicates: 0.005."""
+    from scipy.special import expit
+
+    rng = np.random.default_rng(2024)
+
+    def draw(n):
+        x1, x2 = rng.normal(size=n), rng.normal(size=n)
+        y = (rng.random(n) < expit(-0.5 + x1 + 0.5 * x2)).astype(int)
+        return y, expit(-0.5 + x1), expit(-0.5 + x1 + 0.5 * x2)
+
+    big = draw(2_000_000)
+    truth_nri, truth_idi = cs.nri(*big).estimate, cs.idi(*big).estimate
+    covered = np.zeros(2)
+    for _ in range(2000):
+        y, old, new = draw(400)
+        a, b = cs.nri(y, old, new), cs.idi(y, old, new)
+        covered += [a.conf_low <= truth_nri <= a.conf_high, b.conf_low <= truth_idi <= b.conf_high]
+    assert np.all(np.abs(covered / 2000 - 0.95) < 0.015), covered / 2000
+    rejected = np.zeros(2)
+    for _ in range(2000):
+        x1 = rng.normal(size=400)
+        old = np.clip(expit(-0.5 + x1), 0.1, 0.9)
+        y = (rng.random(400) < old).astype(int)
+        new = old + rng.uniform(-0.05, 0.05, 400)  # E[new - old | patient] = 0: true NRI and IDI are 0
+        rejected += [cs.nri(y, old, new).p_value < 0.05, cs.idi(y, old, new).p_value < 0.05]
+    assert np.all(np.abs(rejected / 2000 - 0.05) < 0.015), rejected / 2000
