@@ -31,7 +31,10 @@ def lowess_r(x, y, *, return_sorted: bool = True):
 
     x = np.asarray(x, float)
     y = np.asarray(y, float)
-    sm = lowess(y, x, frac=2 / 3, it=0, delta=0.01 * np.ptp(x), return_sorted=return_sorted)
+    # a neighbourhood whose points all share one x has zero width: statsmodels divides 0 by 0 there and then
+    # uses the plain mean, as R's clowess does; the numpy warning from that step says nothing to the user
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sm = lowess(y, x, frac=2 / 3, it=0, delta=0.01 * np.ptp(x), return_sorted=return_sorted)
     if not return_sorted:
         return sm
     return sm[:, 0], sm[:, 1]

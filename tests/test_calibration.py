@@ -105,3 +105,17 @@ def test_constant_predictions_are_a_clear_error():
 
     with pytest.raises(DataValidationError, match="Hosmer-Lemeshow test needs at least two risk groups"):
         hosmer_lemeshow(np.array([0, 1, 0, 1]), np.full(4, 0.3))
+
+
+def test_lowess_with_zero_width_neighbourhoods_equals_r_quietly():
+    # R: lowess(p, y, iter = 0) with p = 1e-12 (six patients) and 1 - 1e-12 (three): fitted 0 0 0 0 0 0 1 1 1
+    import warnings
+
+    from cohortstats.calibration import lowess_r
+
+    y = np.array([0, 0, 0, 1, 0, 1, 0, 0, 1.0])
+    p = np.clip(y, 1e-12, 1 - 1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fitted = lowess_r(p, y, return_sorted=False)
+    np.testing.assert_array_equal(fitted, y)
