@@ -264,3 +264,19 @@ def test_manifest_without_its_columns(phantom):
     with pytest.raises(DataValidationError, match=r"the manifest lacks column\(s\) \['mask'\]; expected patient_id, "
                                                   r"image, mask"):
         extract_batch(man, base=phantom)
+
+
+def test_undefined_features_are_listed_not_warned():
+    import warnings
+
+    arr = np.random.default_rng(0).normal(40, 5, (10, 20, 20)).astype(np.float32)
+    roi = np.zeros((10, 20, 20), np.uint8)
+    roi[5, 10, 5:7] = 1  # two voxels: the robust mean absolute deviation (10th-90th percentile band) is empty
+    img = sitk.GetImageFromArray(arr)
+    mask = sitk.GetImageFromArray(roi)
+    mask.CopyInformation(img)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f = extract_radiomics(img, mask, settings={"minimumROIDimensions": 1})
+    assert np.isnan(f["original_firstorder_RobustMeanAbsoluteDeviation"])
+    assert f["diagnostics_cohortstats_UndefinedFeatures"] == "original_firstorder_RobustMeanAbsoluteDeviation"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,9 +99,16 @@ def _execute(ext, image, mask, label) -> dict:
     img = read_image(image)
     msk, label = load_mask(img, mask, label=label)
     img, msk, crop = _crop_to_roi(ext, img, msk, int(label))
-    result = ext.execute(img, msk, label=int(label))
+    # undefined features (numpy's empty means, negative eigenvalues inside pyradiomics) come back as NaN and are
+    # listed in the diagnostics below instead of as numpy warnings
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = ext.execute(img, msk, label=int(label))
     out = {k: (float(v) if not isinstance(v, (str, tuple, dict)) and getattr(v, "ndim", 0) == 0 else str(v))
            for k, v in result.items()}
+    undefined = [k for k, v in out.items() if not k.startswith("diagnostics") and isinstance(v, float) and v != v]
+    if undefined:  # e.g. glcm MCC of a tiny or flat ROI (a negative eigenvalue in pyradiomics)
+        crop["diagnostics_cohortstats_UndefinedFeatures"] = ", ".join(undefined)
     # pyradiomics' image diagnostics (size, hash, mean) then describe the cropped volume; say so
     return {**crop, **out} if crop else out
 
