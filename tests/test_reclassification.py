@@ -132,6 +132,8 @@ def test_compare_reclassification_rows_equal_the_single_functions(hmisc):
     assert (row.estimate, row.std_error, row.conf_low) == (single.estimate, single.std_error, single.conf_low)
     with pytest.raises(DataValidationError, match=r"pairs name unknown model\(s\) \['clinical'\]"):
         cs.compare_reclassification(preds["y"], scores, [("clinical", "new")])
+    with pytest.raises(DataValidationError, match=r"pairs must name at least one \(old, new\) pair"):
+        cs.compare_reclassification(preds["y"], scores, [])
 
 
 @pytest.mark.slow

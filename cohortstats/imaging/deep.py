@@ -156,9 +156,9 @@ def extract_deep_batch(manifest, *, weights=None, allow_random_weights: bool = F
             ids.append(rec[id_column])
         except Exception as err:  # noqa: BLE001 - every failure is reported with its case id
             errors.append({id_column: rec[id_column], "error": type(err).__name__, "message": str(err)[:300]})
-    width = len(str(max(len(rows[0]) - 1, 1))) if rows else 4
+    width = max(4, len(str(len(rows[0]) - 1))) if rows else 4  # dl_0000 ... dl_2047 (dl_10239 for "concat")
     table = pd.DataFrame(np.vstack(rows) if rows else np.empty((0, 0)),
-                         columns=[f"dl_{j:0{max(width, 4)}d}" for j in range(len(rows[0]))] if rows else None)
+                         columns=[f"dl_{j:0{width}d}" for j in range(len(rows[0]))] if rows else None)
     table.insert(0, id_column, ids)
     settings = {"weights": str(weights) if weights is not None else "random (testing only)", "aggregate": aggregate,
                 "window_hu": list(window), "slice_offsets_mm": [-2, -1, 0, 1, 2], "size": 224,
