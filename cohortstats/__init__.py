@@ -7,9 +7,9 @@ Table 1 (:func:`table_one`), and the result objects they return.
 from importlib.metadata import PackageNotFoundError, version
 
 from .data import MergeResult, infer_types, merge_tables, missing_summary, radiomics_feature_columns, read_table
-from .calibration import CalibrationResult, calibration
-from .cutoffs import ThresholdMetrics, threshold_metrics
-from .discrimination import (
+from .evaluation.calibration import CalibrationResult, calibration
+from .evaluation.cutoffs import ThresholdMetrics, threshold_metrics
+from .evaluation.roc import (
     AucCI,
     AucComparison,
     DelongTest,
@@ -24,7 +24,7 @@ from .discrimination import (
     roc_band,
     sensitivity_at_specificity,
 )
-from .decision_curve import DecisionCurveResult, decision_curve, net_benefit_difference
+from .evaluation.decision_curve import DecisionCurveResult, decision_curve, net_benefit_difference
 from .exceptions import (
     CohortStatsError,
     CohortStatsWarning,
@@ -35,11 +35,11 @@ from .exceptions import (
     SeparationWarning,
     SmallCellWarning,
 )
-from .regression import HosmerLemeshow, LogisticRegressionResult, hosmer_lemeshow, logistic_regression
-from .screening import RegressionTable, UnivariableResult, regression_table, univariable_logistic
-from .features import LassoSignature, ScreeningResult, screen_features
-from .models import ValidationResult, bootstrap_validation
-from .pipelines import (
+from .regression.logistic import HosmerLemeshow, LogisticRegressionResult, hosmer_lemeshow, logistic_regression
+from .regression.univariable import RegressionTable, UnivariableResult, regression_table, univariable_logistic
+from .signatures.screens import LassoSignature, ScreeningResult, screen_features
+from .evaluation.validation import ValidationResult, bootstrap_validation
+from .models import (
     CrossValidatedPerformance,
     ModelComparison,
     ModelSpec,
@@ -47,12 +47,12 @@ from .pipelines import (
     fit_models,
     train_test_split,
 )
-from .nomogram import NomogramResult, nomogram
-from .reproducibility import IccResult, ReproducibilityScreen, icc, reproducibility_screen
-from .reclassification import ReclassificationComparison, ReclassificationResult, compare_reclassification, idi, nri
-from .study import Study, StudyResult, StudySpec, load_spec
-from .survival import CoxRegressionResult, KaplanMeierResult, LogRankTest, cox_regression, kaplan_meier
-from .table_one import TableOneResult, table_one
+from .regression.nomogram import NomogramResult, nomogram
+from .signatures.agreement import IccResult, ReproducibilityScreen, icc, reproducibility_screen
+from .evaluation.reclassification import ReclassificationComparison, ReclassificationResult, compare_reclassification, idi, nri
+from .study.spec import Study, StudyResult, StudySpec, load_spec
+from .regression.survival import CoxRegressionResult, KaplanMeierResult, LogRankTest, cox_regression, kaplan_meier
+from .describe.table_one import TableOneResult, table_one
 from . import datasets, plots, report  # noqa: E402  (subpackages as attributes: cs.plots, cs.report, ...)
 
 try:

@@ -79,7 +79,7 @@ def main(argv=None) -> int:
                 print(f"{len(errors)} case(s) failed; see {paths['extraction_errors']}", file=sys.stderr)
             return 0
         if args.command == "validate":
-            from .study import load_spec
+            from .study.spec import load_spec
 
             spec, _ = load_spec(args.study)
             parts = [f"{len(spec.models)} model(s)", "regression" if spec.regression else "no regression",
@@ -87,7 +87,7 @@ def main(argv=None) -> int:
             print(f"{args.study}: valid ({', '.join(parts)}).")
             return 0
         if args.command == "run":
-            from .study import Study
+            from .study.spec import Study
 
             study = Study.from_yaml(args.study)
             out = Path(args.out) if args.out else Path("reports") / Path(args.study).resolve().parent.name

@@ -34,7 +34,7 @@ def plot_roc(results, *, ax=None, cis=None, band=None, digits: int = 2, diagonal
     -------
     matplotlib.axes.Axes
     """
-    from .discrimination import RocResult
+    from .evaluation.roc import RocResult
     from .report.format import format_ci, format_number
 
     ax = _axes(ax)

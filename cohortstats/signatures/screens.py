@@ -18,12 +18,12 @@ import pandas as pd
 from scipy import stats
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from ._validation import _preview, check_one_of
-from .data import is_pyradiomics_metadata
-from .discrimination import _auc_sorted
-from .exceptions import DataValidationError
-from .reproducibility import ICC_TYPES, IccResult, icc, icc_matrix, reproducibility_screen  # noqa: F401 (re-export)
-from ._results import TidyHTML
+from .._validation import _preview, check_one_of
+from ..data import is_pyradiomics_metadata
+from ..evaluation.roc import _auc_sorted
+from ..exceptions import DataValidationError
+from .agreement import ICC_TYPES, IccResult, icc, icc_matrix, reproducibility_screen  # noqa: F401 (re-export)
+from .._results import TidyHTML
 
 __all__ = ["LassoSignature", "lambda_sequence", "NearZeroVariance", "UnivariateFilter", "CorrelationFilter",
            "MRMRSelector", "screen_features", "ScreeningResult", "icc", "reproducibility_screen"]

@@ -19,10 +19,10 @@ import warnings
 
 from ._concordance import concordance
 from ._cox_fit import baseline_cumhaz, fit_cox
-from ._design import Design, build_design
-from ._validation import _preview, check_columns, check_dataframe, check_numeric_column, check_one_of, check_probability
-from .exceptions import ConvergenceWarning, DataValidationError
-from ._results import TidyHTML
+from .design import Design, build_design
+from .._validation import _preview, check_columns, check_dataframe, check_numeric_column, check_one_of, check_probability
+from ..exceptions import ConvergenceWarning, DataValidationError
+from .._results import TidyHTML
 
 __all__ = ["cox_regression", "CoxRegressionResult", "kaplan_meier", "KaplanMeierResult", "LogRankTest"]
 
@@ -250,7 +250,7 @@ class KaplanMeierResult(TidyHTML):
         return pd.DataFrame(rows)
 
     def plot(self, ax=None, **kwargs):
-        from .plots import plot_km
+        from ..plots import plot_km
 
         return plot_km(self, ax=ax, **kwargs)
 

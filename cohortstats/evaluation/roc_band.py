@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._results import TidyHTML
-from ._validation import check_one_of, check_probability
-from .discrimination import _as_rng, _orient, _split, prepare_binary_scores
-from .exceptions import DataValidationError
+from .._results import TidyHTML
+from .._validation import check_one_of, check_probability
+from .roc import _as_rng, _orient, _split, prepare_binary_scores
+from ..exceptions import DataValidationError
 
 __all__ = ["sensitivity_at_specificity", "roc_band", "RocBand"]
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._validation import _preview
-from .exceptions import DataValidationError
+from .._validation import _preview
+from ..exceptions import DataValidationError
 
 SYNTHETIC_TABLES = [("clinical", "clinical", None), ("fvh", "fvh", None), ("radiomics_whole", "radiomics_whole", "whole_"),
                     ("radiomics_sub1", "radiomics_sub1", "sub1_"), ("radiomics_sub2", "radiomics_sub2", "sub2_"),
@@ -39,9 +39,9 @@ def _versions() -> dict:
 
 
 def _load(study, res, workdir, say):
-    from .data import merge_tables, read_table
-    from .datasets import make_hematoma_cohort
-    from .datasets._hematoma import write_table
+    from ..data import merge_tables, read_table
+    from ..datasets import make_hematoma_cohort
+    from ..datasets._hematoma import write_table
 
     spec = study.spec.data
     tables, names, prefixes = [], [], []
@@ -144,7 +144,7 @@ def _wanted_columns(study):
 
 
 def _sha(path):
-    from .study import sha256
+    from .spec import sha256
 
     return sha256(Path(path))
 
@@ -286,8 +286,8 @@ def _check_numeric_features(study, df, sets):
 
 
 def _reproducibility(study, df, sets, id_col, res):
-    from .data import read_table
-    from .reproducibility import reproducibility_screen
+    from ..data import read_table
+    from ..signatures.agreement import reproducibility_screen
 
     r = study.spec.reproducibility
     path = (study.base / r.path).resolve()
@@ -322,15 +322,15 @@ def _reproducibility(study, df, sets, id_col, res):
 
 def run_study(study, *, progress, workdir=None, show_bars=False):
     from . import plots
-    from .calibration import calibration
-    from .discrimination import compare_aucs, roc
-    from .models import bootstrap_validation
-    from .nomogram import nomogram
-    from .pipelines import ModelSpec, fit_models, train_test_split
-    from .report import study_sections
-    from .screening import regression_table
-    from .study import StudyResult
-    from .table_one import table_one
+    from ..evaluation.calibration import calibration
+    from ..evaluation.roc import compare_aucs, roc
+    from ..evaluation.validation import bootstrap_validation
+    from ..regression.nomogram import nomogram
+    from ..models import ModelSpec, fit_models, train_test_split
+    from ..report import study_sections
+    from ..regression.univariable import regression_table
+    from .spec import StudyResult
+    from ..describe.table_one import table_one
 
     import time
 
@@ -400,7 +400,7 @@ def run_study(study, *, progress, workdir=None, show_bars=False):
         res.skipped.append("regression (no regression block)")
 
     if spec.models:
-        from .study import SplitSpec
+        from .spec import SplitSpec
 
         split = spec.split or SplitSpec()
         progress(f"models on a {round((1 - split.test_size) * 10)}:{round(split.test_size * 10)} split")
@@ -420,7 +420,7 @@ def run_study(study, *, progress, workdir=None, show_bars=False):
         specs = [ModelSpec(m.name, m.features, estimator=m.estimator,
                            screen=m.screen if m.screen is not None else (spec.signature_screen if any(
                                f.startswith("signature:") for f in m.features) else None)) for m in spec.models]
-        from .exceptions import EmptySignatureError
+        from ..exceptions import EmptySignatureError
 
         while True:
             try:
@@ -447,7 +447,7 @@ def run_study(study, *, progress, workdir=None, show_bars=False):
                                        alternative=cmp_spec.alternative, pairs=pairs)
                 for set_name in ("test", "train")}
             if cmp_spec.reclassification:
-                from .reclassification import compare_reclassification
+                from ..evaluation.reclassification import compare_reclassification
 
                 # the model listed later is the "new" one (e.g. combined over clinical)
                 res.results["reclassification"] = {
@@ -469,7 +469,7 @@ def run_study(study, *, progress, workdir=None, show_bars=False):
         for (mname, block), _ in models.selected.items():
             if mname != last or not block.startswith("signature:"):
                 continue
-            from .pipelines import signature_of
+            from ..models import signature_of
 
             lasso = signature_of(models.pipelines[mname], block)
             key = block.split(":", 1)[1]
@@ -487,7 +487,7 @@ def run_study(study, *, progress, workdir=None, show_bars=False):
         res.skipped.append("models and model comparison (no models block)")
 
     if spec.cv is not None and spec.models:
-        from .pipelines import cross_validate_models
+        from ..models import cross_validate_models
 
         progress(f"repeated {spec.cv.n_splits}-fold cross-validation ({spec.cv.n_repeats} repeats)")
         with warnings.catch_warnings():
@@ -496,7 +496,7 @@ def run_study(study, *, progress, workdir=None, show_bars=False):
                                                       n_repeats=spec.cv.n_repeats, random_state=spec.seed)
 
     if spec.survival is not None:
-        from .survival import cox_regression, kaplan_meier
+        from ..regression.survival import cox_regression, kaplan_meier
 
         progress("survival analysis")
         sv = spec.survival
@@ -519,10 +519,10 @@ def run_study(study, *, progress, workdir=None, show_bars=False):
 def write_report(res, out: Path, *, overwrite: bool = False) -> dict:
     """Write report.html, report.docx, tables/*.csv, tables.xlsx, figures/*.png|svg and manifest.json."""
     from . import __version__
-    from .report.docx import render_docx
-    from .report.figures import save_figure
-    from .report.html import ReportSection, render_html
-    from .report.tables import write_tables
+    from ..report.docx import render_docx
+    from ..report.figures import save_figure
+    from ..report.html import ReportSection, render_html
+    from ..report.tables import write_tables
 
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise FileExistsError(f"output folder {str(out)!r} exists and is not empty; choose another or pass --overwrite.")

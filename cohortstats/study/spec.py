@@ -17,7 +17,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .exceptions import CohortStatsError
+from ..exceptions import CohortStatsError
 
 __all__ = ["StudySpec", "Study", "StudyResult", "load_spec", "SpecError"]
 
@@ -101,7 +101,7 @@ class ModelSpecYaml(_Strict):
     @field_validator("screen")
     @classmethod
     def _screen_keys(cls, v):
-        from .pipelines import screen_problem
+        from ..models import screen_problem
 
         problem = screen_problem(v) if v is not None else None
         if problem:
@@ -187,7 +187,7 @@ class StudySpec(_Strict):
     @field_validator("signature_screen")
     @classmethod
     def _signature_screen_keys(cls, v):
-        from .pipelines import screen_problem
+        from ..models import screen_problem
 
         problem = screen_problem(v)
         if problem:
@@ -286,7 +286,7 @@ class Study:
 
     def run(self, *, progress=None, workdir=None) -> "StudyResult":
         """Execute the stages; ``progress`` receives stage names. ``workdir`` holds generated data."""
-        from ._runner import run_study
+        from .runner import run_study
 
         t0 = time.perf_counter()
         result = run_study(self, progress=progress or (lambda s: None), workdir=workdir, show_bars=progress is not None)
@@ -311,6 +311,6 @@ class StudyResult:
         self.timings: dict = {}
 
     def write(self, out, *, overwrite: bool = False) -> dict:
-        from ._runner import write_report
+        from .runner import write_report
 
         return write_report(self, Path(out), overwrite=overwrite)

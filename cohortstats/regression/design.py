@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._validation import _preview, as_column_list, check_columns, check_dataframe, check_numeric_column
-from .exceptions import DataValidationError
+from .._validation import _preview, as_column_list, check_columns, check_dataframe, check_numeric_column
+from ..exceptions import DataValidationError
 
 __all__ = ["Design", "build_design", "complete_cases"]
 

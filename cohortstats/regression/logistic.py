@@ -12,11 +12,11 @@ import pandas as pd
 from scipy import stats
 from scipy.special import expit
 
-from ._design import Design, build_design
-from ._logistic_fit import detect_separation, fit_logistic, loglik, profile_limit
-from ._validation import _preview, check_one_of, check_probability
-from .exceptions import ConvergenceWarning, DataValidationError, SeparationWarning, SmallCellWarning
-from ._results import TidyHTML
+from .design import Design, build_design
+from ._fit import detect_separation, fit_logistic, loglik, profile_limit
+from .._validation import _preview, check_one_of, check_probability
+from ..exceptions import ConvergenceWarning, DataValidationError, SeparationWarning, SmallCellWarning
+from .._results import TidyHTML
 
 __all__ = ["logistic_regression", "LogisticRegressionResult", "HosmerLemeshow", "hosmer_lemeshow", "binary_outcome"]
 
@@ -223,7 +223,7 @@ class LogisticRegressionResult:
     def glance(self) -> pd.DataFrame:
         """One row: ``n, n_events, aic, bic, log_likelihood, deviance, null_deviance, df_model, df_residual,
         lr_statistic, lr_p_value, r2_nagelkerke, c_index, dxy, brier, method, ci_method, n_excluded``."""
-        from .discrimination import _auc_sorted
+        from ..evaluation.roc import _auc_sorted
 
         k = len(self.coef)
         lr = 2 * (self.loglik - self.null_loglik)

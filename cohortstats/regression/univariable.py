@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._validation import as_column_list, check_columns, check_dataframe, check_one_of
-from .exceptions import DataValidationError, SmallCellWarning
-from .regression import LogisticRegressionResult, logistic_regression
-from ._results import TidyHTML
+from .._validation import as_column_list, check_columns, check_dataframe, check_one_of
+from ..exceptions import DataValidationError, SmallCellWarning
+from .logistic import LogisticRegressionResult, logistic_regression
+from .._results import TidyHTML
 
 __all__ = ["univariable_logistic", "UnivariableResult", "regression_table", "RegressionTable"]
 

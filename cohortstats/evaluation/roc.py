@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._validation import check_one_of, check_probability
-from .exceptions import DataValidationError, DataWarning
-from ._results import TidyHTML
+from .._validation import check_one_of, check_probability
+from ..exceptions import DataValidationError, DataWarning
+from .._results import TidyHTML
 
 __all__ = [
     "roc",
@@ -232,7 +232,7 @@ class RocResult(TidyHTML):
         return float(area)
 
     def plot(self, ax=None, **kwargs):
-        from .plots import plot_roc
+        from ..plots import plot_roc
 
         return plot_roc(self, ax=ax, **kwargs)
 

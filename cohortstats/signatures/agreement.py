@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._validation import _preview, check_columns, check_dataframe, check_one_of, check_probability
-from .exceptions import DataValidationError, DataWarning
-from ._results import TidyHTML
+from .._validation import _preview, check_columns, check_dataframe, check_one_of, check_probability
+from ..exceptions import DataValidationError, DataWarning
+from .._results import TidyHTML
 
 __all__ = ["icc", "IccResult", "icc_matrix", "reproducibility_screen", "ReproducibilityScreen"]
 
@@ -194,7 +194,7 @@ def reproducibility_screen(*readings: pd.DataFrame, id_column: str, features=Non
     All features are computed at once from (features x patients x readers) arrays; patients
     missing from any reading are left out and their number recorded.
     """
-    from .data import is_pyradiomics_metadata
+    from ..data import is_pyradiomics_metadata
 
     if len(readings) < 2:
         raise DataValidationError("reproducibility_screen needs at least two readings (tables).")

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._validation import check_probability
-from .discrimination import _as_rng, prepare_binary_scores
-from .exceptions import DataValidationError
-from ._results import TidyHTML
+from .._validation import check_probability
+from .roc import _as_rng, prepare_binary_scores
+from ..exceptions import DataValidationError
+from .._results import TidyHTML
 
 __all__ = ["decision_curve", "DecisionCurveResult", "net_benefit"]
 
@@ -57,7 +57,7 @@ class DecisionCurveResult(TidyHTML):
         return self.table.copy()
 
     def plot(self, ax=None, **kwargs):
-        from .plots import plot_decision_curve
+        from ..plots import plot_decision_curve
 
         return plot_decision_curve(self, ax=ax, **kwargs)
 
@@ -141,7 +141,7 @@ def decision_curve(y, models: dict, *, thresholds=None, nper: int = 100, harm=No
                 )
             from scipy.special import expit
 
-            from ._logistic_fit import fit_logistic
+            from ..regression._fit import fit_logistic
 
             st = fit_logistic(np.column_stack([np.ones(len(a)), a]), y01.astype(float))
             arrays[name] = expit(st.beta[0] + st.beta[1] * a)

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
-from .exceptions import DataValidationError
-from ._results import TidyHTML
+from ..exceptions import DataValidationError
+from .._results import TidyHTML
 
 __all__ = ["nomogram", "NomogramResult", "r_pretty"]
 
@@ -88,7 +88,7 @@ class NomogramResult(TidyHTML):
         return pd.DataFrame({"total_points": total, "risk": expit(lp)})
 
     def plot(self, ax=None, **kwargs):
-        from .plots import plot_nomogram
+        from ..plots import plot_nomogram
 
         return plot_nomogram(self, ax=ax, **kwargs)
 

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._validation import check_probability
-from .discrimination import _as_rng, prepare_binary_scores
-from .exceptions import DataValidationError
-from ._results import TidyHTML
+from .._validation import check_probability
+from .roc import _as_rng, prepare_binary_scores
+from ..exceptions import DataValidationError
+from .._results import TidyHTML
 
 __all__ = ["nri", "idi", "ReclassificationResult", "compare_reclassification", "ReclassificationComparison"]
 

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._fisher import TooManyTables, fisher_exact_rxc
-from ._validation import as_column_list, check_columns, check_dataframe, check_numeric_column
-from .exceptions import DataValidationError, DataWarning, SmallCellWarning
+from .fisher import TooManyTables, fisher_exact_rxc
+from .._validation import as_column_list, check_columns, check_dataframe, check_numeric_column
+from ..exceptions import DataValidationError, DataWarning, SmallCellWarning
 
 __all__ = ["table_one", "TableOneResult", "smd_continuous", "smd_categorical", "welch_anova", "rank_sum_test"]
 
@@ -65,7 +65,7 @@ class TableOneResult:
         return [t for t in dict.fromkeys(self.tests["test"]) if isinstance(t, str) and t]
 
     def _repr_html_(self) -> str:  # pragma: no cover - notebook display
-        from .report.format import table_one_frame
+        from ..report.format import table_one_frame
 
         return table_one_frame(self).to_html(index=False, escape=True)
 

@@ -14,10 +14,10 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from ._validation import check_one_of, check_probability
-from .discrimination import _curve, _split, prepare_binary_scores
-from .exceptions import DataValidationError, SmallCellWarning
-from ._results import TidyHTML
+from .._validation import check_one_of, check_probability
+from .roc import _curve, _split, prepare_binary_scores
+from ..exceptions import DataValidationError, SmallCellWarning
+from .._results import TidyHTML
 
 __all__ = ["threshold_metrics", "ThresholdMetrics"]
 

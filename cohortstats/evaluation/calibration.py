@@ -10,12 +10,12 @@ from scipy import stats
 from scipy.special import logit
 from statsmodels.stats.proportion import proportion_confint
 
-from ._logistic_fit import fit_logistic, loglik
-from ._validation import check_probability
-from .discrimination import _auc_sorted, prepare_binary_scores
-from .exceptions import DataValidationError
-from .regression import HosmerLemeshow, hosmer_lemeshow
-from ._results import TidyHTML
+from ..regression._fit import fit_logistic, loglik
+from .._validation import check_probability
+from .roc import _auc_sorted, prepare_binary_scores
+from ..exceptions import DataValidationError
+from ..regression.logistic import HosmerLemeshow, hosmer_lemeshow
+from .._results import TidyHTML
 
 __all__ = ["calibration", "CalibrationResult", "lowess_r"]
 
@@ -111,7 +111,7 @@ class CalibrationResult(TidyHTML):
         return pd.DataFrame(rows)
 
     def plot(self, ax=None, **kwargs):
-        from .plots import plot_calibration
+        from ..plots import plot_calibration
 
         return plot_calibration(self, ax=ax, **kwargs)
 

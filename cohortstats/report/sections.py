@@ -35,7 +35,7 @@ _RECLASSIFICATION_NOTE = (
 
 
 def _methods(res) -> list[str]:
-    from .._runner import _versions
+    from ..study.runner import _versions
 
     spec = res.study.spec
     v = _versions()

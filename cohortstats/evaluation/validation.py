@@ -1,0 +1,264 @@
+"""Internal validation of a model specification: Harrell's bootstrap optimism correction."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit, logit
+
+from ..regression.design import build_design
+from ..regression._fit import fit_logistic, loglik
+from .._validation import as_column_list, check_columns, check_dataframe
+from .calibration import smoothed_calibration
+from .roc import _auc_sorted
+from ..exceptions import CohortStatsWarning, DataValidationError
+from ..models import ModelSpec, fit_models, train_test_split  # noqa: F401 (DESIGN's home of these names)
+from ..regression.logistic import binary_outcome
+from .._results import TidyHTML
+
+__all__ = ["bootstrap_validation", "ValidationResult", "performance_indexes", "LogisticSpec",
+           "train_test_split", "ModelSpec", "fit_models"]
+
+INDEXES = ["dxy", "c_index", "r2", "brier", "intercept", "slope", "d", "u", "q"]
+
+
+def performance_indexes(y: np.ndarray, p: np.ndarray) -> dict:
+    """The indexes of ``rms::validate`` (lrm) for predicted probabilities ``p`` of outcomes ``y``.
+
+    Dxy, C, Brier (of p as given), the logistic recalibration's intercept and slope, and R², D,
+    U, Q from the recalibrated fit (as validate.lrm's test-sample ``discrim``: R² and D use the
+    likelihood-ratio statistic of ``lrm.fit(logit(p), y)``; U = (deviance of p as given -
+    deviance after recalibration - 2)/n). On the data a model was fitted on, recalibration
+    changes nothing and these equal the model's own statistics.
+    """
+    y = np.asarray(y, float)
+    p = np.clip(np.asarray(p, float), 1e-12, 1 - 1e-12)
+    n = len(y)
+    lg = logit(p)
+    c = _auc_sorted(p[y == 1], p[y == 0])
+    ybar = y.mean()
+    ll0 = loglik(np.full(n, np.log(ybar / (1 - ybar))), y)
+    ll = loglik(lg, y)
+    rec = fit_logistic(np.column_stack([np.ones(n), lg]), y)
+    a, b = rec.beta
+    lr = 2 * (rec.loglik - ll0)
+    r2 = (1 - np.exp(-lr / n)) / (1 - np.exp(2 * ll0 / n))
+    u_chisq = -2 * ll + 2 * rec.loglik
+    d = (lr - 1) / n
+    u = (u_chisq - 2) / n
+    return {"dxy": 2 * c - 1, "c_index": c, "r2": float(r2), "brier": float(np.mean((p - y) ** 2)),
+            "intercept": float(a), "slope": float(b), "d": float(d), "u": float(u), "q": float(d - u)}
+
+
+@dataclass(frozen=True)
+class LogisticSpec:
+    """A logistic model specification: refitted from scratch on any data (used inside resampling)."""
+
+    outcome: str
+    predictors: tuple
+    categorical: tuple = ()
+    positive: object = None
+
+    def __call__(self, train: pd.DataFrame):
+        design = build_design(train, list(self.predictors), categorical=list(self.categorical) or None,
+                              extra_columns=(self.outcome,))
+        y, _ = binary_outcome(train[self.outcome].iloc[design.rows], self.outcome, self.positive)
+        st = fit_logistic(design.X1, y)
+        coef = st.beta
+
+        def predict(df: pd.DataFrame) -> np.ndarray:
+            return expit(coef[0] + design.encode(df) @ coef[1:])
+
+        return predict
+
+
+@dataclass(frozen=True)
+class ValidationResult(TidyHTML):
+    """Apparent, optimism and optimism-corrected performance (as ``rms::validate`` and ``calibrate``).
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        ``index, apparent, training, test, optimism, corrected, n`` (``n`` = successful resamples);
+        indexes dxy, c_index, r2, brier, intercept, slope, d, u, q and emax (from the corrected
+        intercept and slope, as validate.lrm).
+    calibration_curve : pandas.DataFrame
+        ``predicted, apparent, optimism, corrected``: lowess calibration on a grid, bias-corrected.
+    B : int
+        Resamples asked for; ``n_failed`` (with ``failures``: reason -> count) were skipped.
+    random_state : object
+    """
+
+    table: pd.DataFrame
+    calibration_curve: pd.DataFrame
+    B: int
+    n_failed: int
+    failures: dict = field(default_factory=dict)
+    random_state: object = None
+    method: str = "Harrell's bootstrap optimism correction (every modelling step refitted in each resample)"
+
+    def tidy(self) -> pd.DataFrame:
+        return self.table.copy()
+
+
+def _one_resample(df, y, spec, seed, grid):
+    # seed: a SeedSequence (draw the resample) or an explicit index vector (given resamples)
+    idx = seed if isinstance(seed, np.ndarray) else np.random.default_rng(seed).integers(0, len(df), len(df))
+    yb = y[idx]
+    if yb.min() == yb.max():
+        return "resample has one outcome class", None
+    boot = df.iloc[idx].reset_index(drop=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            predict = spec(boot)
+            p_train = predict(boot)
+            p_test = predict(df)
+    except (DataValidationError, np.linalg.LinAlgError, ValueError) as err:
+        return f"fit failed: {type(err).__name__}", None
+    train = performance_indexes(yb, p_train)
+    test = performance_indexes(y, p_test)
+    cal_opt = smoothed_calibration(yb, p_train, grid) - smoothed_calibration(y, p_test, grid)
+    return None, (train, test, cal_opt)
+
+
+def _batch(df, y, spec, seeds, grid):
+    return [_one_resample(df, y, spec, s, grid) for s in seeds]
+
+
+def iterator_batches(batches, progress):
+    if not progress:
+        return batches
+    from tqdm.auto import tqdm
+
+    return tqdm(batches, desc="bootstrap validation (batches)")
+
+
+def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spec=None, categorical=None,
+                         positive=None, B: int = 200, random_state=None, n_jobs: int = 1, progress: bool = False,
+                         grid_size: int = 50, resamples=None) -> ValidationResult:
+    """Optimism-corrected performance of a model specification by the bootstrap (Harrell 1996).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The development data (complete cases of outcome and predictors are used).
+    outcome : str
+    predictors : list of str, optional
+        A logistic model of these predictors (the default specification).
+    spec : callable, optional
+        ``spec(train_df) -> predict``, where ``predict(df)`` returns probabilities: any
+        pipeline (scaling, screening, LASSO, fitting) that must be re-run in every resample.
+    B : int
+        Bootstrap resamples (200 by default; rms' default of 40 is too few).
+    random_state : int, Generator or None
+        Each resample gets its own child seed, so results do not depend on ``n_jobs``.
+    n_jobs : int
+        Parallel workers (joblib).
+    progress : bool
+        Show a progress bar (tqdm, on stderr).
+    resamples : array-like of int, shape (B, n), optional
+        Explicit bootstrap samples: row positions (0-based) in the complete-case data, one row per
+        resample, instead of drawing them (``B`` and ``random_state`` are then ignored). With the
+        samples R's ``sample(n, replace = TRUE)`` draws after ``set.seed``, the result equals
+        ``rms::validate(fit, B)`` run after the same ``set.seed``.
+
+    Notes
+    -----
+    For each resample: fit on the resample, evaluate on it (training) and on the original data
+    (test); optimism = mean(training - test); corrected = apparent - optimism (``rms::validate``).
+    The calibration curve is the lowess (iter = 0) curve on a grid of predicted risks, corrected
+    by the mean optimism of the resampled curves (``rms::calibrate``). Resamples with one
+    outcome class or a failed fit are skipped and counted.
+    """
+    check_dataframe(df, "df")
+    if spec is None:
+        predictors = as_column_list(predictors, "predictors")
+        if not predictors:
+            raise DataValidationError("give predictors (a logistic model) or spec (a callable).")
+        spec = LogisticSpec(outcome, tuple(predictors), tuple(as_column_list(categorical, "categorical")), positive)
+        used = [outcome, *predictors]
+    else:
+        if not callable(spec):
+            raise TypeError("spec must be a callable: spec(train_df) -> predict(df) -> probabilities.")
+        used = [outcome]
+    check_columns(df, used, "bootstrap_validation")
+    if int(B) < 1:
+        raise DataValidationError(f"B must be a positive integer; got {B}.")
+    # only the columns the specification reads are resampled (a wide radiomics frame is not copied B times)
+    data = (df[used] if used != [outcome] else df).dropna(subset=used).reset_index(drop=True)
+    y, _ = binary_outcome(data[outcome], outcome, positive)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p_app = spec(data)(data)
+    apparent = performance_indexes(y, p_app)
+    lo, hi = np.quantile(p_app, [0.01, 0.99])
+    grid = np.linspace(lo, hi, grid_size)
+    cal_app = smoothed_calibration(y, p_app, grid)
+    if resamples is not None:
+        res_arr = np.asarray(resamples)
+        if (res_arr.ndim != 2 or res_arr.shape[1] != len(data) or not np.issubdtype(res_arr.dtype, np.integer)
+                or res_arr.min() < 0 or res_arr.max() >= len(data)):
+            raise DataValidationError(
+                f"resamples must be integers in [0, {len(data) - 1}] with one row of {len(data)} positions per "
+                f"resample (the complete cases); got an array of shape {res_arr.shape} and dtype {res_arr.dtype}.")
+        seeds = list(res_arr.astype(np.intp))
+        B = len(seeds)
+    else:
+        seeds = np.random.SeedSequence(random_state if not isinstance(random_state, np.random.Generator)
+                                       else random_state.integers(2**63)).spawn(int(B))
+    iterator = seeds
+    if progress and n_jobs == 1:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(seeds, desc="bootstrap validation", unit="resample")
+    if n_jobs == 1:
+        results = [_one_resample(data, y, spec, s, grid) for s in iterator]
+    else:
+        from joblib import Parallel, delayed
+
+        # a few large batches per worker: per-task overhead would dominate single resamples
+        batches = [list(b) for b in np.array_split(np.arange(len(seeds)), max(1, 4 * abs(int(n_jobs))))]
+        chunks = Parallel(n_jobs=n_jobs)(
+            delayed(_batch)(data, y, spec, [seeds[i] for i in b], grid) for b in (iterator_batches(batches, progress)))
+        results = [r for chunk in chunks for r in chunk]
+    failures: dict = {}
+    train, test, cal = [], [], []
+    for reason, res in results:
+        if reason:
+            failures[reason] = failures.get(reason, 0) + 1
+            continue
+        train.append(res[0])
+        test.append(res[1])
+        cal.append(res[2])
+    n_ok = len(train)
+    if n_ok == 0:
+        raise DataValidationError(f"every bootstrap resample failed ({failures}); validation is impossible.")
+    n_failed = int(B) - n_ok
+    if n_failed:
+        warnings.warn(f"{n_failed} of {B} bootstrap resamples were skipped ({failures}).", CohortStatsWarning,
+                      stacklevel=2)
+    tr = pd.DataFrame(train)[INDEXES].mean()
+    te = pd.DataFrame(test)[INDEXES].mean()
+    opt = tr - te
+    table = pd.DataFrame({"index": INDEXES, "apparent": [apparent[k] for k in INDEXES], "training": tr.to_numpy(),
+                          "test": te.to_numpy(), "optimism": opt.to_numpy(),
+                          "corrected": [apparent[k] - opt[k] for k in INDEXES], "n": n_ok})
+    # Emax as validate.lrm: from the corrected intercept and slope, over p = 0.0005 ... 0.9995
+    corr = table.set_index("index")["corrected"]
+    pg = np.arange(1, 2000) * 5e-4
+    emax = float(np.max(np.abs(pg - expit(corr["intercept"] + corr["slope"] * logit(pg)))))
+    table = pd.concat([table, pd.DataFrame([{"index": "emax", "apparent": 0.0, "training": 0.0, "test": emax,
+                                              "optimism": emax, "corrected": emax, "n": n_ok}])],
+                      ignore_index=True)
+    cal_opt = np.nanmean(np.vstack(cal), axis=0)
+    curve = pd.DataFrame({"predicted": grid, "apparent": cal_app, "optimism": cal_opt,
+                          "corrected": np.clip(cal_app - cal_opt, 0, 1)})
+    return ValidationResult(table, curve, int(B), n_failed, failures,
+                            "given resamples" if resamples is not None
+                            else random_state if not isinstance(random_state, np.random.Generator) else "Generator")
+
+
