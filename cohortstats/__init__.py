@@ -1,44 +1,79 @@
 """cohortstats: clinical cohort statistics for imaging studies, equal to R.
 
-Public API (see DESIGN.md): data (:func:`read_table`, :func:`merge_tables`),
-Table 1 (:func:`table_one`), and the result objects they return.
+The public API (``__all__``) is imported here from the subpackages, which follow the data flow: ``data`` ->
+``describe`` (Table 1) -> ``regression`` (odds ratios, survival, nomogram) -> ``evaluation`` (ROC, DeLong,
+calibration, decision curves, reclassification, validation) -> ``signatures`` (agreement, feature screens,
+LASSO) -> ``models`` -> ``study`` (the study file) -> ``report``. See ARCHITECTURE.md.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
+from .provenance import __version__
 from .data import MergeResult, infer_types, merge_tables, missing_summary, radiomics_feature_columns, read_table
-from .evaluation.calibration import CalibrationResult, calibration
-from .evaluation.cutoffs import ThresholdMetrics, threshold_metrics
-from .evaluation.roc import (
-    AucCI,
-    AucComparison,
-    DelongTest,
-    DelongUnpairedTest,
-    RocBand,
-    RocResult,
-    auc_ci,
-    compare_aucs,
-    delong_test,
-    delong_test_unpaired,
-    roc,
-    roc_band,
-    sensitivity_at_specificity,
-)
-from .evaluation.decision_curve import DecisionCurveResult, decision_curve, net_benefit_difference
+from .describe import TableOneResult, table_one
 from .exceptions import (
     CohortStatsError,
     CohortStatsWarning,
     ConvergenceWarning,
     DataValidationError,
-    EmptySignatureError,
     DataWarning,
+    EmptySignatureError,
     SeparationWarning,
     SmallCellWarning,
 )
-from .regression.logistic import HosmerLemeshow, LogisticRegressionResult, hosmer_lemeshow, logistic_regression
-from .regression.univariable import RegressionTable, UnivariableResult, regression_table, univariable_logistic
-from .signatures.screens import LassoSignature, ScreeningResult, screen_features
-from .evaluation.validation import ValidationResult, bootstrap_validation
+from .regression import (
+    CoxRegressionResult,
+    HosmerLemeshow,
+    KaplanMeierResult,
+    LogisticRegressionResult,
+    LogRankTest,
+    NomogramResult,
+    RegressionTable,
+    UnivariableResult,
+    cox_regression,
+    hosmer_lemeshow,
+    kaplan_meier,
+    logistic_regression,
+    nomogram,
+    regression_table,
+    univariable_logistic,
+)
+from .evaluation import (
+    AucCI,
+    AucComparison,
+    CalibrationResult,
+    DecisionCurveResult,
+    DelongTest,
+    DelongUnpairedTest,
+    ReclassificationComparison,
+    ReclassificationResult,
+    RocBand,
+    RocResult,
+    ThresholdMetrics,
+    ValidationResult,
+    auc_ci,
+    bootstrap_validation,
+    calibration,
+    compare_aucs,
+    compare_reclassification,
+    decision_curve,
+    delong_test,
+    delong_test_unpaired,
+    idi,
+    net_benefit_difference,
+    nri,
+    roc,
+    roc_band,
+    sensitivity_at_specificity,
+    threshold_metrics,
+)
+from .signatures import (
+    IccResult,
+    LassoSignature,
+    ReproducibilityScreen,
+    ScreeningResult,
+    icc,
+    reproducibility_screen,
+    screen_features,
+)
 from .models import (
     CrossValidatedPerformance,
     ModelComparison,
@@ -47,18 +82,12 @@ from .models import (
     fit_models,
     train_test_split,
 )
-from .regression.nomogram import NomogramResult, nomogram
-from .signatures.agreement import IccResult, ReproducibilityScreen, icc, reproducibility_screen
-from .evaluation.reclassification import ReclassificationComparison, ReclassificationResult, compare_reclassification, idi, nri
-from .study.spec import Study, StudyResult, StudySpec, load_spec
-from .regression.survival import CoxRegressionResult, KaplanMeierResult, LogRankTest, cox_regression, kaplan_meier
-from .describe.table_one import TableOneResult, table_one
+from .study import Study, StudyResult, StudySpec, load_spec
 from . import datasets, plots, report  # noqa: E402  (subpackages as attributes: cs.plots, cs.report, ...)
+from . import _compat
 
-try:
-    __version__ = version("cohortstats")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
+_compat.install()  # old module paths (cohortstats.discrimination, ...) for one release
+
 
 __all__ = [
     "__version__",

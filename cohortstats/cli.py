@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__
+from .provenance import __version__
 from .exceptions import CohortStatsError
 
 
@@ -66,7 +66,7 @@ def main(argv=None) -> int:
             print(f"Report written to {out['report']}")
             return 0
         if args.command == "extract":
-            from .imaging.radiomics import extract_folder_tables
+            from .imaging.batch import extract_folder_tables
 
             paths = extract_folder_tables(args.manifest, args.out, habitats=args.habitats, params=args.params,
                                           label=args.label, image_suffix=args.image_suffix,
@@ -87,7 +87,7 @@ def main(argv=None) -> int:
             print(f"{args.study}: valid ({', '.join(parts)}).")
             return 0
         if args.command == "run":
-            from .study.spec import Study
+            from .study import Study
 
             study = Study.from_yaml(args.study)
             out = Path(args.out) if args.out else Path("reports") / Path(args.study).resolve().parent.name

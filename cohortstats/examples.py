@@ -28,7 +28,7 @@ def example_spec_path(name: str) -> Path:
 
 def run_example(name: str = "fusion", out=None, *, overwrite: bool = False, progress=None) -> dict:
     """Run a bundled example study and write its report under ``out`` (default ``reports/<name>``)."""
-    from .study.spec import Study
+    from .study import Study
 
     path = example_spec_path(name)
     out = Path(out if out is not None else Path("reports") / ALIASES.get(name, name))

@@ -19,6 +19,8 @@ from .evaluation.cutoffs import threshold_metrics
 from .evaluation.roc import auc_ci, compare_aucs
 from .exceptions import CohortStatsWarning, DataValidationError, EmptySignatureError
 from .regression.logistic import binary_outcome
+from .signatures.lasso import LassoSignature
+from .signatures.screens import CorrelationFilter, MRMRSelector, NearZeroVariance, UnivariateFilter
 from ._results import TidyHTML
 
 __all__ = ["train_test_split", "ModelSpec", "fit_models", "ModelComparison", "build_pipeline", "cross_validate_models",
@@ -130,7 +132,6 @@ def screen_problem(screen) -> str | None:
 
 
 def _screen_steps(screen: dict | None):
-    from .signatures.screens import CorrelationFilter, MRMRSelector, NearZeroVariance, UnivariateFilter
 
     screen = dict(screen or {})
     steps = [("near_zero", NearZeroVariance())]
@@ -164,7 +165,6 @@ def _estimator(spec: ModelSpec, random_state, n_train=None, n_inputs=None):
     from sklearn.linear_model import LogisticRegression
     from sklearn.svm import SVC
 
-    from .signatures.screens import LassoSignature
 
     p = dict(spec.params)
     if spec.estimator == "logistic":
@@ -207,7 +207,6 @@ def signature_pipeline(screen: dict | None, impute: bool, random_state=0):
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
 
-    from .signatures.screens import LassoSignature
 
     pre = [("impute", SimpleImputer(strategy="median"))] if impute else []
     rule = (screen or {}).get("lasso_rule", "1se")
@@ -504,7 +503,7 @@ def cross_validate_models(df: pd.DataFrame, outcome: str, models, *, feature_set
     """
     from sklearn.model_selection import RepeatedStratifiedKFold
 
-    from .evaluation.roc import _auc_sorted
+    from ._auc import _auc_sorted
 
     check_dataframe(df, "df")
     models = list(models)
@@ -544,3 +543,20 @@ def cross_validate_models(df: pd.DataFrame, outcome: str, models, *, feature_set
     summary["n_folds"] = summary["n_folds"].fillna(0).astype(int)
     summary["n_failed"] = [int((failed["model"] == m.name).sum()) for m in models]
     return CrossValidatedPerformance(folds, summary, n_splits, n_repeats, random_state)
+
+
+_MOVED_TO_VALIDATION = ("bootstrap_validation", "ValidationResult", "performance_indexes", "LogisticSpec")
+
+
+def __getattr__(name):
+    """``cohortstats.models`` held bootstrap validation before the layout by data flow; those names now live in
+    :mod:`cohortstats.evaluation.validation` (kept here for one release, with a DeprecationWarning)."""
+    if name in _MOVED_TO_VALIDATION:
+        import warnings
+
+        from .evaluation import validation
+
+        warnings.warn(f"cohortstats.models.{name} is deprecated; import it from cohortstats.evaluation.validation "
+                      "(or from cohortstats itself).", DeprecationWarning, stacklevel=2)
+        return getattr(validation, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -34,11 +34,10 @@ def plot_roc(results, *, ax=None, cis=None, band=None, digits: int = 2, diagonal
     -------
     matplotlib.axes.Axes
     """
-    from .evaluation.roc import RocResult
-    from .report.format import format_ci, format_number
+    from .formatting import format_ci, format_number
 
     ax = _axes(ax)
-    if isinstance(results, RocResult):
+    if not isinstance(results, dict):  # one RocResult
         results = {"": results}
     if band is not None and not isinstance(band, dict):
         band = {next(iter(results)): band}
@@ -84,7 +83,7 @@ def plot_forest(result, *, ax=None, univariable=None, digits: int = 2, log: bool
     """
     import numpy as np
 
-    from .report.format import format_estimate_ci
+    from .formatting import format_estimate_ci
 
     series = []
     if hasattr(result, "univariable") and hasattr(result, "selected"):
@@ -197,7 +196,7 @@ def plot_calibration(result, *, ax=None, groups: bool = True, rug: bool = True, 
     """
     import numpy as np
 
-    from .report.format import format_number
+    from .formatting import format_number
 
     ax = _axes(ax, figsize=(5.5, 5.5))
     ax.plot([0, 1], [0, 1], linestyle="--", color="0.6", linewidth=0.9, label="Ideal")
@@ -243,7 +242,7 @@ def plot_calibration_curves(results: dict, *, ax=None, title=None):
     -------
     matplotlib.axes.Axes
     """
-    from .report.format import format_number
+    from .formatting import format_number
 
     if not isinstance(results, dict) or not results:
         raise TypeError("results must be a non-empty dict {model name: CalibrationResult}.")
@@ -325,7 +324,7 @@ def plot_nomogram(result, *, ax=None, title=None):
     """
     import numpy as np
 
-    from .report.format import format_number
+    from .formatting import format_number
 
     variables = list(dict.fromkeys(result.points["variable"]))
     surv_times = list(dict.fromkeys(result.survival_axes["time"])) if len(result.survival_axes) else []

@@ -11,8 +11,8 @@ from conftest import REFERENCE, reference
 from numpy.testing import assert_allclose
 
 import cohortstats as cs
-from cohortstats.calibration import lowess_r
-from cohortstats.discrimination import _auc_sorted
+from cohortstats.evaluation.calibration import lowess_r
+from cohortstats._auc import _auc_sorted
 from cohortstats.exceptions import DataValidationError
 
 REF = reference("calibration_reference.csv").set_index("name")["value"]
@@ -111,7 +111,7 @@ def test_lowess_with_zero_width_neighbourhoods_equals_r_quietly():
     # R: lowess(p, y, iter = 0) with p = 1e-12 (six patients) and 1 - 1e-12 (three): fitted 0 0 0 0 0 0 1 1 1
     import warnings
 
-    from cohortstats.calibration import lowess_r
+    from cohortstats.evaluation.calibration import lowess_r
 
     y = np.array([0, 0, 0, 1, 0, 1, 0, 0, 1.0])
     p = np.clip(y, 1e-12, 1 - 1e-12)

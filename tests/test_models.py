@@ -1,124 +1,219 @@
-"""Bootstrap optimism correction: apparent values equal the direct statistics; equality with rms::validate when
-given R's own resamples (observed differences <= 1.1e-8, from lrm's default tolerance in the test-sample
-recalibration fits), ballpark agreement with independent resampling streams, and simulations with known truth."""
-
-import warnings
+"""Train/test modelling: no leakage, tables built from the discrimination functions, clear errors."""
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REFERENCE
 from numpy.testing import assert_allclose
 
 import cohortstats as cs
-from cohortstats.exceptions import CohortStatsWarning, DataValidationError
-
-PRED = ["age", "lwt", "race", "smoke", "ptl", "ht", "ui", "ftv"]
+from cohortstats.datasets import make_hematoma_cohort
+from cohortstats.exceptions import DataValidationError
 
 
 @pytest.fixture(scope="module")
-def val(birthwt):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return cs.bootstrap_validation(birthwt, "low", PRED, categorical=["race"], B=400, random_state=1)
+def cohort():
+    c = make_hematoma_cohort()
+    m = cs.merge_tables(c.clinical, c.radiomics["whole"], on="patient_id", names=["clinical", "whole"],
+                        prefixes=[None, "whole_"])
+    df = m.data
+    sets = {"clinical": ["age", "glucose", "onset_to_ct", "volume"],
+            "whole": [x for x in df.columns if x.startswith("whole_original")]}
+    return df, sets
 
 
-def test_apparent_equals_direct_statistics(val, birthwt):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = cs.logistic_regression(birthwt, "low", PRED, categorical=["race"], ci_method="wald")
-    g = fit.glance().iloc[0]
-    t = val.table.set_index("index")
-    assert_allclose(t.loc["dxy", "apparent"], g["dxy"], rtol=1e-12)
-    assert_allclose(t.loc["r2", "apparent"], g["r2_nagelkerke"], rtol=1e-10)
-    assert_allclose(t.loc["brier", "apparent"], g["brier"], rtol=1e-12)
-    assert_allclose([t.loc["intercept", "apparent"], t.loc["slope", "apparent"]], [0, 1], atol=1e-10)
-    assert (t["n"] == 400).all()
+def test_split_needs_each_class_in_both_sets():
+    d = pd.DataFrame({"y": [0, 0, 0, 0, 1], "x": range(5)})
+    with pytest.raises(DataValidationError, match=r"outcome 'y': class 1 has 1 patient\(s\); a stratified split needs"):
+        cs.train_test_split(d, "y")
+    d = pd.DataFrame({"y": [0, 0, 0, 1, 1], "x": range(5)})
+    with pytest.raises(DataValidationError, match=r"test_size=0.2 gives 1 test and 4 training patient\(s\)"):
+        cs.train_test_split(d, "y")
 
 
-def test_ballpark_agreement_with_rms_validate(val):
-    # rms::validate(lrm, B = 400) with set.seed(42): Monte Carlo error of an optimism estimate at B = 400
-    # is about 0.005-0.02 here, so agreement is checked to 0.03 (R2, Dxy, slope) or 0.05 (intercept).
-    r = pd.read_csv(REFERENCE / "validate_reference.csv").set_index("index")
-    t = val.table.set_index("index")
-    for ours, theirs, tol in (("dxy", "Dxy", 0.03), ("r2", "R2", 0.03), ("slope", "Slope", 0.05),
-                              ("intercept", "Intercept", 0.06), ("brier", "B", 0.01), ("d", "D", 0.03),
-                              ("emax", "Emax", 0.03)):
-        assert abs(t.loc[ours, "optimism"] - r.loc[theirs, "optimism"]) < tol, (ours, t.loc[ours, "optimism"])
-        assert_allclose(t.loc[ours, "apparent"], r.loc[theirs, "apparent"], atol=1e-6)
+def test_split_is_stratified_and_recorded(cohort):
+    df, _ = cohort
+    train, test = cs.train_test_split(df, "expansion", random_state=3)
+    assert (len(train), len(test)) == (188, 47)
+    assert abs(train["expansion"].mean() - test["expansion"].mean()) < 0.02
+    assert train.attrs["split"]["random_state"] == 3 and test.attrs["split"]["set"] == "test"
+    again, _ = cs.train_test_split(df, "expansion", random_state=3)
+    assert again.index.equals(train.index)
 
 
-def test_equals_rms_validate_with_the_same_resamples(birthwt):
-    """rms::validate(lrm, B = 200) after set.seed(7), and the 200 samples it drew (tests/reference/calibration.R)."""
-    r = pd.read_csv(REFERENCE / "validate_exact_reference.csv").set_index("index")
-    samples = pd.read_csv(REFERENCE / "validate_resamples.csv").to_numpy()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        v = cs.bootstrap_validation(birthwt, "low", PRED, categorical=["race"], resamples=samples)
-    t = v.table.set_index("index")
-    assert v.B == 200 and v.n_failed == 0 and v.random_state == "given resamples"
-    for ours, theirs in (("dxy", "Dxy"), ("r2", "R2"), ("intercept", "Intercept"), ("slope", "Slope"),
-                         ("d", "D"), ("u", "U"), ("q", "Q"), ("brier", "B")):
-        for col in ("apparent", "training", "test", "optimism", "corrected"):
-            # both sides are maximum-likelihood fits run to tight convergence (lrm tol = 1e-14)
-            assert_allclose(t.loc[ours, col], r.loc[theirs, col], rtol=1e-7, atol=1e-9, err_msg=f"{ours} {col}")
-    assert_allclose(t.loc["emax", "corrected"], r.loc["Emax", "corrected"], rtol=1e-7)
+def test_fit_models_tables_come_from_discrimination_functions(cohort):
+    df, sets = cohort
+    train, test = cs.train_test_split(df, "expansion", random_state=1)
+    res = cs.fit_models(train, test, "expansion",
+                        [cs.ModelSpec("clinical", ["clinical"]), cs.ModelSpec("radiomics", ["signature:whole"]),
+                         cs.ModelSpec("combined", ["clinical", "signature:whole"], estimator="svm")],
+                        feature_sets=sets)
+    y, scores = res.scores("test")
+    perf = res.performance.set_index(["model", "set"])
+    for name, p in scores.items():
+        ci = cs.auc_ci(y, p)
+        assert_allclose(perf.loc[(name, "test"), ["auc", "conf_low", "conf_high"]].astype(float),
+                        [ci.estimate, ci.conf_low, ci.conf_high], rtol=1e-12)
+        # the test threshold is the training Youden cut-off, unchanged
+        assert perf.loc[(name, "test"), "threshold"] == perf.loc[(name, "train"), "threshold"]
+    d = cs.delong_test(y, scores["clinical"], scores["radiomics"])
+    pair = res.delong["test"].pairs.iloc[0]
+    assert_allclose([pair["statistic"], pair["p_value"]], [d.statistic, d.p_value], rtol=1e-12)
+    assert len(res.selected[("radiomics", "signature:whole")]) > 0
+    assert res.imputed.set_index(["model", "set"]).loc[("clinical", "train"), "n_imputed"] == \
+        int(train[sets["clinical"]].isna().sum().sum())
+    dc = res.decision_curve("test")
+    assert set(dc.table["model"]) == {"clinical", "radiomics", "combined", "all", "none"}
+    assert res.calibration("clinical").n == 47
 
 
-def test_resamples_are_checked(birthwt):
-    bad = np.zeros((3, 10), dtype=int)
-    with pytest.raises(DataValidationError, match=r"resamples must be integers in \[0, 188\] with one row of 189 "
-                                                  r"positions per resample .* shape \(3, 10\)"):
-        cs.bootstrap_validation(birthwt, "low", PRED, categorical=["race"], resamples=bad)
+def _noise_data(rng, n=100, p=1500):
+    X = pd.DataFrame(rng.normal(size=(n, p)), columns=[f"f{i}" for i in range(p)])
+    X["y"] = (rng.random(n) < 0.5).astype(int)
+    return X
 
 
 @pytest.mark.slow
-def test_well_specified_large_sample_has_corrected_slope_near_one():
-    rng = np.random.default_rng(11)
-    n = 2000
-    X = rng.normal(size=(n, 3))
-    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ [0.8, -0.5, 0.3] - 0.4)))).astype(int)
-    d = pd.DataFrame(X, columns=["a", "b", "c"]).assign(y=y)
-    v = cs.bootstrap_validation(d, "y", ["a", "b", "c"], B=100, random_state=3)
-    t = v.table.set_index("index")
-    assert 0.97 <= t.loc["slope", "corrected"] <= 1.0
-    assert 0 < t.loc["dxy", "optimism"] < 0.01
+def test_no_leakage_with_pure_noise_features():
+    """n << p pure noise: a pipeline that screens and selects inside the training set has test AUC near 0.5;
+    selecting the 'best' features on all patients first (the common mistake) inflates it."""
+    import warnings
+
+    warnings.simplefilter("ignore")  # the leaky model separates the training data: warnings expected
+    rng = np.random.default_rng(12)
+    honest, leaky = [], []
+    for rep in range(4):
+        d = _noise_data(rng)
+        feats = [c for c in d.columns if c != "y"]
+        train, test = cs.train_test_split(d, "y", random_state=rep)
+        try:
+            res = cs.fit_models(train, test, "y", [cs.ModelSpec("noise", ["signature:noise"],
+                                                                screen={"p_threshold": 0.1, "corr_threshold": None})],
+                                feature_sets={"noise": feats})
+            honest.append(res.performance.set_index("set").loc["test", "auc"])
+        except DataValidationError as err:  # the honest answer on noise can be "no feature": no better than chance
+            assert "kept no feature" in str(err)
+            honest.append(0.5)
+        # the mistake: screen on all 100 patients, keep the 10 most significant, then split
+        from scipy import stats
+
+        p = stats.ttest_ind(d.loc[d.y == 1, feats], d.loc[d.y == 0, feats]).pvalue
+        top = list(np.array(feats)[np.argsort(p)[:10]])
+        bad = cs.fit_models(train, test, "y", [cs.ModelSpec("leaky", top)])
+        leaky.append(bad.performance.set_index("set").loc["test", "auc"])
+    assert abs(np.mean(honest) - 0.5) < 0.1, honest
+    assert np.mean(leaky) > np.mean(honest) + 0.1, (leaky, honest)
 
 
-def test_overfit_noise_model_is_corrected_towards_chance():
-    rng = np.random.default_rng(5)
-    n = 120
-    d = pd.DataFrame(rng.normal(size=(n, 15)), columns=[f"x{i}" for i in range(15)]).assign(
-        y=(rng.random(n) < 0.4).astype(int))
+def test_bad_input(cohort):
+    df, sets = cohort
+    train, test = cs.train_test_split(df, "expansion", random_state=1)
+    with pytest.raises(DataValidationError, match="neither a column nor a feature set"):
+        cs.fit_models(train, test, "expansion", [cs.ModelSpec("m", ["nope"])], feature_sets=sets)
+    with pytest.raises(DataValidationError, match="signature set 'deep'"):
+        cs.fit_models(train, test, "expansion", [cs.ModelSpec("m", ["signature:deep"])], feature_sets=sets)
+    with pytest.raises(DataValidationError, match="uses column\\(s\\) 'age' twice"):
+        cs.fit_models(train, test, "expansion", [cs.ModelSpec("m", ["clinical", "age"])], feature_sets=sets)
+    with pytest.raises(DataValidationError, match="one outcome class"):
+        cs.fit_models(train, test[test["expansion"] == 0], "expansion", [cs.ModelSpec("m", ["age"])])
+    with pytest.raises(DataValidationError, match="model names must be unique"):
+        cs.fit_models(train, test, "expansion", [cs.ModelSpec("m", ["age"]), cs.ModelSpec("m", ["volume"])])
+    with pytest.raises(DataValidationError, match="impute=None"):
+        cs.fit_models(train, test, "expansion", [cs.ModelSpec("m", ["glucose"], impute=None)])
+    with pytest.raises(DataValidationError, match="estimator must be one of"):
+        cs.ModelSpec("m", ["age"], estimator="xgboost")
+    with pytest.raises(DataValidationError, match="pyradiomics metadata"):
+        d = df.assign(**{"diagnostics_Mask-original_VoxelNum": 1.0})
+        tr, te = cs.train_test_split(d, "expansion", random_state=1)
+        cs.fit_models(tr, te, "expansion", [cs.ModelSpec("m", ["signature:x"])],
+                      feature_sets={"x": ["diagnostics_Mask-original_VoxelNum", *sets["whole"][:5]]})
+    with pytest.raises(DataValidationError, match="missing for 2 patient"):
+        cs.train_test_split(df.assign(expansion=df["expansion"].where(df.index > 1)), "expansion")
+
+
+def test_repeated_cross_validation(cohort):
+    df, sets = cohort
+    res = cs.cross_validate_models(df, "expansion", [cs.ModelSpec("clinical", ["clinical"]),
+                                                     cs.ModelSpec("whole", ["signature:whole"])],
+                                   feature_sets=sets, n_splits=5, n_repeats=2, random_state=4)
+    assert len(res.folds) == 20 and res.summary["n_folds"].tolist() == [10, 10]
+    s = res.summary.set_index("model")
+    assert 0.5 < s.loc["whole", "mean_auc"] < 0.95
+    assert s.loc["whole", "auc_low"] <= s.loc["whole", "mean_auc"] <= s.loc["whole", "auc_high"]
+    again = cs.cross_validate_models(df, "expansion", [cs.ModelSpec("clinical", ["clinical"])], n_splits=5,
+                                     n_repeats=2, random_state=4, feature_sets=sets)
+    assert_allclose(again.folds["auc"], res.folds[res.folds.model == "clinical"]["auc"])
+
+
+def test_large_svm_switch_is_recorded(cohort, monkeypatch):
+    import cohortstats.models as pl
+
+    df, sets = cohort
+    train, test = cs.train_test_split(df, "expansion", random_state=1)
+    monkeypatch.setattr(pl, "SVM_EXACT_MAX", 100)  # pretend 188 training patients is "large"
+    import warnings
+
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        v = cs.bootstrap_validation(d, "y", [f"x{i}" for i in range(15)], B=100, random_state=1)
-    t = v.table.set_index("index")
-    assert t.loc["c_index", "apparent"] > 0.7  # optimistic
-    assert abs(t.loc["c_index", "corrected"] - 0.5) < 0.1  # truth is 0.5
-    assert t.loc["slope", "corrected"] < 0.6
+        warnings.simplefilter("ignore", UserWarning)  # Nystroem: more components than training patients here
+        res = cs.fit_models(train, test, "expansion", [cs.ModelSpec("svm", ["clinical"], estimator="svm")],
+                            feature_sets=sets)
+    assert "Nystroem" in res.estimators["svm"]
+    assert type(res.pipelines["svm"].named_steps["model"]).__name__ == "Pipeline"
+    # 50 landmarks per input column, between 100 and 500
+    nystroem = res.pipelines["svm"].named_steps["model"].steps[0][1]
+    assert nystroem.n_components == 200  # 4 clinical columns
+    assert f"{nystroem.n_components}-component Nystroem" in res.estimators["svm"]
+    assert [pl._nystroem_components(n) for n in (1, 2, 3, 9, 10, 40)] == [100, 100, 150, 450, 500, 500]
+    assert 0.5 < res.performance.set_index("set").loc["train", "auc"] < 1
 
 
-def test_custom_spec_parallel_equals_serial_and_failures_counted():
-    rng = np.random.default_rng(2)
-    n = 40
-    d = pd.DataFrame({"x": rng.normal(size=n), "y": np.r_[np.ones(3, int), np.zeros(n - 3, int)]})
+def test_shared_signature_is_fitted_once(cohort):
+    from cohortstats.models import signature_of
 
-    def spec(train):
-        m = train["x"].mean()
-        return lambda df: 1 / (1 + np.exp(-(df["x"].to_numpy() - m)))
-
-    with pytest.warns(CohortStatsWarning, match="resamples were skipped"):
-        a = cs.bootstrap_validation(d, "y", spec=spec, B=60, random_state=7)
-    assert a.failures.get("resample has one outcome class", 0) == a.n_failed > 0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        b = cs.bootstrap_validation(d, "y", spec=spec, B=60, random_state=7, n_jobs=2)
-    assert_allclose(a.table["corrected"], b.table["corrected"])
+    df, sets = cohort
+    train, test = cs.train_test_split(df, "expansion", random_state=1)
+    res = cs.fit_models(train, test, "expansion", [cs.ModelSpec("a", ["signature:whole"]),
+                                                   cs.ModelSpec("b", ["clinical", "signature:whole"])],
+                        feature_sets=sets)
+    assert signature_of(res.pipelines["a"], "signature:whole") is signature_of(res.pipelines["b"], "signature:whole")
 
 
-def test_bad_arguments(birthwt):
-    with pytest.raises(DataValidationError, match="give predictors"):
-        cs.bootstrap_validation(birthwt, "low")
-    with pytest.raises(TypeError, match="spec must be a callable"):
-        cs.bootstrap_validation(birthwt, "low", spec="logistic")
+def test_empty_rad_score_and_screen_keys_are_clear_errors():
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame(rng.normal(size=(150, 10)), columns=[f"f{i}" for i in range(10)])
+    d["y"] = (rng.random(150) < 0.4).astype(int)  # pure noise
+    train, test = cs.train_test_split(d, "y", random_state=1)
+    sets = {"noise": [f"f{i}" for i in range(10)]}
+    # the LASSO keeps nothing at lambda.1se: said, not a constant model or a libsvm failure
+    with pytest.raises(DataValidationError, match=r"the LASSO \(10-fold CV, lambda.1se\) kept no feature of 'noise' "
+                                                  r"in the 120 training patients .* Try screen: \{lasso_rule: min\}"):
+        cs.fit_models(train, test, "y", [cs.ModelSpec("m", ["signature:noise"], estimator="svm",
+                                                      screen={"p_threshold": None})], feature_sets=sets)
+    # the univariable screen keeps nothing
+    with pytest.raises(cs.EmptySignatureError, match=r"cannot be built from the 120 training patients: 10 "
+                                                     r"feature\(s\); near_zero screen kept 10; univariable screen "
+                                                     r"kept 0 \(smallest P") as err:
+        cs.fit_models(train, test, "y", [cs.ModelSpec("m", ["signature:noise"], screen={"p_threshold": 1e-9})],
+                      feature_sets=sets)
+    assert err.value.model == "m" and isinstance(err.value, DataValidationError)
+    with pytest.raises(DataValidationError, match=r"unknown screen key 'p_treshold'; did you mean 'p_threshold'\?"):
+        cs.ModelSpec("m", ["signature:noise"], screen={"p_treshold": 0.1})
+    with pytest.raises(DataValidationError, match=r"screen.lasso_rule must be '1se' or 'min'; got 'max'"):
+        cs.ModelSpec("m", ["signature:noise"], screen={"lasso_rule": "max"})
+
+
+def test_cross_validation_keeps_failed_folds_with_their_reason():
+    from cohortstats.exceptions import CohortStatsWarning
+
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame(rng.normal(size=(150, 10)), columns=[f"f{i}" for i in range(10)])
+    d["y"] = (rng.random(150) < 0.4).astype(int)
+    d["age"] = rng.normal(60, 10, 150)
+    specs = [cs.ModelSpec("clinical", ["age"]),
+             cs.ModelSpec("noise", ["signature:noise"], screen={"p_threshold": 1e-9})]  # keeps nothing in any fold
+    with pytest.warns(CohortStatsWarning, match=r"3 of 6 fold fits failed .* model 'noise'"):
+        cv = cs.cross_validate_models(d, "y", specs, feature_sets={"noise": [f"f{i}" for i in range(10)]},
+                                      n_splits=3, n_repeats=1)
+    s = cv.summary.set_index("model")
+    assert s.loc["clinical", "n_folds"] == 3 and s.loc["noise", "n_folds"] == 0 and s.loc["noise", "n_failed"] == 3
+    assert np.isnan(s.loc["noise", "mean_auc"]) and len(cv.folds) == 6
+    assert cv.folds.loc[cv.folds.model == "noise", "error"].str.contains("0 feature").all()

@@ -13,7 +13,7 @@ from numpy.testing import assert_allclose
 
 import cohortstats as cs
 from cohortstats.exceptions import DataValidationError
-from cohortstats.nomogram import r_pretty
+from cohortstats.regression.nomogram import r_pretty
 
 
 @pytest.fixture(scope="module")

@@ -245,7 +245,7 @@ def test_low_epv_warns_with_number(birthwt):
 def test_non_convergence_warns():
     rng = np.random.default_rng(1)
     d = pd.DataFrame({"y": rng.integers(0, 2, 200), "x": rng.normal(size=200)})
-    from cohortstats import _logistic_fit
+    from cohortstats.regression import _fit as _logistic_fit
 
     orig = _logistic_fit.fit_logistic
 
@@ -253,7 +253,7 @@ def test_non_convergence_warns():
         k["maxit"] = 1
         return orig(*a, **k)
 
-    import cohortstats.regression as reg
+    import cohortstats.regression.logistic as reg
 
     reg.fit_logistic, saved = one_step, reg.fit_logistic
     try:

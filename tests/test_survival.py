@@ -9,7 +9,7 @@ from conftest import reference
 from numpy.testing import assert_allclose
 
 import cohortstats as cs
-from cohortstats._concordance import concordance
+from cohortstats.regression._concordance import concordance
 from cohortstats.exceptions import DataValidationError
 
 REF = reference("survival_reference.csv").set_index("name")["value"]

@@ -11,7 +11,7 @@ from numpy.testing import assert_allclose
 
 import cohortstats as cs
 from cohortstats.exceptions import DataValidationError, DataWarning, SmallCellWarning
-from cohortstats.table_one import smd_categorical
+from cohortstats.describe.table_one import smd_categorical
 
 REF = reference("table_one_reference.csv")
 TOL = dict(rtol=1e-9, atol=1e-12)

@@ -12,7 +12,8 @@ from statsmodels.stats.proportion import proportion_confint
 
 from ..regression._fit import fit_logistic, loglik
 from .._validation import check_probability
-from .roc import _auc_sorted, prepare_binary_scores
+from .._auc import _auc_sorted
+from ._roc_core import prepare_binary_scores
 from ..exceptions import DataValidationError
 from ..regression.logistic import HosmerLemeshow, hosmer_lemeshow
 from .._results import TidyHTML

@@ -15,7 +15,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from .._validation import check_one_of, check_probability
-from .roc import _curve, _split, prepare_binary_scores
+from ._roc_core import _curve, _split, prepare_binary_scores
 from ..exceptions import DataValidationError, SmallCellWarning
 from .._results import TidyHTML
 

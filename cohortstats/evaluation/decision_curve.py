@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_probability
-from .roc import _as_rng, prepare_binary_scores
+from ._roc_core import _as_rng, prepare_binary_scores
 from ..exceptions import DataValidationError
 from .._results import TidyHTML
 

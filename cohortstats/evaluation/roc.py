@@ -15,13 +15,25 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._auc import _auc_sorted, _placements
+from .._results import TidyHTML
 from .._validation import check_one_of, check_probability
 from ..exceptions import DataValidationError, DataWarning
-from .._results import TidyHTML
+from ._roc_core import (
+    ALTERNATIVES,
+    _as_rng,
+    _curve,
+    _delong_var,
+    _orient,
+    _p_value,
+    _resolve_direction,
+    _split,
+    bootstrap_aucs,
+    prepare_binary_scores,
+)
 
 __all__ = [
     "roc",
-    "sensitivity_at_specificity",
     "RocResult",
     "auc_ci",
     "AucCI",
@@ -31,131 +43,10 @@ __all__ = [
     "DelongUnpairedTest",
     "compare_aucs",
     "AucComparison",
-    "prepare_binary_scores",
-    "roc_band",
-    "RocBand",
 ]
-
-ALTERNATIVES = ("two-sided", "greater", "less")
-
-
-# --------------------------------------------------------------------------- input
-def prepare_binary_scores(y, scores: dict, *, positive=None, nan_policy: str = "raise"):
-    """Validate an outcome and one or more aligned score vectors.
-
-    Returns ``(y01, {name: float array}, n_dropped, positive)``. With
-    ``nan_policy="omit"`` patients with a missing outcome or any non-finite
-    score are dropped and counted; with ``"raise"`` (default) they are an error.
-    """
-    check_one_of(nan_policy, ("raise", "omit"), "nan_policy")
-    y_arr = y.to_numpy() if isinstance(y, (pd.Series, pd.Index)) else np.asarray(y)
-    if y_arr.ndim != 1:
-        y_arr = y_arr.ravel()
-    numeric = y_arr.dtype.kind in "biuf"
-    if not numeric:
-        y_arr = y_arr.astype(object)
-    n = len(y_arr)
-    arrays = {}
-    for name, s in scores.items():
-        try:
-            a = np.asarray(s, dtype=float).ravel()
-        except (TypeError, ValueError):
-            raise TypeError(f"score {name!r} must be numeric; got values that are not numbers.") from None
-        if len(a) != n:
-            raise DataValidationError(
-                f"score {name!r} has {len(a)} values but the outcome has {n}; they must be aligned patient by patient."
-            )
-        arrays[name] = a
-    bad = np.isnan(y_arr) if y_arr.dtype.kind == "f" else pd.isna(y_arr) if not numeric else np.zeros(n, bool)
-    for a in arrays.values():
-        bad = bad | ~np.isfinite(a)
-    n_bad = int(bad.sum())
-    if n_bad:
-        if nan_policy == "raise":
-            which = [k for k, a in arrays.items() if (~np.isfinite(a)).any()]
-            raise DataValidationError(
-                f"{n_bad} patient(s) have a missing outcome or a NaN/inf score ({', '.join(which) or 'outcome'}). "
-                "Remove them, or pass nan_policy='omit' to drop them (the number dropped is reported)."
-            )
-        y_arr = y_arr[~bad]
-        arrays = {k: a[~bad] for k, a in arrays.items()}
-    if numeric:
-        is0, is1 = y_arr == 0, y_arr == 1
-        if (is0 | is1).all() and is0.any() and is1.any():  # fast path: already 0/1
-            values = [0, 1]
-        else:
-            values = list(np.unique(y_arr))
-    else:
-        values = list(pd.unique(y_arr))
-    if len(values) != 2:
-        raise DataValidationError(
-            f"the outcome must have exactly two classes; got {len(values)} ({sorted(map(str, values))[:10]}). "
-            "ROC analysis needs cases and controls."
-        )
-    if positive is None:
-        if not (numeric and set(float(v) for v in values) == {0.0, 1.0}):
-            raise DataValidationError(
-                f"the outcome has values {sorted(map(str, values))}, not 0/1; say which is the case with positive=..."
-            )
-        positive = 1
-        y01 = (y_arr == 1).astype(np.int8)
-    else:
-        if positive not in values:
-            raise DataValidationError(f"positive={positive!r} is not an outcome value; values are {sorted(map(str, values))}.")
-        y01 = (y_arr == positive).astype(np.int8)
-    return y01, arrays, n_bad, positive
 
 
 # --------------------------------------------------------------------------- placements
-def _placements(cases: np.ndarray, controls: np.ndarray):
-    """DeLong placement values, O(n log n) from one sort (Sun & Xu 2014).
-
-    ``v10[i]`` = P(control < case_i) + ½ P(control = case_i);
-    ``v01[j]`` = P(case > control_j) + ½ P(case = control_j). AUC = mean(v10) = mean(v01).
-    With midranks R: v10_i = (R_all(x_i) - R_cases(x_i)) / n0 and
-    v01_j = 1 - (R_all(y_j) - R_controls(y_j)) / n1.
-    """
-    m, n = len(cases), len(controls)
-    values = np.concatenate([cases, controls])
-    order = np.argsort(values)  # any sort: tied values share their block, so their order is irrelevant
-    vs = values[order]
-    is_case = order < m
-    ctrl_cum = np.zeros(m + n + 1)
-    np.cumsum(~is_case, out=ctrl_cum[1:])  # controls before each sorted position
-    case_cum = np.arange(m + n + 1.0) - ctrl_cum
-    new = vs[1:] != vs[:-1]
-    if new.all():  # no ties: strictly below / above counts
-        p = np.where(is_case, ctrl_cum[:-1] / n, 1 - case_cum[:-1] / m)
-    else:
-        edges = np.flatnonzero(np.concatenate([[True], new, [True]]))
-        lengths = np.diff(edges)
-        start = np.repeat(edges[:-1], lengths)
-        end = np.repeat(edges[1:], lengths)
-        below_ctrl = ctrl_cum[start] + 0.5 * (ctrl_cum[end] - ctrl_cum[start])
-        above_case = (m - case_cum[end]) + 0.5 * (case_cum[end] - case_cum[start])
-        p = np.where(is_case, below_ctrl / n, above_case / m)
-    placed = np.empty(m + n)
-    placed[order] = p
-    v10, v01 = placed[:m], placed[m:]
-    return v10, v01
-
-
-def _auc_sorted(cases: np.ndarray, controls: np.ndarray) -> float:
-    """Mann-Whitney AUC (ties ½) from two sorts and one search."""
-    sc = np.sort(cases)
-    sd = np.sort(controls)
-    lo = np.searchsorted(sd, sc, "left")
-    last = np.minimum(lo, len(sd) - 1)
-    if np.any(sd[last] == sc):
-        hi = np.searchsorted(sd, sc, "right")
-        total = lo.sum() + 0.5 * (hi - lo).sum()
-    else:
-        total = lo.sum()
-    return float(total / (len(sc) * len(sd)))
-
-
-def _orient(score: np.ndarray, direction: str) -> np.ndarray:
-    return score if direction == "<" else -score
 
 
 # --------------------------------------------------------------------------- roc
@@ -254,32 +145,6 @@ def _polyline_area(x: np.ndarray, y: np.ndarray, upto: float) -> float:
     return float(cum[k] + (upto - x[k]) * (y[k] + y_at) / 2)
 
 
-def _curve(cases: np.ndarray, controls: np.ndarray, direction: str):
-    values = np.unique(np.concatenate([cases, controls]))
-    mids = (values[1:] + values[:-1]) / 2
-    thr = np.concatenate([[-np.inf], mids, [np.inf]])
-    sc, sd = np.sort(cases), np.sort(controls)
-    if direction == "<":
-        se = 1 - np.searchsorted(sc, thr, "left") / len(sc)  # cases >= t
-        sp = np.searchsorted(sd, thr, "left") / len(sd)  # controls < t
-        return thr, se, sp
-    thr = thr[::-1]
-    se = np.searchsorted(sc, thr, "right") / len(sc)  # cases <= t
-    sp = 1 - np.searchsorted(sd, thr, "right") / len(sd)  # controls > t
-    return thr, se, sp
-
-
-def _split(y01, score):
-    return score[y01 == 1], score[y01 == 0]
-
-
-def _resolve_direction(direction, cases, controls):
-    check_one_of(direction, ("<", ">", "auto"), "direction")
-    if direction == "auto":
-        return (">" if np.median(controls) > np.median(cases) else "<"), "auto"
-    return direction, "given"
-
-
 def roc(y, score, *, direction: str = "<", positive=None, nan_policy: str = "raise") -> RocResult:
     """ROC curve and AUC.
 
@@ -353,51 +218,6 @@ class AucCI(TidyHTML):
                               "n_cases": self.n_cases, "n_controls": self.n_controls, "n_boot": self.n_boot}])
 
 
-def _delong_var(cases, controls):
-    v10, v01 = _placements(cases, controls)
-    return float(v10.mean()), float(np.var(v10, ddof=1) / len(v10) + np.var(v01, ddof=1) / len(v01))
-
-
-def bootstrap_aucs(cases: np.ndarray, controls: np.ndarray, n_boot: int, rng, *, chunk_elems: int = 4_000_000):
-    """AUCs of ``n_boot`` stratified bootstrap resamples (cases and controls resampled separately).
-
-    No Python loop per resample and no per-resample sort: each resample is a
-    vector of multiplicities; the weighted count of controls below each case
-    comes from a cumulative sum over the (once) sorted controls. Resamples are
-    processed in chunks so memory stays O(n).
-    """
-    m, n = len(cases), len(controls)
-    # Drawing indices into the sorted controls is the same as drawing into the originals.
-    sd = np.sort(controls)
-    lo = np.searchsorted(sd, cases, "left")
-    hi = np.searchsorted(sd, cases, "right")
-    ties = bool(np.any(hi != lo))
-    out = np.empty(n_boot)
-    per = max(1, chunk_elems // (m + n))
-    done = 0
-    while done < n_boot:
-        b = min(per, n_boot - done)
-        rows = np.arange(b)[:, None]
-        wd = np.bincount((rows * n + rng.integers(0, n, (b, n))).ravel(), minlength=b * n).reshape(b, n)
-        wc = np.bincount((rows * m + rng.integers(0, m, (b, m))).ravel(), minlength=b * m).reshape(b, m)
-        cum = np.zeros((b, n + 1), dtype=np.int64)
-        np.cumsum(wd, axis=1, out=cum[:, 1:])  # weighted count of sorted controls up to each position
-        below = 2 * cum[:, lo]  # twice the count, to stay in integers
-        if ties:
-            below += cum[:, hi] - cum[:, lo]
-        out[done:done + b] = np.einsum("ij,ij->i", wc, below) / (2.0 * m * n)
-        done += b
-    return out
-
-
-def _as_rng(random_state):
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if random_state is None or isinstance(random_state, (int, np.integer)):
-        return np.random.default_rng(random_state)
-    raise TypeError(f"random_state must be None, an int or a numpy Generator; got {type(random_state).__name__}.")
-
-
 def auc_ci(y, score, *, method: str = "delong", conf_level: float = 0.95, n_boot: int = 2000, random_state=None,
            direction: str = "<", positive=None, nan_policy: str = "raise") -> AucCI:
     """Confidence interval of the AUC.
@@ -457,12 +277,6 @@ def auc_ci(y, score, *, method: str = "delong", conf_level: float = 0.95, n_boot
 
 
 # --------------------------------------------------------------------------- DeLong tests
-def _p_value(z, alternative, dist=stats.norm, **kw):
-    if alternative == "two-sided":
-        return float(2 * dist.sf(abs(z), **kw))
-    if alternative == "greater":
-        return float(dist.sf(z, **kw))
-    return float(dist.cdf(z, **kw))
 
 
 def _delong_cov(y01, arrays: dict):
@@ -726,7 +540,3 @@ def compare_aucs(y, scores: dict, *, adjust=None, alternative: str = "two-sided"
     p = float(stats.chi2.sf(chi2, rank)) if rank > 0 else float("nan")
     return AucComparison(auc_table, table, pd.DataFrame(cov, index=names, columns=names), chi2, int(rank), p,
                          adjust, alternative, conf_level)
-
-
-# the sensitivity band lives in its own module; its names stay importable from here
-from .roc_band import RocBand, roc_band, sensitivity_at_specificity  # noqa: E402

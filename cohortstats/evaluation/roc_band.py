@@ -9,7 +9,7 @@ import pandas as pd
 
 from .._results import TidyHTML
 from .._validation import check_one_of, check_probability
-from .roc import _as_rng, _orient, _split, prepare_binary_scores
+from ._roc_core import _as_rng, _orient, _split, prepare_binary_scores
 from ..exceptions import DataValidationError
 
 __all__ = ["sensitivity_at_specificity", "roc_band", "RocBand"]

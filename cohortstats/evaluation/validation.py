@@ -13,14 +13,12 @@ from ..regression.design import build_design
 from ..regression._fit import fit_logistic, loglik
 from .._validation import as_column_list, check_columns, check_dataframe
 from .calibration import smoothed_calibration
-from .roc import _auc_sorted
+from .._auc import _auc_sorted
 from ..exceptions import CohortStatsWarning, DataValidationError
-from ..models import ModelSpec, fit_models, train_test_split  # noqa: F401 (DESIGN's home of these names)
 from ..regression.logistic import binary_outcome
 from .._results import TidyHTML
 
-__all__ = ["bootstrap_validation", "ValidationResult", "performance_indexes", "LogisticSpec",
-           "train_test_split", "ModelSpec", "fit_models"]
+__all__ = ["bootstrap_validation", "ValidationResult", "performance_indexes", "LogisticSpec"]
 
 INDEXES = ["dxy", "c_index", "r2", "brier", "intercept", "slope", "d", "u", "q"]
 

@@ -14,8 +14,9 @@ raises an ImportError that says what to install.
 from .habitat import HabitatResult, habitat_radiomics, habitat_subregions
 from .io import check_geometry, load_mask, manifest_from_folder, read_image
 from .phantom import make_phantom_cohort
-from .radiomics import BatchResult, extract_batch, extract_folder_tables, extract_radiomics
-from .deep import extract_deep_batch, extract_deep_features, preprocess_slices, select_slices
+from .radiomics import extract_radiomics
+from .deep import extract_deep_features, preprocess_slices, select_slices
+from .batch import BatchResult, extract_batch, extract_deep_batch, extract_folder_tables
 
 __all__ = ["read_image", "load_mask", "check_geometry", "extract_radiomics", "extract_batch", "BatchResult",
            "habitat_subregions", "habitat_radiomics", "HabitatResult", "select_slices", "preprocess_slices", "extract_deep_features",

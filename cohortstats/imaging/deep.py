@@ -12,9 +12,9 @@ from scipy import ndimage
 
 from ..exceptions import DataValidationError
 from ._deps import need
-from .io import load_mask, read_image, read_manifest
+from .io import load_mask, read_image
 
-__all__ = ["select_slices", "preprocess_slices", "extract_deep_features", "extract_deep_batch"]
+__all__ = ["select_slices", "preprocess_slices", "extract_deep_features"]
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406])
 IMAGENET_SD = np.array([0.229, 0.224, 0.225])
@@ -119,48 +119,3 @@ def extract_deep_features(image, mask, *, weights=None, allow_random_weights: bo
     return feats.ravel()
 
 
-def extract_deep_batch(manifest, *, weights=None, allow_random_weights: bool = False, aggregate: str = "mean",
-                       label: int | None = None, window=(0.0, 80.0), device=None, id_column: str = "patient_id",
-                       image_column: str = "image", mask_column: str = "mask", base=None, progress: bool = False):
-    """:func:`extract_deep_features` for every row of a manifest: one row per patient, columns ``dl_0000``
-    ... (2,048 with ``aggregate="mean"`` or ``"max"``). A failed case is reported in ``errors`` with its id
-    and the batch goes on; the network is built once.
-
-    Returns
-    -------
-    BatchResult
-        ``table``, ``errors`` and ``settings`` (weights file, aggregation, window, slice offsets).
-    """
-    import pandas as pd
-
-    from .radiomics import BatchResult
-
-    manifest, base = read_manifest(manifest, base, (id_column, image_column, mask_column))
-    if weights is None and not allow_random_weights:  # checked once, before any case
-        raise DataValidationError("weights is required: pass the path of a ResNet50 state dict (pretrained ImageNet "
-                                  "weights cannot be downloaded at run time); weights=None needs allow_random_weights=True.")
-    if weights is not None and not Path(weights).exists():
-        raise FileNotFoundError(f"weights file {str(weights)!r} does not exist.")
-    rows, ids, errors = [], [], []
-    records = list(manifest.itertuples(index=False))
-    if progress:
-        from tqdm.auto import tqdm
-
-        records = tqdm(records, desc="deep features", unit="case")
-    for rec in records:
-        rec = rec._asdict()
-        try:
-            rows.append(extract_deep_features(base / str(rec[image_column]), base / str(rec[mask_column]),
-                                              weights=weights, allow_random_weights=allow_random_weights,
-                                              aggregate=aggregate, label=label, window=window, device=device))
-            ids.append(rec[id_column])
-        except Exception as err:  # noqa: BLE001 - every failure is reported with its case id
-            errors.append({id_column: rec[id_column], "error": type(err).__name__, "message": str(err)[:300]})
-    width = max(4, len(str(len(rows[0]) - 1))) if rows else 4  # dl_0000 ... dl_2047 (dl_10239 for "concat")
-    table = pd.DataFrame(np.vstack(rows) if rows else np.empty((0, 0)),
-                         columns=[f"dl_{j:0{width}d}" for j in range(len(rows[0]))] if rows else None)
-    table.insert(0, id_column, ids)
-    settings = {"weights": str(weights) if weights is not None else "random (testing only)", "aggregate": aggregate,
-                "window_hu": list(window), "slice_offsets_mm": [-2, -1, 0, 1, 2], "size": 224,
-                "network": "torchvision ResNet50, global-average-pool features"}
-    return BatchResult(table, pd.DataFrame(errors, columns=[id_column, "error", "message"]), settings)

@@ -1,22 +1,17 @@
-"""Radiomics extraction with pyradiomics: one case, or a batch from a manifest with per-case errors."""
+"""Radiomics extraction with pyradiomics for one case (batches: :mod:`.batch`)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from ..exceptions import DataValidationError
 from ._deps import need
-from .io import load_mask, read_image, read_manifest
+from .io import load_mask, read_image
 
-__all__ = ["extract_radiomics", "extract_batch", "BatchResult", "DEFAULT_SETTINGS", "DEFAULT_CLASSES",
-           "extract_folder_tables", "extractor_settings"]
+__all__ = ["extract_radiomics", "DEFAULT_SETTINGS", "DEFAULT_CLASSES", "extractor_settings"]
 
 DEFAULT_SETTINGS = {"binWidth": 25, "resampledPixelSpacing": None, "interpolator": "sitkBSpline",
                     "preCrop": True, "normalize": False, "correctMask": False}
@@ -113,48 +108,6 @@ def _execute(ext, image, mask, label) -> dict:
     return {**crop, **out} if crop else out
 
 
-@dataclass(frozen=True)
-class BatchResult:
-    """Features of every case that succeeded (``table``), and every case that failed with its reason."""
-
-    table: pd.DataFrame
-    errors: pd.DataFrame
-    settings: dict = field(default_factory=dict)
-
-    def tidy(self) -> pd.DataFrame:
-        return self.table.copy()
-
-
-def extract_batch(manifest, *, id_column: str = "patient_id", image_column: str = "image", mask_column: str = "mask",
-                  label: int | None = None, params=None, settings: dict | None = None, classes=DEFAULT_CLASSES,
-                  progress: bool = False, base=None) -> BatchResult:
-    """Extract radiomics for every row of a manifest (a DataFrame or CSV with id, image and mask paths).
-
-    A case that fails (unreadable file, geometry mismatch, empty mask, a pyradiomics error) is
-    reported in ``errors`` with its id and the message; the batch goes on.
-    """
-    manifest, base = read_manifest(manifest, base, (id_column, image_column, mask_column))
-    ext = _extractor(params, settings, classes, True)
-    rows, errors = [], []
-    iterator = manifest.itertuples(index=False)
-    if progress:
-        from tqdm.auto import tqdm
-
-        iterator = tqdm(list(iterator), desc="radiomics", unit="case")
-    for rec in iterator:
-        rec = rec._asdict()
-        case = rec[id_column]
-        try:
-            img = base / str(rec[image_column])
-            msk = base / str(rec[mask_column])
-            feats = _execute(ext, img, msk, label)
-            rows.append({id_column: case, **feats})
-        except Exception as err:  # noqa: BLE001 - every failure is reported with its case id
-            errors.append({id_column: case, "error": type(err).__name__, "message": str(err)[:300]})
-    return BatchResult(pd.DataFrame(rows), pd.DataFrame(errors, columns=[id_column, "error", "message"]),
-                       extractor_settings(ext, params))
-
-
 def extractor_settings(ext, params=None) -> dict:
     """What a pyradiomics extractor will do: its settings, image types and enabled feature classes."""
     return {"params": str(params) if params else None, "settings": dict(ext.settings),
@@ -162,89 +115,3 @@ def extractor_settings(ext, params=None) -> dict:
             "classes": sorted(ext.enabledFeatures)}
 
 
-def extract_folder_tables(source, out, *, id_column: str = "patient_id", image_column: str = "image",
-                          mask_column: str = "mask", habitats: int = 0, settings=None, params=None,
-                          label: int | None = None, image_suffix: str = "_ct", mask_suffix: str = "_mask",
-                          deep_weights=None, deep_aggregate: str = "mean", progress: bool = False) -> dict:
-    """The ``cohortstats extract`` command: whole-ROI radiomics (and ``habitats`` sub-regions) for every case.
-
-    Parameters
-    ----------
-    source : path
-        A manifest CSV (``patient_id, image, mask``, paths relative to it) or a folder of
-        ``<id><image_suffix>.<ext>`` / ``<id><mask_suffix>.<ext>`` pairs (:func:`manifest_from_folder`).
-    params : path, optional
-        A pyradiomics parameter file (YAML/JSON), used for the whole ROI and the sub-regions;
-        otherwise ``settings`` over :data:`DEFAULT_SETTINGS`.
-    deep_weights : path, optional
-        A ResNet50 state dict: also write ``deep_features.csv`` (the seed's five-slice recipe,
-        :func:`~cohortstats.imaging.extract_deep_batch`, aggregated by ``deep_aggregate``).
-
-    Returns
-    -------
-    dict
-        ``{table name: path}``: ``radiomics_whole.csv`` (``radiomics_sub<k>.csv``), ``extraction_errors.csv``
-        (every failed or unpaired case with its reason) and ``extraction_settings.json`` (pyradiomics' settings,
-        image types and feature classes), ready for ``merge_tables`` and the study file.
-    """
-    from .habitat import habitat_radiomics
-    from .io import manifest_from_folder
-
-    if not isinstance(habitats, int) or habitats < 0 or habitats == 1:
-        raise DataValidationError(f"habitats must be 0 (whole ROI only) or a number of sub-regions >= 2; got "
-                                  f"{habitats!r}.")
-    out = Path(out)
-    source = Path(source)
-    if source.is_dir():
-        man, unpaired = manifest_from_folder(source, image_suffix=image_suffix, mask_suffix=mask_suffix,
-                                             id_column=id_column)
-        base = source
-        image_column, mask_column = "image", "mask"
-    elif source.is_file():
-        man, unpaired, base = pd.read_csv(source), None, source.parent
-    else:
-        raise FileNotFoundError(f"no manifest CSV or image folder at {str(source)!r}.")
-    out.mkdir(parents=True, exist_ok=True)
-    whole = extract_batch(man, id_column=id_column, image_column=image_column, mask_column=mask_column, label=label,
-                          settings=settings, params=params, progress=progress, base=base)
-    paths = {"radiomics_whole": out / "radiomics_whole.csv"}
-    whole.table.to_csv(paths["radiomics_whole"], index=False)
-    errors = [whole.errors.assign(roi="whole")]
-    if unpaired is not None and len(unpaired):
-        errors.insert(0, unpaired.assign(roi="whole"))
-    if habitats:
-        per_region: dict = {c: [] for c in range(1, habitats + 1)}
-        hab_errors = []
-        for rec in man.itertuples(index=False):
-            rec = rec._asdict()
-            try:
-                feats = habitat_radiomics(base / str(rec[image_column]), base / str(rec[mask_column]), k=habitats,
-                                          label=label, settings=settings, params=params,
-                                          keep_masks_in=out / "habitat_masks",
-                                          case_id=str(rec[id_column]))
-                for c, f in feats.items():
-                    per_region[c].append({id_column: rec[id_column], **f})
-            except Exception as err:  # noqa: BLE001 - reported with the case id; the batch goes on
-                hab_errors.append({id_column: rec[id_column], "error": type(err).__name__, "message": str(err)[:300],
-                                   "roi": "habitats"})
-        for c, rows in per_region.items():
-            paths[f"radiomics_sub{c}"] = out / f"radiomics_sub{c}.csv"
-            pd.DataFrame(rows).to_csv(paths[f"radiomics_sub{c}"], index=False)
-        errors.append(pd.DataFrame(hab_errors, columns=[id_column, "error", "message", "roi"]))
-    recorded = dict(whole.settings)
-    if deep_weights is not None:
-        from .deep import extract_deep_batch
-
-        deep = extract_deep_batch(man, weights=deep_weights, aggregate=deep_aggregate, label=label,
-                                  id_column=id_column, image_column=image_column, mask_column=mask_column,
-                                  base=base, progress=progress)
-        paths["deep_features"] = out / "deep_features.csv"
-        deep.table.to_csv(paths["deep_features"], index=False)
-        errors.append(deep.errors.assign(roi="deep"))
-        recorded["deep"] = deep.settings
-    paths["extraction_settings"] = out / "extraction_settings.json"
-    paths["extraction_settings"].write_text(json.dumps(recorded, indent=2, default=str))
-    err = pd.concat(errors, ignore_index=True)
-    paths["extraction_errors"] = out / "extraction_errors.csv"
-    err.to_csv(paths["extraction_errors"], index=False)
-    return paths

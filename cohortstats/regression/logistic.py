@@ -223,7 +223,7 @@ class LogisticRegressionResult:
     def glance(self) -> pd.DataFrame:
         """One row: ``n, n_events, aic, bic, log_likelihood, deviance, null_deviance, df_model, df_residual,
         lr_statistic, lr_p_value, r2_nagelkerke, c_index, dxy, brier, method, ci_method, n_excluded``."""
-        from ..evaluation.roc import _auc_sorted
+        from .._auc import _auc_sorted
 
         k = len(self.coef)
         lr = 2 * (self.loglik - self.null_loglik)

@@ -1,7 +1,5 @@
-"""Number formatting: the only place where numbers become text.
-
-Digits and p-value style are arguments of every function; nothing here
-computes a statistic.
+"""Result objects to formatted report tables (DataFrames of text). Number-to-text primitives live in
+:mod:`cohortstats.formatting` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -11,80 +9,10 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..formatting import P_STYLES, _isnan, format_ci, format_estimate_ci, format_number, format_p
+
 __all__ = ["format_number", "format_p", "format_ci", "format_estimate_ci", "format_test_statistic", "table_one_frame", "regression_table_frame",
            "regression_footnotes", "auc_table_frame", "delong_table_frame", "P_STYLES"]
-
-P_STYLES = ("nejm", "apa", "exact")
-
-
-def _isnan(x) -> bool:
-    try:
-        return x is None or (isinstance(x, float) and math.isnan(x)) or bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
-
-
-def format_number(x, digits: int = 2) -> str:
-    """Fixed decimals; ``""`` for missing, ``"Inf"``/``"-Inf"`` for infinities.
-
-    >>> format_number(2.52449, 2)
-    '2.52'
-    """
-    if _isnan(x):
-        return ""
-    x = float(x)
-    if math.isinf(x):
-        return "Inf" if x > 0 else "-Inf"
-    out = f"{x:.{digits}f}"
-    if out.startswith("-") and float(out) == 0:
-        out = out[1:]
-    return out
-
-
-def format_p(p, style: str = "nejm", digits: int = 3) -> str:
-    """Format a p-value.
-
-    Styles: ``"nejm"``: 3 decimals, ``<0.001`` below (default); ``"apa"``: as nejm without
-    the leading zero (``.041``, ``<.001``); ``"exact"``: 3 significant digits, scientific
-    below 1e-4.
-
-    >>> format_p(0.00042), format_p(0.0412), format_p(0.0412, "apa")
-    ('<0.001', '0.041', '.041')
-    """
-    if style not in P_STYLES:
-        raise ValueError(f"style must be one of {P_STYLES}; got {style!r}.")
-    if _isnan(p):
-        return ""
-    p = float(p)
-    if style == "exact":
-        return f"{p:.2e}" if p < 1e-4 else f"{p:.3g}"
-    floor = 10.0 ** (-digits)
-    out = f"<{floor:.{digits}f}" if p < floor else f"{p:.{digits}f}"
-    if style == "apa":
-        out = out.replace("0.", ".", 1)
-    return out
-
-
-def format_ci(low, high, digits: int = 2, sep: str = "–") -> str:
-    """``"1.40–4.55"``; ``"-0.10 to 0.10"`` when a limit is negative; empty when either is missing."""
-    if _isnan(low) or _isnan(high):
-        return ""
-    a, b = format_number(low, digits), format_number(high, digits)
-    if a.startswith("-") or b.startswith("-"):
-        return f"{a} to {b}"
-    return f"{a}{sep}{b}"
-
-
-def format_estimate_ci(est, low, high, digits: int = 2) -> str:
-    """``"2.52 (1.40–4.55)"``.
-
-    >>> format_estimate_ci(2.524, 1.400, 4.552)
-    '2.52 (1.40–4.55)'
-    """
-    if _isnan(est):
-        return ""
-    ci = format_ci(low, high, digits)
-    return f"{format_number(est, digits)} ({ci})" if ci else format_number(est, digits)
 
 
 def _cell(row, digits: int, pct_digits: int) -> str:

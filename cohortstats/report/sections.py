@@ -35,10 +35,10 @@ _RECLASSIFICATION_NOTE = (
 
 
 def _methods(res) -> list[str]:
-    from ..study.runner import _versions
+    from ..provenance import package_versions
 
     spec = res.study.spec
-    v = _versions()
+    v = package_versions()
     out = []
     t1 = res.results.get("table1")
     if t1 is not None:

@@ -9,8 +9,6 @@ YAML is loaded with ``yaml.safe_load``; no string from a spec or a data file is 
 from __future__ import annotations
 
 import difflib
-import hashlib
-import time
 from pathlib import Path
 from typing import Literal
 
@@ -19,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..exceptions import CohortStatsError
 
-__all__ = ["StudySpec", "Study", "StudyResult", "load_spec", "SpecError"]
+__all__ = ["StudySpec", "load_spec", "SpecError"]
 
 
 class SpecError(CohortStatsError, ValueError):
@@ -255,62 +253,3 @@ def load_spec(path) -> tuple[StudySpec, Path]:
     return spec, path.parent
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-class Study:
-    """A study: a validated spec plus the folder its relative paths start from.
-
-    Examples
-    --------
-    >>> from cohortstats.study import Study
-    >>> from cohortstats.examples import example_spec_path
-    >>> study = Study.from_yaml(example_spec_path("fusion"))
-    >>> [m.name for m in study.spec.models]
-    ['Radiomics', 'Deep learning', 'Fused']
-    """
-
-    def __init__(self, spec: StudySpec, base: Path | str = "."):
-        self.spec = spec
-        self.base = Path(base)
-
-    @classmethod
-    def from_yaml(cls, path) -> "Study":
-        spec, base = load_spec(path)
-        return cls(spec, base)
-
-    def run(self, *, progress=None, workdir=None) -> "StudyResult":
-        """Execute the stages; ``progress`` receives stage names. ``workdir`` holds generated data."""
-        from .runner import run_study
-
-        t0 = time.perf_counter()
-        result = run_study(self, progress=progress or (lambda s: None), workdir=workdir, show_bars=progress is not None)
-        result.timings["total"] = round(time.perf_counter() - t0, 3)
-        return result
-
-
-class StudyResult:
-    """Everything a study produced: result objects, formatted tables, figures and the patient flow."""
-
-    def __init__(self, study: Study):
-        self.study = study
-        self.results: dict = {}
-        self.sections: list = []
-        self.tables: dict = {}
-        self.figures: dict = {}
-        self.flow: list = []
-        self.skipped: list = []
-        self.methods: list = []
-        self.key_results: list = []
-        self.inputs: dict = {}
-        self.timings: dict = {}
-
-    def write(self, out, *, overwrite: bool = False) -> dict:
-        from .runner import write_report
-
-        return write_report(self, Path(out), overwrite=overwrite)

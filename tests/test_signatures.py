@@ -12,7 +12,8 @@ from numpy.testing import assert_allclose
 
 import cohortstats as cs
 from cohortstats.exceptions import DataValidationError
-from cohortstats.features import CorrelationFilter, LassoSignature, MRMRSelector, NearZeroVariance, UnivariateFilter
+from cohortstats.signatures.lasso import LassoSignature
+from cohortstats.signatures.screens import CorrelationFilter, MRMRSelector, NearZeroVariance, UnivariateFilter
 
 ICC_REF = pd.read_csv(REFERENCE / "icc_reference.csv")
 
@@ -227,14 +228,14 @@ def test_sklearn_estimator_contract(estimator, check):
 
 @pytest.mark.parametrize("test", ["mannwhitney", "ttest"])
 def test_univariate_filter_in_column_blocks_equals_one_call(monkeypatch, test):
-    import cohortstats.features as F
+    import cohortstats.signatures.screens as F
     from scipy import stats
 
     rng = np.random.default_rng(8)
     X = pd.DataFrame(rng.normal(size=(200, 13)).round(1), columns=[f"f{i}" for i in range(13)])
     y = (rng.random(200) < 0.4).astype(int)
     monkeypatch.setattr(F, "_BLOCK_VALUES", 200 * 4)  # blocks of 4 columns (the last one has 1)
-    f = cs.features.UnivariateFilter(test=test).fit(X, y)
+    f = F.UnivariateFilter(test=test).fit(X, y)
     a = X.to_numpy()
     ref = (stats.mannwhitneyu(a[y == 1], a[y == 0], axis=0, method="asymptotic") if test == "mannwhitney"
            else stats.ttest_ind(a[y == 1], a[y == 0], axis=0, equal_var=False))

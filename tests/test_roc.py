@@ -136,7 +136,8 @@ def test_bootstrap_ci_close_to_proc(a):
 
 def test_batched_bootstrap_equals_direct_resampling(rng):
     """The multiplicity-based AUC of a resample equals the Mann-Whitney AUC of the resampled data."""
-    from cohortstats.discrimination import _auc_sorted, bootstrap_aucs
+    from cohortstats._auc import _auc_sorted
+    from cohortstats.evaluation._roc_core import bootstrap_aucs
 
     cases = np.round(rng.normal(1, 1, 30), 1)  # ties on purpose
     controls = np.round(rng.normal(0, 1, 50), 1)

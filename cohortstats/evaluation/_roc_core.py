@@ -1,0 +1,174 @@
+"""Private machinery shared by the ROC, DeLong, cut-off, band, calibration, decision-curve and
+reclassification modules: outcome/score validation, orientation, the empirical curve, DeLong variance,
+stratified bootstrap AUCs and p-values for the three alternatives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .._auc import _placements
+from .._validation import check_one_of
+from ..exceptions import DataValidationError
+
+
+ALTERNATIVES = ("two-sided", "greater", "less")
+
+
+
+def prepare_binary_scores(y, scores: dict, *, positive=None, nan_policy: str = "raise"):
+    """Validate an outcome and one or more aligned score vectors.
+
+    Returns ``(y01, {name: float array}, n_dropped, positive)``. With
+    ``nan_policy="omit"`` patients with a missing outcome or any non-finite
+    score are dropped and counted; with ``"raise"`` (default) they are an error.
+    """
+    check_one_of(nan_policy, ("raise", "omit"), "nan_policy")
+    y_arr = y.to_numpy() if isinstance(y, (pd.Series, pd.Index)) else np.asarray(y)
+    if y_arr.ndim != 1:
+        y_arr = y_arr.ravel()
+    numeric = y_arr.dtype.kind in "biuf"
+    if not numeric:
+        y_arr = y_arr.astype(object)
+    n = len(y_arr)
+    arrays = {}
+    for name, s in scores.items():
+        try:
+            a = np.asarray(s, dtype=float).ravel()
+        except (TypeError, ValueError):
+            raise TypeError(f"score {name!r} must be numeric; got values that are not numbers.") from None
+        if len(a) != n:
+            raise DataValidationError(
+                f"score {name!r} has {len(a)} values but the outcome has {n}; they must be aligned patient by patient."
+            )
+        arrays[name] = a
+    bad = np.isnan(y_arr) if y_arr.dtype.kind == "f" else pd.isna(y_arr) if not numeric else np.zeros(n, bool)
+    for a in arrays.values():
+        bad = bad | ~np.isfinite(a)
+    n_bad = int(bad.sum())
+    if n_bad:
+        if nan_policy == "raise":
+            which = [k for k, a in arrays.items() if (~np.isfinite(a)).any()]
+            raise DataValidationError(
+                f"{n_bad} patient(s) have a missing outcome or a NaN/inf score ({', '.join(which) or 'outcome'}). "
+                "Remove them, or pass nan_policy='omit' to drop them (the number dropped is reported)."
+            )
+        y_arr = y_arr[~bad]
+        arrays = {k: a[~bad] for k, a in arrays.items()}
+    if numeric:
+        is0, is1 = y_arr == 0, y_arr == 1
+        if (is0 | is1).all() and is0.any() and is1.any():  # fast path: already 0/1
+            values = [0, 1]
+        else:
+            values = list(np.unique(y_arr))
+    else:
+        values = list(pd.unique(y_arr))
+    if len(values) != 2:
+        raise DataValidationError(
+            f"the outcome must have exactly two classes; got {len(values)} ({sorted(map(str, values))[:10]}). "
+            "ROC analysis needs cases and controls."
+        )
+    if positive is None:
+        if not (numeric and set(float(v) for v in values) == {0.0, 1.0}):
+            raise DataValidationError(
+                f"the outcome has values {sorted(map(str, values))}, not 0/1; say which is the case with positive=..."
+            )
+        positive = 1
+        y01 = (y_arr == 1).astype(np.int8)
+    else:
+        if positive not in values:
+            raise DataValidationError(f"positive={positive!r} is not an outcome value; values are {sorted(map(str, values))}.")
+        y01 = (y_arr == positive).astype(np.int8)
+    return y01, arrays, n_bad, positive
+
+
+
+def _orient(score: np.ndarray, direction: str) -> np.ndarray:
+    return score if direction == "<" else -score
+
+
+
+def _curve(cases: np.ndarray, controls: np.ndarray, direction: str):
+    values = np.unique(np.concatenate([cases, controls]))
+    mids = (values[1:] + values[:-1]) / 2
+    thr = np.concatenate([[-np.inf], mids, [np.inf]])
+    sc, sd = np.sort(cases), np.sort(controls)
+    if direction == "<":
+        se = 1 - np.searchsorted(sc, thr, "left") / len(sc)  # cases >= t
+        sp = np.searchsorted(sd, thr, "left") / len(sd)  # controls < t
+        return thr, se, sp
+    thr = thr[::-1]
+    se = np.searchsorted(sc, thr, "right") / len(sc)  # cases <= t
+    sp = 1 - np.searchsorted(sd, thr, "right") / len(sd)  # controls > t
+    return thr, se, sp
+
+
+
+def _split(y01, score):
+    return score[y01 == 1], score[y01 == 0]
+
+
+
+def _resolve_direction(direction, cases, controls):
+    check_one_of(direction, ("<", ">", "auto"), "direction")
+    if direction == "auto":
+        return (">" if np.median(controls) > np.median(cases) else "<"), "auto"
+    return direction, "given"
+
+
+
+def _delong_var(cases, controls):
+    v10, v01 = _placements(cases, controls)
+    return float(v10.mean()), float(np.var(v10, ddof=1) / len(v10) + np.var(v01, ddof=1) / len(v01))
+
+
+
+def bootstrap_aucs(cases: np.ndarray, controls: np.ndarray, n_boot: int, rng, *, chunk_elems: int = 4_000_000):
+    """AUCs of ``n_boot`` stratified bootstrap resamples (cases and controls resampled separately).
+
+    No Python loop per resample and no per-resample sort: each resample is a
+    vector of multiplicities; the weighted count of controls below each case
+    comes from a cumulative sum over the (once) sorted controls. Resamples are
+    processed in chunks so memory stays O(n).
+    """
+    m, n = len(cases), len(controls)
+    # Drawing indices into the sorted controls is the same as drawing into the originals.
+    sd = np.sort(controls)
+    lo = np.searchsorted(sd, cases, "left")
+    hi = np.searchsorted(sd, cases, "right")
+    ties = bool(np.any(hi != lo))
+    out = np.empty(n_boot)
+    per = max(1, chunk_elems // (m + n))
+    done = 0
+    while done < n_boot:
+        b = min(per, n_boot - done)
+        rows = np.arange(b)[:, None]
+        wd = np.bincount((rows * n + rng.integers(0, n, (b, n))).ravel(), minlength=b * n).reshape(b, n)
+        wc = np.bincount((rows * m + rng.integers(0, m, (b, m))).ravel(), minlength=b * m).reshape(b, m)
+        cum = np.zeros((b, n + 1), dtype=np.int64)
+        np.cumsum(wd, axis=1, out=cum[:, 1:])  # weighted count of sorted controls up to each position
+        below = 2 * cum[:, lo]  # twice the count, to stay in integers
+        if ties:
+            below += cum[:, hi] - cum[:, lo]
+        out[done:done + b] = np.einsum("ij,ij->i", wc, below) / (2.0 * m * n)
+        done += b
+    return out
+
+
+
+def _as_rng(random_state):
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None or isinstance(random_state, (int, np.integer)):
+        return np.random.default_rng(random_state)
+    raise TypeError(f"random_state must be None, an int or a numpy Generator; got {type(random_state).__name__}.")
+
+
+
+def _p_value(z, alternative, dist=stats.norm, **kw):
+    if alternative == "two-sided":
+        return float(2 * dist.sf(abs(z), **kw))
+    if alternative == "greater":
+        return float(dist.sf(z, **kw))
+    return float(dist.cdf(z, **kw))

@@ -1,0 +1,124 @@
+"""Bootstrap optimism correction: apparent values equal the direct statistics; equality with rms::validate when
+given R's own resamples (observed differences <= 1.1e-8, from lrm's default tolerance in the test-sample
+recalibration fits), ballpark agreement with independent resampling streams, and simulations with known truth."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import REFERENCE
+from numpy.testing import assert_allclose
+
+import cohortstats as cs
+from cohortstats.exceptions import CohortStatsWarning, DataValidationError
+
+PRED = ["age", "lwt", "race", "smoke", "ptl", "ht", "ui", "ftv"]
+
+
+@pytest.fixture(scope="module")
+def val(birthwt):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cs.bootstrap_validation(birthwt, "low", PRED, categorical=["race"], B=400, random_state=1)
+
+
+def test_apparent_equals_direct_statistics(val, birthwt):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = cs.logistic_regression(birthwt, "low", PRED, categorical=["race"], ci_method="wald")
+    g = fit.glance().iloc[0]
+    t = val.table.set_index("index")
+    assert_allclose(t.loc["dxy", "apparent"], g["dxy"], rtol=1e-12)
+    assert_allclose(t.loc["r2", "apparent"], g["r2_nagelkerke"], rtol=1e-10)
+    assert_allclose(t.loc["brier", "apparent"], g["brier"], rtol=1e-12)
+    assert_allclose([t.loc["intercept", "apparent"], t.loc["slope", "apparent"]], [0, 1], atol=1e-10)
+    assert (t["n"] == 400).all()
+
+
+def test_ballpark_agreement_with_rms_validate(val):
+    # rms::validate(lrm, B = 400) with set.seed(42): Monte Carlo error of an optimism estimate at B = 400
+    # is about 0.005-0.02 here, so agreement is checked to 0.03 (R2, Dxy, slope) or 0.05 (intercept).
+    r = pd.read_csv(REFERENCE / "validate_reference.csv").set_index("index")
+    t = val.table.set_index("index")
+    for ours, theirs, tol in (("dxy", "Dxy", 0.03), ("r2", "R2", 0.03), ("slope", "Slope", 0.05),
+                              ("intercept", "Intercept", 0.06), ("brier", "B", 0.01), ("d", "D", 0.03),
+                              ("emax", "Emax", 0.03)):
+        assert abs(t.loc[ours, "optimism"] - r.loc[theirs, "optimism"]) < tol, (ours, t.loc[ours, "optimism"])
+        assert_allclose(t.loc[ours, "apparent"], r.loc[theirs, "apparent"], atol=1e-6)
+
+
+def test_equals_rms_validate_with_the_same_resamples(birthwt):
+    """rms::validate(lrm, B = 200) after set.seed(7), and the 200 samples it drew (tests/reference/calibration.R)."""
+    r = pd.read_csv(REFERENCE / "validate_exact_reference.csv").set_index("index")
+    samples = pd.read_csv(REFERENCE / "validate_resamples.csv").to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        v = cs.bootstrap_validation(birthwt, "low", PRED, categorical=["race"], resamples=samples)
+    t = v.table.set_index("index")
+    assert v.B == 200 and v.n_failed == 0 and v.random_state == "given resamples"
+    for ours, theirs in (("dxy", "Dxy"), ("r2", "R2"), ("intercept", "Intercept"), ("slope", "Slope"),
+                         ("d", "D"), ("u", "U"), ("q", "Q"), ("brier", "B")):
+        for col in ("apparent", "training", "test", "optimism", "corrected"):
+            # both sides are maximum-likelihood fits run to tight convergence (lrm tol = 1e-14)
+            assert_allclose(t.loc[ours, col], r.loc[theirs, col], rtol=1e-7, atol=1e-9, err_msg=f"{ours} {col}")
+    assert_allclose(t.loc["emax", "corrected"], r.loc["Emax", "corrected"], rtol=1e-7)
+
+
+def test_resamples_are_checked(birthwt):
+    bad = np.zeros((3, 10), dtype=int)
+    with pytest.raises(DataValidationError, match=r"resamples must be integers in \[0, 188\] with one row of 189 "
+                                                  r"positions per resample .* shape \(3, 10\)"):
+        cs.bootstrap_validation(birthwt, "low", PRED, categorical=["race"], resamples=bad)
+
+
+@pytest.mark.slow
+def test_well_specified_large_sample_has_corrected_slope_near_one():
+    rng = np.random.default_rng(11)
+    n = 2000
+    X = rng.normal(size=(n, 3))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ [0.8, -0.5, 0.3] - 0.4)))).astype(int)
+    d = pd.DataFrame(X, columns=["a", "b", "c"]).assign(y=y)
+    v = cs.bootstrap_validation(d, "y", ["a", "b", "c"], B=100, random_state=3)
+    t = v.table.set_index("index")
+    assert 0.97 <= t.loc["slope", "corrected"] <= 1.0
+    assert 0 < t.loc["dxy", "optimism"] < 0.01
+
+
+def test_overfit_noise_model_is_corrected_towards_chance():
+    rng = np.random.default_rng(5)
+    n = 120
+    d = pd.DataFrame(rng.normal(size=(n, 15)), columns=[f"x{i}" for i in range(15)]).assign(
+        y=(rng.random(n) < 0.4).astype(int))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        v = cs.bootstrap_validation(d, "y", [f"x{i}" for i in range(15)], B=100, random_state=1)
+    t = v.table.set_index("index")
+    assert t.loc["c_index", "apparent"] > 0.7  # optimistic
+    assert abs(t.loc["c_index", "corrected"] - 0.5) < 0.1  # truth is 0.5
+    assert t.loc["slope", "corrected"] < 0.6
+
+
+def test_custom_spec_parallel_equals_serial_and_failures_counted():
+    rng = np.random.default_rng(2)
+    n = 40
+    d = pd.DataFrame({"x": rng.normal(size=n), "y": np.r_[np.ones(3, int), np.zeros(n - 3, int)]})
+
+    def spec(train):
+        m = train["x"].mean()
+        return lambda df: 1 / (1 + np.exp(-(df["x"].to_numpy() - m)))
+
+    with pytest.warns(CohortStatsWarning, match="resamples were skipped"):
+        a = cs.bootstrap_validation(d, "y", spec=spec, B=60, random_state=7)
+    assert a.failures.get("resample has one outcome class", 0) == a.n_failed > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        b = cs.bootstrap_validation(d, "y", spec=spec, B=60, random_state=7, n_jobs=2)
+    assert_allclose(a.table["corrected"], b.table["corrected"])
+
+
+def test_bad_arguments(birthwt):
+    with pytest.raises(DataValidationError, match="give predictors"):
+        cs.bootstrap_validation(birthwt, "low")
+    with pytest.raises(TypeError, match="spec must be a callable"):
+        cs.bootstrap_validation(birthwt, "low", spec="logistic")
