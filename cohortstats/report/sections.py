@@ -112,9 +112,28 @@ def _key_results(res, digits, p_style) -> list[str]:
     return out
 
 
+def _warning_notes(analysis, stage) -> list[str]:
+    return [f"Warning ({w.category}): {w.message}" + (f" [{w.count} times]" if w.count > 1 else "")
+            for w in analysis.warnings_of(stage)]
+
+
+def _warnings_section(res) -> dict | None:
+    if not res.warnings:
+        return None
+    rows = pd.DataFrame([{"Analysis": w.analysis or "Study", "Stage": w.stage, "Warning": w.category,
+                          "Message": w.message, "Times": w.count} for w in res.warnings])
+    res.tables["warnings"] = rows
+    return {"title": "Warnings", "paragraphs": [
+        "Every warning raised while the study ran, by stage. Each is also shown beside the result it concerns."],
+        "tables": [ReportTable("Warnings raised during the analysis", rows)]}
+
+
 def study_sections(res) -> list[dict]:
-    """Sections (dicts with title, paragraphs, tables, figures) and the result's table dictionary."""
+    """Sections (dicts with title, paragraphs, tables, figures); fills the result's tables and figures."""
+    from .study_figures import analysis_figures
+
     spec = res.study.spec
+    res.figures.update(analysis_figures(res.main.results, spec))
     d, ps = spec.report.digits, spec.report.p_style
     sections = []
     merged = res.results["merge"]
@@ -149,7 +168,7 @@ def study_sections(res) -> list[dict]:
     if tab is not None:
         f = regression_table_frame(tab, digits=d, p_style=ps)
         res.tables["regression_or"] = f
-        notes = list(regression_footnotes(tab)) + list(res.results.get("regression_warnings", []))
+        notes = list(regression_footnotes(tab)) + _warning_notes(res.main, "regression")
         tables = [ReportTable("Univariable and multivariable logistic regression", f, tuple(notes))]
         figs = [("forest_plot", "Odds ratios with 95% CIs")]
         if "calibration_multivariable" in res.results:
@@ -204,7 +223,7 @@ def study_sections(res) -> list[dict]:
         tables.append(ReportTable("Calibration on the test set", cal, (
             "Statistics as rms::val.prob (intercept and slope of logistic recalibration, lowess-based Eavg, E90 "
             "and Emax); " + res.results["calibration_test"].hosmer_lemeshow.rule + ".",)))
-        formulas = [f"{k}: {v}" for k, v in res.results.get("lasso_formulas", {}).items()]
+        formulas = list(dict.fromkeys(f"{key}: {lasso.formula(4)}" for (_, key), lasso in res.results.get("lassos", {}).items()))
         lasso_figs = [(name, ("LASSO coefficient paths" if "path" in name else "LASSO cross-validation") + ": "
                        + name.split("_", 2)[-1]) for name in res.figures if name.startswith("lasso_")]
         sections.append({"title": "Models: training and test sets", "tables": tables,
@@ -255,4 +274,7 @@ def study_sections(res) -> list[dict]:
         sections.append({"title": "Survival", "tables": tables, "figures": figs})
     if res.skipped:
         sections.append({"title": "Not run", "paragraphs": [f"Skipped: {s.rstrip('.')}." for s in res.skipped]})
+    warned = _warnings_section(res)
+    if warned:
+        sections.append(warned)
     return sections

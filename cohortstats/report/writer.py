@@ -39,7 +39,7 @@ def write_report(res, out: Path, *, overwrite: bool = False) -> dict:
         res.results["models"].predictions.to_csv(out / "predictions_row_level.csv", index=False)
     manifest = {"cohortstats": __version__, "versions": package_versions(), "seed": spec.seed,
                 "spec": spec.model_dump(mode="json"), "inputs": res.inputs, "timings_seconds": res.timings,
-                "skipped": res.skipped, "tables": {k: str(Path(v).relative_to(out)) for k, v in paths.items()},
+                "skipped": res.skipped, "warnings": [w.as_dict() for w in res.warnings], "tables": {k: str(Path(v).relative_to(out)) for k, v in paths.items()},
                 "figures": sorted(res.figures)}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     return {"report": out / "report.html", "tables": paths}
