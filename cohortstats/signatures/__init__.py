@@ -1,0 +1,1 @@
+"""Signatures and reader agreement: ICC, Cohen's and weighted kappa, feature screens, LASSO signatures."""
