@@ -15,7 +15,7 @@ from .._results import TidyHTML
 from .._validation import _preview, check_columns, check_dataframe
 from ..exceptions import DataValidationError, DataWarning
 
-__all__ = ["trend_test", "TrendTestResult"]
+__all__ = ["TrendTestResult", "trend_test"]
 
 METHOD = "Chi-squared test for trend in proportions (Cochran-Armitage)"
 _NO_SCORE = object()

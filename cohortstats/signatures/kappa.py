@@ -14,7 +14,7 @@ from .._results import TidyHTML
 from .._validation import _preview, check_probability
 from ..exceptions import DataValidationError, DataWarning
 
-__all__ = ["kappa", "KappaResult"]
+__all__ = ["KappaResult", "kappa"]
 
 WEIGHTS = (None, "linear", "quadratic")
 _METHOD = {
@@ -266,14 +266,15 @@ def kappa(r1, r2, *, weights: str | None = None, levels=None, conf_level: float 
     with np.errstate(divide="ignore", invalid="ignore"):
         z = float(np.divide(est, se))
     if se == 0:
-        warnings.warn(f"kappa: the asymptotic SE is 0 ({'perfect agreement' if est == 1 else 'one cell of the table'}); "
-                      "the CI is the point estimate and z is infinite or undefined (as vcd::Kappa).",
-                      DataWarning, stacklevel=2)
+        why = " (perfect agreement)" if est == 1 else ""
+        warnings.warn(f"kappa: the asymptotic SE is 0{why}; the CI is the point estimate and z is infinite or "
+                      "undefined (as vcd::Kappa).", DataWarning, stacklevel=2)
     q = stats.norm.ppf((1 + conf_level) / 2)
     index = pd.Index(lv, name="r1")
     return KappaResult(
         estimate=est, std_error=se, statistic=z, p_value=float(2 * stats.norm.sf(abs(z))),
-        conf_low=float(max(-1.0, est - q * se)), conf_high=float(min(1.0, est + q * se)), conf_level=conf_level, weights=weights,
+        conf_low=float(max(-1.0, est - q * se)), conf_high=float(min(1.0, est + q * se)), conf_level=conf_level,
+        weights=weights,
         n=int(x.sum()), n_missing=n_missing, levels=tuple(lv),
         table=pd.DataFrame(x, index=index, columns=pd.Index(lv, name="r2")),
         weight_matrix=pd.DataFrame(w, index=index, columns=pd.Index(lv, name="r2")),
