@@ -115,7 +115,7 @@ def test_missing_pairs_dropped_with_a_warning():
 
 def test_perfect_agreement_has_se_zero_and_a_point_ci():
     # vcd::Kappa(diag(c(3, 4, 5))): value 1, ASE 0, z Inf, p 0, confint (1, 1)
-    r = [1] * 3 + [2] * 4 + [3] * 5
+    r = [1] * 3 + [2] * 4 + [3] * 5 + [4] * 7 + [5] * 11  # exactly 1, 0, (1, 1)
     for w in (None, "linear", "quadratic"):
         with pytest.warns(DataWarning, match="perfect agreement"):
             k = kappa(r, list(r), weights=w)
@@ -142,6 +142,8 @@ def test_kappa_undefined_and_other_errors():
         kappa(pd.Series([1, 2, 3]), pd.Series([1, 2, 3], index=[2, 1, 0]))
     with pytest.raises(DataValidationError, match="'Equal-Spacing' is 'linear'"):
         kappa([1, 2], [1, 2], weights="Equal-Spacing")
+    with pytest.raises(DataValidationError, match="weights must be None, 'linear' or 'quadratic'"):
+        kappa([1, 2], [1, 2], weights=np.eye(2))
     with pytest.raises(DataValidationError, match="cannot be ordered together"):
         kappa([1, "a", 2], [1, "a", "b"])
     with pytest.raises(DataValidationError, match="different categories"):

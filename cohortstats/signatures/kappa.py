@@ -151,13 +151,13 @@ def _kappa_ase(x: np.ndarray, w: np.ndarray):
     n = x.sum()
     p = x / n
     row, col = p.sum(axis=1), p.sum(axis=0)
-    po = float((w * p).sum())
     pe = float((w * np.outer(row, col)).sum())
+    if not (x - np.diag(np.diag(x))).any():  # perfect agreement: kappa 1 and SE 0 exactly, not rounding noise
+        return 1.0, 0.0, 1.0, pe
+    po = float((w * p).sum())
     k = (po - pe) / (1 - pe)
     term = w - np.add.outer(w @ col, w @ row) * (1 - k)
-    var = ((p * term**2).sum() - (k - pe * (1 - k)) ** 2) / ((1 - pe) ** 2 * n)
-    if not (x - np.diag(np.diag(x))).any():  # perfect agreement: the SE is 0 exactly (not rounding noise)
-        var = 0.0
+    var = ((p * term**2).sum() - (k - pe * (1 - k)) ** 2) / ((1 - pe) ** 2 * n)  # a variance: >= 0 up to rounding
     return float(k), float(np.sqrt(max(var, 0.0))), po, pe
 
 
@@ -248,7 +248,7 @@ def kappa(r1, r2, *, weights: str | None = None, levels=None, conf_level: float 
     >>> round(k.estimate, 4), round(k.std_error, 4), k.n
     (0.7778, 0.1309, 8)
     """
-    if weights not in WEIGHTS:
+    if not (weights is None or (isinstance(weights, str) and weights in WEIGHTS)):
         raise DataValidationError(f"weights must be None, 'linear' or 'quadratic'; got {weights!r} "
                                   "(vcd's 'Equal-Spacing' is 'linear', 'Fleiss-Cohen' is 'quadratic').")
     conf_level = check_probability(conf_level, "conf_level")
