@@ -8,7 +8,7 @@ LASSO) -> ``models`` -> ``study`` (the study file) -> ``report``. See ARCHITECTU
 
 from .provenance import __version__
 from .data import MergeResult, infer_types, merge_tables, missing_summary, radiomics_feature_columns, read_table
-from .describe import TableOneResult, table_one
+from .describe import TableOneResult, TrendTestResult, table_one, trend_test
 from .exceptions import (
     CohortStatsError,
     CohortStatsWarning,
@@ -67,10 +67,12 @@ from .evaluation import (
 )
 from .signatures import (
     IccResult,
+    KappaResult,
     LassoSignature,
     ReproducibilityScreen,
     ScreeningResult,
     icc,
+    kappa,
     reproducibility_screen,
     screen_features,
 )
@@ -101,6 +103,10 @@ __all__ = [
     "radiomics_feature_columns",
     "table_one",
     "TableOneResult",
+    "trend_test",
+    "TrendTestResult",
+    "kappa",
+    "KappaResult",
     "logistic_regression",
     "LogisticRegressionResult",
     "hosmer_lemeshow",
