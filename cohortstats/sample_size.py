@@ -118,6 +118,8 @@ def _shrinkage_at(n: float, parameters: int, r2: float) -> float:
     lo, hi = r2 * (1 + 1e-15) + 1e-300, 1 - 1e-15
     if f(hi) > 0:  # n so large that S rounds to 1
         return 1.0
+    if f(lo) < 0:  # n so small (against p) that S is R² itself to double precision
+        return float("nan")
     return optimize.brentq(f, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps)
 
 

@@ -138,3 +138,10 @@ def test_result_is_frozen_and_displays():
         ss.n = 1
     assert "<table" in ss._repr_html_()
     assert isinstance(ss.tidy(), pd.DataFrame) and ss.tidy() is not ss.criteria
+
+
+def test_criterion_iii_shrinkage_undefined_when_n_is_tiny_against_p():
+    # n3 = 16 for 2,000 parameters: the expected shrinkage equals R2cs to double precision -> NaN, not an error
+    t = sample_size(parameters=2000, prevalence=0.01, r2_cs=0.02).tidy()
+    assert t["n"].iloc[2] == 16 and np.isnan(t["shrinkage"].iloc[2])
+    assert t["n"].iloc[-1] == t["n"].iloc[0]
