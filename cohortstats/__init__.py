@@ -84,6 +84,8 @@ from .models import (
     fit_models,
     train_test_split,
 )
+from .missing import ImputationResult, PooledResult, PooledScalar, impute, pool, pool_scalar
+from .sample_size import SampleSizeResult, sample_size
 from .study import Study, StudyResult, StudySpec, load_spec
 from . import datasets, plots, report  # noqa: E402  (subpackages as attributes: cs.plots, cs.report, ...)
 from . import _compat
@@ -162,6 +164,14 @@ __all__ = [
     "ModelComparison",
     "cross_validate_models",
     "CrossValidatedPerformance",
+    "impute",
+    "ImputationResult",
+    "pool",
+    "PooledResult",
+    "pool_scalar",
+    "PooledScalar",
+    "sample_size",
+    "SampleSizeResult",
     "Study",
     "StudySpec",
     "StudyResult",
