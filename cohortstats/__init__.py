@@ -32,6 +32,7 @@ from .exceptions import (
     DataValidationError,
     EmptySignatureError,
     DataWarning,
+    DegenerateComparisonWarning,
     SeparationWarning,
     SmallCellWarning,
 )
@@ -137,6 +138,7 @@ __all__ = [
     "DataValidationError",
     "EmptySignatureError",
     "DataWarning",
+    "DegenerateComparisonWarning",
     "ConvergenceWarning",
     "SeparationWarning",
     "SmallCellWarning",
