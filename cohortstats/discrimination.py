@@ -551,11 +551,12 @@ def _paired_contrast(i, j, names, aucs, cov, v10m, v01m, alternative, conf_level
     if np.array_equal(v10m[i], v10m[j]) and np.array_equal(v01m[i], v01m[j]):
         d, se, z = 0.0, 0.0, 0.0
         p = _p_value(z, alternative)
+        why = (f"both separate cases from controls perfectly (AUC = {aucs[i]:g})" if aucs[i] in (0.0, 1.0) else
+               "e.g. one score is a monotone transform of the other")
         warnings.warn(
             f"{names[i]} and {names[j]} give identical DeLong placement values (they rank every case against "
-            f"every control the same way, e.g. one score is a monotone transform of the other): difference 0, "
-            f"Z = 0, P = {p:g}, as pROC's roc.test; there is nothing to test.", DegenerateComparisonWarning,
-            stacklevel=3)
+            f"every control the same way; {why}): difference 0, Z = 0, P = {p:g}, as pROC's roc.test; there is "
+            "nothing to test.", DegenerateComparisonWarning, stacklevel=3)
     elif not var > 0:
         raise DataValidationError(
             f"the DeLong variance of AUC({names[i]}) - AUC({names[j]}) is 0 although the AUCs differ "
@@ -900,8 +901,9 @@ def compare_aucs(y, scores: dict, *, adjust=None, alternative: str = "two-sided"
     auc_table = pd.DataFrame({"model": names, "auc": aucs, "std_error": se,
                               "conf_low": np.clip(aucs - z * se, 0, 1), "conf_high": np.clip(aucs + z * se, 0, 1)})
     index = {name: k for k, name in enumerate(names)}
-    rows = [_paired_contrast(index[a], index[b], names, aucs, cov, v10m, v01m, alternative, conf_level)
-            for a, b in _pair_list(pairs, names)]
+    rows = []
+    for a, b in _pair_list(pairs, names):  # a loop, not a comprehension: the warning's stacklevel names the caller
+        rows.append(_paired_contrast(index[a], index[b], names, aucs, cov, v10m, v01m, alternative, conf_level))
     table = pd.DataFrame(rows, columns=["model_a", "model_b", "auc_a", "auc_b", "difference", "std_error", "statistic",
                                         "p_value", "conf_low", "conf_high"])
     table.insert(8, "p_adjusted", _adjust(table["p_value"].to_numpy(), adjust))

@@ -285,6 +285,11 @@ def compare_reclassification(y, scores: dict, pairs, *, cutoffs=None, se_method:
     cutoffs : sequence of float, optional
         Risk categories for an additional categorical NRI.
 
+    Warns
+    -----
+    DegenerateComparisonWarning
+        As :func:`nri` and :func:`idi`, prefixed with the pair ("new over old: ...").
+
     Notes
     -----
     Each row equals :func:`nri` / :func:`idi` for that pair (``Hmisc::improveProb``;
@@ -298,14 +303,18 @@ def compare_reclassification(y, scores: dict, pairs, *, cutoffs=None, se_method:
         unknown = [m for m in (old, new) if m not in scores]
         if unknown:
             raise DataValidationError(f"pairs name unknown model(s) {unknown}; models are {list(scores)}.")
-        results = [("NRI (category-free)", nri(y, scores[old], scores[new], se_method=se_method,
-                                               conf_level=conf_level, positive=positive))]
-        if cutoffs is not None:
-            cut = [float(c) for c in cutoffs]
-            results.append((f"NRI (categories at {', '.join(f'{c:g}' for c in cut)})",
-                            nri(y, scores[old], scores[new], cutoffs=cut, se_method=se_method, conf_level=conf_level,
-                                positive=positive)))
-        results.append(("IDI", idi(y, scores[old], scores[new], conf_level=conf_level, positive=positive)))
+        with warnings.catch_warnings(record=True) as caught:  # re-emitted below, naming the pair
+            warnings.simplefilter("always")
+            results = [("NRI (category-free)", nri(y, scores[old], scores[new], se_method=se_method,
+                                                   conf_level=conf_level, positive=positive))]
+            if cutoffs is not None:
+                cut = [float(c) for c in cutoffs]
+                results.append((f"NRI (categories at {', '.join(f'{c:g}' for c in cut)})",
+                                nri(y, scores[old], scores[new], cutoffs=cut, se_method=se_method,
+                                    conf_level=conf_level, positive=positive)))
+            results.append(("IDI", idi(y, scores[old], scores[new], conf_level=conf_level, positive=positive)))
+        for w in caught:
+            warnings.warn(f"{new} over {old}: {w.message}", w.category, stacklevel=2)
         for measure, r in results:
             first = first or r
             rows.append({"model_old": old, "model_new": new, "measure": measure, "estimate": r.estimate,

@@ -193,3 +193,14 @@ def test_simulated_coverage_and_type_one_error():
         new = old + rng.uniform(-0.05, 0.05, 400)  # E[new - old | patient] = 0: true NRI and IDI are 0
         rejected += [cs.nri(y, old, new).p_value < 0.05, cs.idi(y, old, new).p_value < 0.05]
     assert np.all(np.abs(rejected / 2000 - 0.05) < 0.015), rejected / 2000
+
+
+def test_compare_reclassification_names_the_pair_in_degenerate_warnings():
+    scores = {"old": OLD, "same": OLD.copy(), "new": NEW}
+    with pytest.warns(DegenerateComparisonWarning) as record:
+        c = cs.compare_reclassification(Y, scores, [("old", "same"), ("old", "new")])
+    messages = [str(w.message) for w in record]
+    assert len(messages) == 2 and all(m.startswith("same over old: ") for m in messages)
+    assert all(w.filename == __file__ for w in record)  # stacklevel points at the caller
+    same = c.table[c.table["model_new"] == "same"]
+    assert (same["p_value"] == 1).all() and (same["statistic"] == 0).all() and not c.table.isna().any().any()
