@@ -16,6 +16,7 @@ from .exceptions import (
     DataValidationError,
     DataWarning,
     EmptySignatureError,
+    DegenerateComparisonWarning,
     SeparationWarning,
     SmallCellWarning,
 )
@@ -182,6 +183,7 @@ __all__ = [
     "DataValidationError",
     "EmptySignatureError",
     "DataWarning",
+    "DegenerateComparisonWarning",
     "ConvergenceWarning",
     "SeparationWarning",
     "SmallCellWarning",

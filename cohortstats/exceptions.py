@@ -16,6 +16,7 @@ __all__ = [
     "SeparationWarning",
     "SmallCellWarning",
     "DataWarning",
+    "DegenerateComparisonWarning",
 ]
 
 
@@ -60,3 +61,12 @@ class SmallCellWarning(CohortStatsWarning):
 
 class DataWarning(CohortStatsWarning):
     """Something in the data deserves a look (e.g. ids that differ only by leading zeros)."""
+
+
+class DegenerateComparisonWarning(DataWarning):
+    """A comparison has nothing to test, so a defined value is returned instead of NaN.
+
+    Two scores rank the patients identically (DeLong: difference 0, Z = 0), two risk
+    models reclassify nobody differently (NRI/IDI: estimate 0, SE 0), or a score is
+    constant (AUC 0.5 with SE 0). The message says which and what was returned.
+    """

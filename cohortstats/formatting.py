@@ -69,14 +69,22 @@ def format_p(p, style: str = "nejm", digits: int = 3) -> str:
 
 
 def format_ci(low, high, digits: int = 2, sep: str = "–") -> str:
-    """``"1.40–4.55"``; ``"-0.10 to 0.10"`` when a limit is negative; empty when either is missing."""
+    """``"1.40–4.55"``; ``"-0.10 to 0.10"`` when a limit is negative; ``"-0.01 to ∞"`` for a one-sided
+    interval; empty when either limit is missing.
+
+    >>> format_ci(1.4, 4.552), format_ci(-0.0123, float("inf"), 3)
+    ('1.40–4.55', '-0.012 to ∞')
+    """
     if _isnan(low) or _isnan(high):
         return ""
+    if math.isinf(float(low)) or math.isinf(float(high)):
+        a = "−∞" if math.isinf(float(low)) else format_number(low, digits)
+        b = "∞" if math.isinf(float(high)) else format_number(high, digits)
+        return f"{a} to {b}"
     a, b = format_number(low, digits), format_number(high, digits)
     if a.startswith("-") or b.startswith("-"):
         return f"{a} to {b}"
     return f"{a}{sep}{b}"
-
 
 
 def format_estimate_ci(est, low, high, digits: int = 2) -> str:

@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 import cohortstats as cs
-from cohortstats.exceptions import DataValidationError
+from cohortstats.exceptions import DataValidationError, DegenerateComparisonWarning
 
 Y = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
 OLD = np.array([0.30, 0.15, 0.25, 0.05, 0.12, 0.22, 0.08, 0.30, 0.05, 0.18])
@@ -51,9 +51,36 @@ def test_idi_by_hand():
     assert_allclose(r.std_error, se, rtol=1e-12)
 
 
-def test_identical_models_give_zero():
-    r = cs.nri(Y, OLD, OLD)
-    assert r.estimate == 0 and np.isnan(r.p_value)
+@pytest.mark.parametrize("cutoffs", [None, [0.1, 0.2]])
+def test_identical_models_give_zero_with_a_warning(cutoffs):
+    # Hmisc::improveProb(old, old, y): NRI 0, SE 0, Z NaN, 2P NaN; IDI 0, SE 0, Z NaN. Here Z = 0, P = 1 and a warning
+    with pytest.warns(DegenerateComparisonWarning, match="reclassify no patient differently.*Z = 0 and P = 1"):
+        r = cs.nri(Y, OLD, OLD, cutoffs=cutoffs)
+    assert (r.estimate, r.std_error, r.statistic, r.p_value, r.conf_low, r.conf_high) == (0, 0, 0, 1, 0, 0)
+    assert (r.events_std_error, r.nonevents_std_error) == (0, 0)
+    with pytest.warns(DegenerateComparisonWarning, match="^IDI: the two models reclassify no patient"):
+        r = cs.idi(Y, OLD, OLD)
+    assert (r.estimate, r.std_error, r.statistic, r.p_value, r.conf_low, r.conf_high) == (0, 0, 0, 1, 0, 0)
+    assert not r.tidy().isna().any().any()
+
+
+def test_same_change_for_everyone_has_zero_se_and_a_defined_test():
+    # Hmisc::improveProb(old, old + 0.05, y): every patient moves up: NRI 0 with SE 0; IDI 0 with SE 1e-17 (rounding)
+    with pytest.warns(DegenerateComparisonWarning, match="reclassify no patient differently"):
+        r = cs.nri(Y, OLD, OLD + 0.05)
+    assert r.table["up"].tolist() == [4, 6] and (r.estimate, r.statistic, r.p_value) == (0, 0, 1)
+    with pytest.warns(DegenerateComparisonWarning, match="^IDI"):
+        r = cs.idi(Y, OLD, OLD + 0.05)
+    assert r.std_error == 0 and r.p_value == 1 and abs(r.estimate) < 1e-15
+    # Hmisc::improveProb(old, old + 0.05 * (2 * y - 1), y): NRI 2, SE 0, Z Inf, 2P 0; IDI 0.1, SE 1e-17, 2P 0
+    new = OLD + 0.05 * (2 * Y - 1)
+    with pytest.warns(DegenerateComparisonWarning, match="SE is 0 although the estimate is 2.*P = 0"):
+        r = cs.nri(Y, OLD, new)
+    assert (r.estimate, r.std_error, r.statistic, r.p_value, r.conf_low, r.conf_high) == (2, 0, np.inf, 0, 2, 2)
+    with pytest.warns(DegenerateComparisonWarning, match="SE is 0 although the estimate is 0.1"):
+        r = cs.idi(Y, OLD, new)
+    assert_allclose(r.estimate, 0.1, rtol=1e-12)
+    assert (r.std_error, r.statistic, r.p_value) == (0, np.inf, 0)
 
 
 def test_bootstrap_ci_is_reproducible_and_brackets():
@@ -166,3 +193,14 @@ def test_simulated_coverage_and_type_one_error():
         new = old + rng.uniform(-0.05, 0.05, 400)  # E[new - old | patient] = 0: true NRI and IDI are 0
         rejected += [cs.nri(y, old, new).p_value < 0.05, cs.idi(y, old, new).p_value < 0.05]
     assert np.all(np.abs(rejected / 2000 - 0.05) < 0.015), rejected / 2000
+
+
+def test_compare_reclassification_names_the_pair_in_degenerate_warnings():
+    scores = {"old": OLD, "same": OLD.copy(), "new": NEW}
+    with pytest.warns(DegenerateComparisonWarning) as record:
+        c = cs.compare_reclassification(Y, scores, [("old", "same"), ("old", "new")])
+    messages = [str(w.message) for w in record]
+    assert len(messages) == 2 and all(m.startswith("same over old: ") for m in messages)
+    assert all(w.filename == __file__ for w in record)  # stacklevel points at the caller
+    same = c.table[c.table["model_new"] == "same"]
+    assert (same["p_value"] == 1).all() and (same["statistic"] == 0).all() and not c.table.isna().any().any()

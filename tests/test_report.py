@@ -120,3 +120,19 @@ def test_results_display_in_notebooks(birthwt):
                    cs.table_one(birthwt, group="low", variables=["age"])):
         html = result._repr_html_()
         assert html.startswith("<table") and "</table>" in html
+
+
+def test_one_sided_delong_table_says_so(asah01):
+    asah = asah01
+    from cohortstats.report.format import delong_table_frame
+
+    y = asah["y"]
+    cmp = cs.compare_aucs(y, {"s100b": asah["s100b"], "wfns": asah["wfns"]}, pairs=[("wfns", "s100b")],
+                          alternative="greater")
+    f = delong_table_frame(cmp)
+    assert list(f.columns) == ["Comparison", "H1 (one-sided)", "ΔAUC (one-sided 95% CI)", "Z", "P (one-sided)"]
+    assert f.loc[0, "Comparison"] == "wfns vs s100b"
+    assert f.loc[0, "H1 (one-sided)"] == "AUC(wfns) > AUC(s100b)"
+    assert f.loc[0, "ΔAUC (one-sided 95% CI)"].endswith("to ∞)")
+    two = delong_table_frame(cs.compare_aucs(y, {"s100b": asah["s100b"], "wfns": asah["wfns"]}))
+    assert "H1 (one-sided)" not in two.columns and "ΔAUC (95% CI)" in two.columns

@@ -9,9 +9,10 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 import cohortstats as cs
-from cohortstats.exceptions import DataValidationError, DataWarning
+from cohortstats.exceptions import DataValidationError, DataWarning, DegenerateComparisonWarning
 
 REF = reference("discrimination_reference.csv").set_index("name")["value"]
+ORDER = reference("delong_order_reference.csv").set_index("name")["value"]  # tests/reference/delong_order.R
 TOL = dict(rtol=1e-9, atol=1e-12)
 
 
@@ -80,7 +81,9 @@ def test_paired_delong_equals_proc(a, pair, alt):
     key = f"{pair[0]}_{pair[1]}_{alt.replace('-', '.')}"
     assert_allclose(d.statistic, REF[f"paired_z_{key}"], **TOL)
     assert_allclose(d.p_value, REF[f"paired_p_{key}"], **TOL)
-    assert_allclose([d.conf_low, d.conf_high], [REF[f"paired_cilow_{key}"], REF[f"paired_cihigh_{key}"]], **TOL)
+    if alt == "two-sided":  # pROC prints the two-sided CI for every alternative; a one-sided test gets a
+        # one-sided CI here (tested against R in test_one_sided_delong_keeps_pair_order_equals_proc)
+        assert_allclose([d.conf_low, d.conf_high], [REF[f"paired_cilow_{key}"], REF[f"paired_cihigh_{key}"]], **TOL)
     assert np.sign(d.statistic) == np.sign(d.auc_a - d.auc_b)
 
 
@@ -230,13 +233,16 @@ def test_length_mismatch_and_paired_on_different_patients():
         cs.delong_test([0, 1, 0, 1], [0.1, 0.2, 0.3, 0.4], [0.1, 0.2, 0.3])
 
 
-def test_constant_score_has_auc_half_and_identical_scores_refused():
+def test_constant_score_has_auc_half_with_a_warning():
+    # pROC: roc(rep(c(0, 1), 10), rep(1, 20)): auc 0.5, var 0, ci.auc 0.5-0.5
     y = np.array([0, 1] * 10)
-    r = cs.auc_ci(y, np.ones(20))
-    assert r.estimate == 0.5 and r.conf_low == r.conf_high == 0.5
-    s = np.arange(20.0)
-    with pytest.raises(DataValidationError, match="identical placements"):
-        cs.delong_test(y, s, 2 * s)
+    with pytest.warns(DegenerateComparisonWarning, match="same for every patient.*AUC = 0.5"):
+        r = cs.auc_ci(y, np.ones(20))
+    assert r.estimate == ORDER["constant_auc"] and r.std_error ** 2 == ORDER["constant_var"]
+    assert (r.conf_low, r.conf_high) == (ORDER["constant_cilow"], ORDER["constant_cihigh"])
+    with pytest.warns(DegenerateComparisonWarning, match="SE of the AUC is 0.*perfect separation"):
+        r = cs.auc_ci(y, y + 0.5)
+    assert r.estimate == r.conf_low == r.conf_high == 1
 
 
 def test_unknown_method_and_alternative(a):
@@ -276,7 +282,143 @@ def test_compare_aucs_selected_pairs(a):
     sub = cs.compare_aucs(a["y"], scores, pairs=[("wfns", "s100b")], adjust="holm")
     assert len(sub.pairs) == 1
     row = full.pairs[(full.pairs.model_a == "s100b") & (full.pairs.model_b == "wfns")].iloc[0]
-    assert_allclose(sub.pairs["statistic"].iloc[0], row["statistic"], rtol=1e-12)
+    # the pair keeps the order given: wfns vs s100b is the full table's s100b vs wfns with the sign flipped
+    assert (sub.pairs["model_a"].iloc[0], sub.pairs["model_b"].iloc[0]) == ("wfns", "s100b")
+    assert_allclose(sub.pairs["statistic"].iloc[0], -row["statistic"], rtol=1e-12)
+    assert_allclose(sub.pairs["p_value"].iloc[0], row["p_value"], rtol=1e-12)
     assert sub.pairs["p_adjusted"].iloc[0] == sub.pairs["p_value"].iloc[0]  # Holm over the one reported pair
     with pytest.raises(DataValidationError, match="unknown model"):
         cs.compare_aucs(a["y"], scores, pairs=[("s100b", "nope")])
+
+
+# ---------------------------------------------------------------- pair order, one-sided tests, degenerate cases
+PAIRS = [("s100b", "ndka"), ("ndka", "s100b"), ("wfns", "ndka"), ("ndka", "wfns"), ("s100b", "wfns"), ("wfns", "s100b")]
+
+
+@pytest.mark.parametrize("pair", PAIRS)
+@pytest.mark.parametrize("alt", ["two-sided", "greater", "less"])
+@pytest.mark.parametrize("level", [0.95, 0.9])
+def test_one_sided_delong_keeps_pair_order_equals_proc(a, pair, alt, level):
+    # pROC: roc.test(roc(pair[0]), roc(pair[1]), method = "delong", paired = TRUE, alternative = alt,
+    # conf.level = level): H1 "greater" is AUC(pair[0]) > AUC(pair[1]). One-sided CI: d -/+ qnorm(level) * sigma
+    # with pROC's d and sigma; the two-sided CI is pROC's conf.int.
+    key = f"{pair[0]}_{pair[1]}_{alt.replace('-', '.')}_{level:g}"
+    d = cs.delong_test(a["y"], a[pair[0]], a[pair[1]], alternative=alt, conf_level=level)
+    scores = {k: a[k] for k in ("s100b", "ndka", "wfns")}  # dict order differs from half of the pairs
+    c = cs.compare_aucs(a["y"], scores, pairs=[pair], alternative=alt, conf_level=level)
+    row = c.pairs.iloc[0]
+    assert (row["model_a"], row["model_b"]) == pair == (d.model_a, d.model_b)
+    for got in (d, row):
+        got = pd.Series(got.tidy().iloc[0]) if isinstance(got, cs.DelongTest) else got
+        assert_allclose(got["difference"], ORDER[f"d_{pair[0]}_{pair[1]}"], **TOL)
+        assert_allclose(got["std_error"], ORDER[f"sigma_{pair[0]}_{pair[1]}"], **TOL)
+        assert_allclose([got["statistic"], got["p_value"]], [ORDER[f"z_{key}"], ORDER[f"p_{key}"]], **TOL)
+        assert_allclose([got["conf_low"], got["conf_high"]], [ORDER[f"cilow_{key}"], ORDER[f"cihigh_{key}"]], **TOL)
+    rel = {"two-sided": "≠", "greater": ">", "less": "<"}[alt]
+    kind = "two-sided" if alt == "two-sided" else "one-sided"
+    assert d.hypothesis == row["hypothesis"] == f"{kind}, H1: AUC({pair[0]}) {rel} AUC({pair[1]})"
+    assert d.ci_sided == row["ci_sided"] == c.ci_sided
+    assert d.ci_sided == {"two-sided": "two-sided", "greater": "one-sided: lower bound (upper limit +inf)",
+                          "less": "one-sided: upper bound (lower limit -inf)"}[alt]
+    if alt == "two-sided":  # unchanged: pROC's conf.int
+        assert_allclose([d.conf_low, d.conf_high], [ORDER[f"proc_cilow_{key}"], ORDER[f"proc_cihigh_{key}"]], **TOL)
+
+
+def test_one_sided_comparison_tests_the_stated_direction(a):
+    """The issue's case: the better model named first in pairs, second in the dict, one-sided test."""
+    scores = {"weak": a["ndka"], "good": a["wfns"]}
+    c = cs.compare_aucs(a["y"], scores, pairs=[("good", "weak")], alternative="greater")
+    row = c.pairs.iloc[0]
+    assert (row["model_a"], row["model_b"]) == ("good", "weak") and row["difference"] > 0
+    assert_allclose(row["p_value"], ORDER["p_wfns_ndka_greater_0.95"], **TOL)  # small: wfns is better
+    assert row["p_value"] < 0.01 and row["hypothesis"] == "one-sided, H1: AUC(good) > AUC(weak)"
+    assert row["conf_low"] > 0 and np.isposinf(row["conf_high"])
+    # the default pairs follow the dict's order, as before
+    assert cs.compare_aucs(a["y"], scores).pairs[["model_a", "model_b"]].values.tolist() == [["weak", "good"]]
+
+
+def test_delong_names_from_series_or_argument(a):
+    assert cs.delong_test(a["y"], a["s100b"], a["ndka"]).hypothesis == "two-sided, H1: AUC(s100b) ≠ AUC(ndka)"
+    d = cs.delong_test(a["y"], a["s100b"].to_numpy(), a["ndka"].to_numpy(), alternative="less")
+    assert d.hypothesis == "one-sided, H1: AUC(A) < AUC(B)"
+    d = cs.delong_test(a["y"], a["s100b"], a["ndka"], names=("Fused", "Radiomics"), alternative="greater")
+    assert d.hypothesis == "one-sided, H1: AUC(Fused) > AUC(Radiomics)"
+    t = d.tidy().iloc[0]
+    assert (t["model_a"], t["hypothesis"], t["ci_sided"]) == ("Fused", d.hypothesis, d.ci_sided)
+    with pytest.raises(DataValidationError, match="names must be two model names"):
+        cs.delong_test(a["y"], a["s100b"], a["ndka"], names="Fused")
+
+
+@pytest.mark.parametrize("order", [("male", "female"), ("female", "male")])
+@pytest.mark.parametrize("alt", ["two-sided", "greater", "less"])
+def test_unpaired_delong_both_orders_and_one_sided_ci(a, order, alt):
+    # pROC: roc.test(roc_1, roc_2, method = "delong", paired = FALSE, alternative = alt); CI d -/+ qt(., df) * se
+    groups = {"male": a[a.gender == "Male"], "female": a[a.gender == "Female"]}
+    g1, g2 = groups[order[0]], groups[order[1]]
+    u = cs.delong_test_unpaired(g1["y"], g1["s100b"], g2["y"], g2["s100b"], alternative=alt, names=order)
+    key = f"{order[0]}_{order[1]}_{alt.replace('-', '.')}"
+    assert_allclose([u.statistic, u.df, u.p_value],
+                    [ORDER[f"unpaired_D_{key}"], ORDER[f"unpaired_df_{key}"], ORDER[f"unpaired_p_{key}"]], **TOL)
+    assert_allclose([u.conf_low, u.conf_high], [ORDER[f"unpaired_cilow_{key}"], ORDER[f"unpaired_cihigh_{key}"]], **TOL)
+    assert u.hypothesis.endswith(f"AUC({order[0]}) {'≠><'['two-sided greater less'.split().index(alt)]} AUC({order[1]})")
+
+
+@pytest.mark.parametrize("alt", ["two-sided", "greater", "less"])
+def test_identical_rankings_give_zero_with_a_warning(a, alt):
+    # pROC: roc.test(roc(s100b), roc(2 * s100b), paired = TRUE, alternative = alt): Z = 0, P = 1 (0.5 one-sided),
+    # conf.int (0, 0); here the one-sided CI is (0, inf) / (-inf, 0)
+    key = alt.replace("-", ".")
+    with pytest.warns(DegenerateComparisonWarning, match="s100b and twice give identical DeLong placement"):
+        d = cs.delong_test(a["y"], a["s100b"], 2 * a["s100b"], alternative=alt, names=("s100b", "twice"))
+    assert (d.difference, d.std_error, d.statistic) == (0, 0, ORDER[f"identical_z_{key}"])
+    assert d.p_value == ORDER[f"identical_p_{key}"]
+    expected = {"two-sided": (0, 0), "greater": (0, np.inf), "less": (-np.inf, 0)}[alt]
+    assert (d.conf_low, d.conf_high) == expected
+    with pytest.warns(DegenerateComparisonWarning, match="x and z give identical"):
+        c = cs.compare_aucs(a["y"], {"x": a["s100b"], "z": np.log(a["s100b"])}, alternative=alt)
+    assert c.pairs[["difference", "std_error", "statistic"]].iloc[0].tolist() == [0, 0, 0]
+    assert c.pairs["p_value"].iloc[0] == ORDER[f"identical_p_{key}"]
+    assert (c.global_statistic, c.global_df, c.global_p_value) == (0, 0, 1)
+    assert not c.pairs.isna().any().any()
+
+
+def test_identical_pair_among_three_models_keeps_the_global_test(a):
+    with pytest.warns(DegenerateComparisonWarning):
+        c = cs.compare_aucs(a["y"], {"s": a["s100b"], "s2": 2 * a["s100b"], "w": a["wfns"]})
+    two = cs.compare_aucs(a["y"], {"s": a["s100b"], "w": a["wfns"]})
+    assert c.global_df == 1
+    assert_allclose(c.global_statistic, two.global_statistic, rtol=1e-10)
+    assert not c.pairs.isna().any().any()
+
+
+def test_too_few_cases_or_controls_is_a_clear_error():
+    # pROC: var() and ci.auc() of a curve with one case are NA (the DeLong variance divides by cases - 1)
+    assert ORDER["one_case_var_is_na"] == 1 and ORDER["one_case_ci_is_na"] == 1
+    y, s = np.array([0, 0, 0, 0, 1]), np.array([0.1, 0.2, 0.3, 0.5, 0.4])
+    with pytest.raises(DataValidationError, match=r"at least 2 cases and 2 controls; got 1 case\(s\) and 4 control"):
+        cs.auc_ci(y, s)
+    with pytest.raises(DataValidationError, match=r"got 4 case\(s\) and 1 control"):
+        cs.auc_ci(1 - y, s, method="bootstrap")
+    with pytest.raises(DataValidationError, match="a DeLong test needs at least 2 cases"):
+        cs.delong_test(y, s, s[::-1])
+    with pytest.raises(DataValidationError, match="a DeLong comparison needs"):
+        cs.compare_aucs(y, {"a": s, "b": s[::-1]})
+    with pytest.raises(DataValidationError, match="in sample B"):
+        cs.delong_test_unpaired(np.array([0, 0, 1, 1]), [1, 2, 3, 4.0], y, s)
+
+
+def test_zero_variance_between_different_aucs_is_an_error():
+    # pROC gives Z = Inf, P = 0 here (perfect score against a constant one); the asymptotic test is undefined
+    y = np.array([0, 0, 0, 1, 1, 1])
+    with pytest.raises(DataValidationError, match="variance of AUC\\(A\\) - AUC\\(B\\) is 0 although the AUCs differ"):
+        cs.delong_test(y, [1, 2, 3, 4, 5, 6.0], np.ones(6))
+
+
+def test_compare_aucs_pairs_must_be_distinct(a):
+    scores = {"s100b": a["s100b"], "ndka": a["ndka"]}
+    with pytest.raises(DataValidationError, match="compares 's100b' with itself"):
+        cs.compare_aucs(a["y"], scores, pairs=[("s100b", "s100b")])
+    with pytest.raises(DataValidationError, match="listed twice"):
+        cs.compare_aucs(a["y"], scores, pairs=[("s100b", "ndka"), ("ndka", "s100b")])
+    with pytest.raises(DataValidationError, match="each pair must be two model names"):
+        cs.compare_aucs(a["y"], scores, pairs=[("s100b", "ndka", "x")])

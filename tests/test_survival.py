@@ -174,3 +174,22 @@ def test_predicted_survival_equals_survfit(lung2, ties):
     for j in range(2):
         for t in (180, 365, 540):
             assert_allclose(p.loc[j, t], ref[f"pred_{ties}_{j + 1}_{t}"], rtol=1e-10)
+
+
+@pytest.mark.parametrize("grouping", ["sex", "ph.ecog"])
+def test_survival_at_times_before_first_event_and_beyond_last_equals_survfit(lung2, grouping):
+    # R: summary(survfit(Surv(time, event) ~ grouping, lung), times = ..., extend = TRUE) (tests/reference/km_at.R):
+    # before a group's first event S = 1, SE 0, CI (1, 1); beyond its last observation the last values, n.risk 0;
+    # ph.ecog = 3 is one patient who dies at 118: from then on S = 0 with SE and CI NaN in R too
+    ref = reference("km_at_reference.csv")
+    ref = ref[ref["grouping"] == grouping]
+    km = cs.kaplan_meier(lung2, "time", "event", grouping)
+    got = km.at(np.unique(ref["time"]))
+    got["group"] = got["group"].astype(float)
+    merged = ref.assign(group=ref["group"].astype(float)).merge(got, on=["group", "time"], suffixes=("_r", ""))
+    assert len(merged) == len(ref) == len(got)
+    assert (merged["n_risk"] == merged["n_risk_r"]).all()
+    for col in ("survival", "std_error", "conf_low", "conf_high"):
+        assert_allclose(merged[col].astype(float), merged[f"{col}_r"].astype(float), **TOL, err_msg=col)
+    first = got[got["time"] == 0]
+    assert (first["survival"] == 1).all() and (first["conf_low"] == 1).all() and (first["conf_high"] == 1).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,7 +11,7 @@ from scipy import stats
 
 from .._validation import check_probability
 from ._roc_core import _as_rng, prepare_binary_scores
-from ..exceptions import DataValidationError
+from ..exceptions import DataValidationError, DegenerateComparisonWarning
 from .._results import TidyHTML
 
 __all__ = ["nri", "idi", "ReclassificationResult", "compare_reclassification", "ReclassificationComparison"]
@@ -92,10 +93,32 @@ def _bootstrap(stat_fn, y, arrays, n_boot, random_state):
     return out
 
 
+SE_ZERO = 1e-12  # risks are in [0, 1]: an SE below this is rounding noise of identical differences
+
+
+def _degenerate_test(est, se, method):
+    """Z and P when the SE is 0 (no one moves, or every patient of a group moves alike): never NaN."""
+    what = method.split(";")[0]
+    if abs(est) <= SE_ZERO:
+        warnings.warn(f"{what}: the two models reclassify no patient differently (estimate 0 with SE 0, e.g. "
+                      "identical predicted risks): Z = 0 and P = 1 returned.", DegenerateComparisonWarning,
+                      stacklevel=4)
+        return 0.0, 1.0
+    warnings.warn(f"{what}: the SE is 0 although the estimate is {est:.4g} (every event and every non-event "
+                  "changed alike): Z = ±inf and P = 0 returned, as Hmisc::improveProb; the asymptotic test "
+                  "and CI say nothing here, look at the reclassification table.", DegenerateComparisonWarning,
+                  stacklevel=4)
+    return float(np.sign(est) * np.inf), 0.0
+
+
 def _finish(est, ev_c, ne_c, se, conf_level, n_boot, boot, method, y, table, se_parts=(np.nan, np.nan)):
     z = stats.norm.ppf(1 - (1 - conf_level) / 2)
-    stat = est / se if se > 0 else np.nan
-    p = float(2 * stats.norm.sf(abs(stat))) if se > 0 else np.nan
+    if se > SE_ZERO:
+        stat = est / se
+        p = float(2 * stats.norm.sf(abs(stat)))
+    else:
+        se, se_parts = 0.0, tuple(0.0 if v <= SE_ZERO else v for v in se_parts)
+        stat, p = _degenerate_test(est, se, method)
     if boot is None:
         low, high, ci = est - z * se, est + z * se, "asymptotic (estimate ± z·SE)"
     else:
@@ -130,6 +153,13 @@ def nri(y, p_old, p_new, *, cutoffs=None, se_method: str = "hmisc", conf_level: 
         of no improvement in Pencina et al. (2008), (p_up + p_down) / n per group.
     n_boot : int, optional
         Replace the asymptotic CI by a stratified bootstrap percentile CI.
+
+    Warns
+    -----
+    DegenerateComparisonWarning
+        SE 0: nobody is reclassified differently (e.g. identical risks): estimate 0, Z = 0, P = 1,
+        CI (0, 0); or every patient of each group moved alike with a non-zero NRI: Z = ±inf, P = 0
+        (as ``Hmisc::improveProb``). Never NaN.
 
     Notes
     -----
@@ -176,6 +206,12 @@ def nri(y, p_old, p_new, *, cutoffs=None, se_method: str = "hmisc", conf_level: 
 def idi(y, p_old, p_new, *, conf_level: float = 0.95, n_boot: int | None = None, random_state=None, positive=None,
         nan_policy: str = "raise") -> ReclassificationResult:
     """Integrated discrimination improvement of a new model over an old one.
+
+    Warns
+    -----
+    DegenerateComparisonWarning
+        SE 0 (p_new - p_old constant within events and within non-events, e.g. identical risks):
+        Z = 0 and P = 1 for an IDI of 0, Z = ±inf and P = 0 otherwise. Never NaN.
 
     Notes
     -----
@@ -249,6 +285,11 @@ def compare_reclassification(y, scores: dict, pairs, *, cutoffs=None, se_method:
     cutoffs : sequence of float, optional
         Risk categories for an additional categorical NRI.
 
+    Warns
+    -----
+    DegenerateComparisonWarning
+        As :func:`nri` and :func:`idi`, prefixed with the pair ("new over old: ...").
+
     Notes
     -----
     Each row equals :func:`nri` / :func:`idi` for that pair (``Hmisc::improveProb``;
@@ -262,14 +303,18 @@ def compare_reclassification(y, scores: dict, pairs, *, cutoffs=None, se_method:
         unknown = [m for m in (old, new) if m not in scores]
         if unknown:
             raise DataValidationError(f"pairs name unknown model(s) {unknown}; models are {list(scores)}.")
-        results = [("NRI (category-free)", nri(y, scores[old], scores[new], se_method=se_method,
-                                               conf_level=conf_level, positive=positive))]
-        if cutoffs is not None:
-            cut = [float(c) for c in cutoffs]
-            results.append((f"NRI (categories at {', '.join(f'{c:g}' for c in cut)})",
-                            nri(y, scores[old], scores[new], cutoffs=cut, se_method=se_method, conf_level=conf_level,
-                                positive=positive)))
-        results.append(("IDI", idi(y, scores[old], scores[new], conf_level=conf_level, positive=positive)))
+        with warnings.catch_warnings(record=True) as caught:  # re-emitted below, naming the pair
+            warnings.simplefilter("always")
+            results = [("NRI (category-free)", nri(y, scores[old], scores[new], se_method=se_method,
+                                                   conf_level=conf_level, positive=positive))]
+            if cutoffs is not None:
+                cut = [float(c) for c in cutoffs]
+                results.append((f"NRI (categories at {', '.join(f'{c:g}' for c in cut)})",
+                                nri(y, scores[old], scores[new], cutoffs=cut, se_method=se_method,
+                                    conf_level=conf_level, positive=positive)))
+            results.append(("IDI", idi(y, scores[old], scores[new], conf_level=conf_level, positive=positive)))
+        for w in caught:
+            warnings.warn(f"{new} over {old}: {w.message}", w.category, stacklevel=2)
         for measure, r in results:
             first = first or r
             rows.append({"model_old": old, "model_new": new, "measure": measure, "estimate": r.estimate,

@@ -229,8 +229,12 @@ class KaplanMeierResult(TidyHTML):
         return self.summary.copy()
 
     def at(self, times) -> pd.DataFrame:
-        """Survival at chosen times per group (as ``summary(survfit, times = ...)``):
-        ``group, time, n_risk, survival, std_error, conf_low, conf_high``."""
+        """Survival at chosen times per group, as ``summary(survfit, times = ..., extend = TRUE)``:
+        ``group, time, n_risk, survival, std_error, conf_low, conf_high``.
+
+        Before a group's first event S = 1 with SE 0 and CI (1, 1); beyond its last observation the
+        last values with ``n_risk`` 0. Where S has reached 0, SE and CI are NaN, as in R (the
+        log-transformed interval is undefined)."""
         rows = []
         for g, cur in self.curve.groupby("group", sort=False):
             tt = cur["time"].to_numpy()
@@ -240,7 +244,7 @@ class KaplanMeierResult(TidyHTML):
                 k = np.searchsorted(tt, x, side="right") - 1
                 if k < 0:
                     rows.append({"group": g, "time": x, "n_risk": n0, "survival": 1.0, "std_error": 0.0,
-                                 "conf_low": np.nan, "conf_high": np.nan})
+                                 "conf_low": 1.0, "conf_high": 1.0})
                     continue
                 nxt = np.searchsorted(all_times, x, side="left")
                 n_risk = int(cur["n_risk"].iloc[nxt]) if nxt < len(cur) else 0

@@ -156,15 +156,19 @@ def auc_table_frame(comparison, *, digits: int = 3) -> pd.DataFrame:
 
 
 def delong_table_frame(comparison, *, digits: int = 3, p_style: str = "nejm") -> pd.DataFrame:
-    """Pairwise DeLong tests: ``Comparison``, ``ΔAUC (95% CI)``, ``Z``, ``P`` (and ``P adjusted``)."""
+    """Pairwise DeLong tests: ``Comparison``, ``ΔAUC (95% CI)``, ``Z``, ``P`` (and ``P adjusted``). A one-sided
+    test adds its hypothesis in words (``H1``) and labels its one-sided CI in the column header."""
     p = comparison.pairs
-    out = pd.DataFrame({
-        "Comparison": [f"{a} vs {b}" for a, b in zip(p["model_a"], p["model_b"])],
-        "ΔAUC (95% CI)": [format_estimate_ci(d, lo, hi, digits)
-                          for d, lo, hi in zip(p["difference"], p["conf_low"], p["conf_high"])],
-        "Z": [format_number(z, 3) for z in p["statistic"]],
-        "P": [format_p(v, p_style) for v in p["p_value"]],
-    })
+    level = f"{round(100 * comparison.conf_level)}%"
+    one_sided = comparison.alternative != "two-sided"
+    ci_head = f"ΔAUC (one-sided {level} CI)" if one_sided else f"ΔAUC ({level} CI)"
+    out = pd.DataFrame({"Comparison": [f"{a} vs {b}" for a, b in zip(p["model_a"], p["model_b"])]})
+    if one_sided:
+        out["H1 (one-sided)"] = [h.split(", H1: ", 1)[-1] for h in p["hypothesis"]]
+    out[ci_head] = [format_estimate_ci(d, lo, hi, digits) for d, lo, hi in zip(p["difference"], p["conf_low"],
+                                                                               p["conf_high"])]
+    out["Z"] = [format_number(z, 3) for z in p["statistic"]]
+    out["P (one-sided)" if one_sided else "P"] = [format_p(v, p_style) for v in p["p_value"]]
     if comparison.adjust:
         out[f"P ({comparison.adjust})"] = [format_p(v, p_style) for v in p["p_adjusted"]]
     return out

@@ -120,12 +120,19 @@ def compare(scope, models, specs) -> tuple[dict, list]:
         out["comparisons"] = {set_name: compare_aucs(*models.scores(set_name), adjust=cmp_spec.adjust,
                                                      alternative=cmp_spec.alternative, pairs=pairs)
                               for set_name in ("test", "train")}
-        if cmp_spec.reclassification:  # in each pair, model_b is the "new" model (e.g. combined over clinical)
+        if cmp_spec.reclassification:
             out["reclassification"] = {
                 set_name: compare_reclassification(*models.scores(set_name), cutoffs=cmp_spec.nri_cutoffs,
-                                                   pairs=list(zip(cmp.pairs["model_a"], cmp.pairs["model_b"])))
+                                                   pairs=old_new_pairs(cmp.pairs, cmp_spec.alternative))
                 for set_name, cmp in out["comparisons"].items()}
     return out, skipped
+
+
+def old_new_pairs(pairs: pd.DataFrame, alternative: str) -> list[tuple[str, str]]:
+    """(old, new) model pairs for NRI/IDI: the new model is the one the DeLong alternative favours (model_a for
+    "greater", H1: AUC(A) > AUC(B)); for two-sided and "less" tests it is model_b, the second of the pair (with
+    ``pairs: all``, the model listed later in the study file)."""
+    return [(a, b) if alternative != "greater" else (b, a) for a, b in zip(pairs["model_a"], pairs["model_b"])]
 
 
 def evaluate(scope, models, specs) -> dict:

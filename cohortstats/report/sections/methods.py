@@ -28,6 +28,14 @@ def _regression(tab, results) -> list[str]:
     return out
 
 
+def _sided(alternative: str) -> str:
+    if alternative == "two-sided":
+        return "two-sided"
+    rel = "larger" if alternative == "greater" else "smaller"
+    return (f"one-sided, the alternative hypothesis being that the first model of each stated pair has the {rel} "
+            "AUC; one-sided confidence intervals of the difference")
+
+
 def _models(models, spec, results) -> list[str]:
     sp = models.split
     test_size = sp.get("test_size", 0.2)
@@ -43,7 +51,8 @@ def _models(models, spec, results) -> list[str]:
            "Imputation, feature screening (near-zero variance, Mann-Whitney test, correlation redundancy) and "
            "LASSO logistic regression (10-fold cross-validation, lambda.1se, as glmnet) were fitted on the "
            "training set only. Discrimination was measured by the AUC with DeLong 95% CIs and compared with "
-           f"DeLong's test for correlated ROC curves ({cmp.alternative}){reclass}; sensitivity and specificity use "
+           f"DeLong's test for correlated ROC curves ({_sided(cmp.alternative)}){reclass}; sensitivity and "
+           "specificity use "
            "the training set's Youden cut-off. Clinical utility was assessed with decision curves (net benefit). "
            "Models: " + "; ".join(f"{k}: {v}" for k, v in models.estimators.items()) + "."]
     left_out = [m.name for m in spec.models if m.name not in models.estimators]

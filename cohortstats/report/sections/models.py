@@ -24,6 +24,14 @@ _RECLASSIFICATION_NOTE = (
     "Hmisc::improveProb (categorical NRI as PredictABEL).")
 
 
+def _sidedness(alternative: str) -> str:
+    if alternative == "two-sided":
+        return "two-sided (H1: the AUCs differ), with two-sided CIs of the difference"
+    rel = ">" if alternative == "greater" else "<"
+    return (f"one-sided (H1 of each row: AUC(first model) {rel} AUC(second model)), with one-sided CIs of the "
+            "difference at the same level")
+
+
 def _comparison_tables(ctx) -> list:
     tables, spec = [], ctx.spec
     adj = spec.comparisons.adjust
@@ -31,7 +39,7 @@ def _comparison_tables(ctx) -> list:
         f = delong_table_frame(cmp, p_style=ctx.p_style)
         ctx.table(f"delong_{set_name}", f)
         tables.append(ReportTable(f"Pairwise DeLong tests, {set_name} set", f, (
-            f"DeLong's test for correlated ROC curves, {spec.comparisons.alternative}"
+            "DeLong's test for correlated ROC curves, " + _sidedness(spec.comparisons.alternative)
             + (f"; P adjusted by {adj}." if adj else "; unadjusted P."),
             f"Global test of equal AUCs: chi-square = {format_number(cmp.global_statistic, 2)}, "
             f"df = {cmp.global_df}, P = {format_p(cmp.global_p_value, ctx.p_style)}.",

@@ -24,9 +24,13 @@ def summary_section(ctx) -> dict | None:
                                                  for r in perf.itertuples()) + ".")
         cmp = results.get("comparisons", {}).get("test")
         if cmp is not None and len(cmp.pairs):
-            alt = ctx.spec.comparisons.alternative
-            out.append(f"DeLong tests on the test set ({alt}): " + "; ".join(
-                f"{r.model_a} vs {r.model_b} Z = {format_number(r.statistic, 3)}, {ctx.p_text(r.p_value)}"
-                for r in cmp.pairs.itertuples()) + ".")
+            if ctx.spec.comparisons.alternative == "two-sided":
+                out.append("DeLong tests on the test set (two-sided): " + "; ".join(
+                    f"{r.model_a} vs {r.model_b} Z = {format_number(r.statistic, 3)}, {ctx.p_text(r.p_value)}"
+                    for r in cmp.pairs.itertuples()) + ".")
+            else:
+                out.append("DeLong tests on the test set (one-sided): " + "; ".join(
+                    f"{r.hypothesis.split(', H1: ', 1)[-1]}, Z = {format_number(r.statistic, 3)}, one-sided "
+                    f"{ctx.p_text(r.p_value)}" for r in cmp.pairs.itertuples()) + ".")
     ctx.res.key_results = out
     return {"title": "Results in brief", "paragraphs": out} if out else None
