@@ -53,17 +53,6 @@ def _info(X: np.ndarray, w: np.ndarray, chunk: int = 8192) -> np.ndarray:
     return out
 
 
-def _hat_diag(X: np.ndarray, w: np.ndarray, chol) -> np.ndarray:
-    """Diagonal of W^½ X (X'WX)^-1 X' W^½, by blocks (``chol``: any R with R'R = X'WX)."""
-    n = X.shape[0]
-    h = np.empty(n)
-    for s in range(0, n, _CHUNK):
-        xs = X[s:s + _CHUNK]
-        a = scipy.linalg.solve_triangular(chol, xs.T, trans="T", lower=False)  # R^-T x'
-        h[s:s + _CHUNK] = w[s:s + _CHUNK] * np.einsum("ij,ij->j", a, a)
-    return h
-
-
 def _logdet_chol(chol) -> float:
     return float(2 * np.sum(np.log(np.abs(np.diag(chol)))))
 
@@ -122,19 +111,25 @@ def _firth_curvature(X, p, w, chol) -> tuple[np.ndarray, np.ndarray]:
 
 def _newton_step(neg_hess: np.ndarray, score: np.ndarray, ridge) -> tuple[np.ndarray, bool]:
     """Solve neg_hess·step = score by Cholesky; when neg_hess is not numerically positive definite (all
-    risks near 0 or 1: X'WX ≈ 0), add a growing ridge proportional to diag(X'X). Returns (step, ridged)."""
+    risks near 0 or 1: X'WX ≈ 0), add a growing ridge proportional to d = diag(X'X), down to the scaled
+    gradient score/d (the caller bounds the step's length). Returns (step, ridged)."""
     try:
-        return scipy.linalg.cho_solve(scipy.linalg.cho_factor(neg_hess), score), False
+        step = scipy.linalg.cho_solve(scipy.linalg.cho_factor(neg_hess), score)
+        if np.all(np.isfinite(step)):
+            return step, False
     except (np.linalg.LinAlgError, ValueError):
         pass
     d = ridge()
-    lam = 1e-12 * max(np.max(np.abs(np.diag(neg_hess))) / np.max(d), 1e-300)
-    for _ in range(60):
+    lam = 1e-12 * max(np.max(np.abs(np.diag(neg_hess))) / np.max(d), 1e-200)
+    for _ in range(40):
         try:
-            return scipy.linalg.cho_solve(scipy.linalg.cho_factor(neg_hess + lam * np.diag(d)), score), True
+            step = scipy.linalg.cho_solve(scipy.linalg.cho_factor(neg_hess + lam * np.diag(d)), score)
+            if np.all(np.isfinite(step)):
+                return step, True
         except (np.linalg.LinAlgError, ValueError):
-            lam = max(lam * 100, 1e-300)
-    return np.zeros_like(score), True
+            pass
+        lam *= 100
+    return score / d, True
 
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, *, firth: bool = False, free=None, offset=None, beta0=None,
@@ -198,18 +193,23 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, *, firth: bool = False, free=None
                 neg, exact = sub, False  # not concave here: Fisher scoring
         step, ridged = _newton_step(neg, score, ridge)
         gain = float(score @ step)
-        if not np.all(np.isfinite(step)) or not np.isfinite(gain):
+        if not np.isfinite(gain):
             break
         move = np.zeros(k)
         move[free] = step
         reach = np.max(np.abs(X @ move)) if k else 0.0
+        if exact and gain <= 1e-15 * (1 + abs(obj)) and reach > 1:
+            # at the maximum (or the supremum) already: a long step with no gain is rounding along a direction
+            # where coefficients run to infinity, and taking it would only cost digits
+            converged = True
+            break
         shrink = min(1.0, (20 + np.max(np.abs(eta))) / reach) if reach > 0 else 1.0
-        noise = 1e-13 * (1 + abs(obj))
+        noise = 1e-13 * (1 + abs(obj)) if np.isfinite(obj) else 0.0  # obj = -inf: Firth from a singular start
         for _ in range(80):
             trial = beta.copy()
             trial[free] += shrink * step
             t_eta, t_p, t_w, t_ll, t_info, t_obj, t_chol = _evaluate(X, y, trial, offset, firth)
-            if t_obj >= obj + 1e-4 * shrink * max(gain, 0.0) - noise:
+            if t_obj >= obj + 1e-4 * shrink * max(gain, 0.0) - noise or obj == -np.inf:
                 break
             shrink /= 2
         else:  # no ascent along the step: the maximum to rounding, unless a gain was predicted
@@ -271,14 +271,13 @@ def profile_limit(X, y, j: int, state: FitState, se: float, side: int, crit: flo
         plain = nbeta.copy()
         plain[j] = b
         starts = [plain]
-        try:
-            tangent = np.linalg.solve(ninfo[np.ix_(free, free)], ninfo[free, j])
-            if np.all(np.isfinite(tangent)):
-                moved = plain.copy()
-                moved[free] -= (b - nb) * tangent
-                starts.insert(0, moved)
-        except np.linalg.LinAlgError:
-            pass
+        # least squares with a cut-off: where coefficients run to infinity I_oo is near-singular and a plain solve
+        # would move them along that direction by orders of magnitude (losing every digit of the fit)
+        tangent = np.linalg.lstsq(ninfo[np.ix_(free, free)], ninfo[free, j], rcond=1e-10)[0]
+        if np.all(np.isfinite(tangent)):
+            moved = plain.copy()
+            moved[free] -= (b - nb) * tangent
+            starts.insert(0, moved)
         if len(starts) > 1 and _evaluate(X, y, starts[1], None, firth)[5] > _evaluate(X, y, starts[0], None, firth)[5]:
             starts.reverse()
         st = fit_logistic(X, y, firth=firth, free=free, beta0=starts[0], maxit=200)
@@ -291,7 +290,7 @@ def profile_limit(X, y, j: int, state: FitState, se: float, side: int, crit: flo
     def signed_root(b):
         st = constrained(b)
         r = np.sign(b - b_hat) * np.sqrt(max(0.0, 2 * (top - st.objective)))
-        if not st.converged and abs(r - side * crit) < 0.5 * crit:
+        if not st.converged and side * r > 0.5 * crit:  # short of the maximum: r too far out, a crossing unsure
             failed.append(b)
         return r - side * crit
 
@@ -306,7 +305,7 @@ def profile_limit(X, y, j: int, state: FitState, se: float, side: int, crit: flo
         inner, outer = outer, b_hat + side * h * 2 ** expand
         f_out = signed_root(outer)
     else:
-        return side * np.inf
+        return float("nan") if failed else side * np.inf
     a, b = sorted((inner, outer))
     failed.clear()
     root = optimize.brentq(signed_root, a, b, xtol=1e-12 * min(1.0, h), rtol=4 * np.finfo(float).eps, maxiter=500)
