@@ -256,7 +256,7 @@ def profile_limit(X, y, j: int, state: FitState, se: float, side: int, crit: flo
     when the log-likelihood has a direction of recession along which β_j runs to side·∞
     (:func:`recession_exists`, checked by one constrained fit far out); otherwise when r has
     not reached the cut within 2**50 steps. Returns NaN when a constrained fit near the root
-    did not converge. Never returns b̂.
+    did not converge, or r jumps there instead of crossing the cut. Never returns b̂.
     """
     k = X.shape[1]
     free = np.array([i for i in range(k) if i != j])
@@ -278,8 +278,6 @@ def profile_limit(X, y, j: int, state: FitState, se: float, side: int, crit: flo
             moved = plain.copy()
             moved[free] -= (b - nb) * tangent
             starts.insert(0, moved)
-        if len(starts) > 1 and _evaluate(X, y, starts[1], None, firth)[5] > _evaluate(X, y, starts[0], None, firth)[5]:
-            starts.reverse()
         st = fit_logistic(X, y, firth=firth, free=free, beta0=starts[0], maxit=200)
         if not st.converged:
             st2 = fit_logistic(X, y, firth=firth, free=free, beta0=starts[-1], maxit=500)
@@ -309,7 +307,10 @@ def profile_limit(X, y, j: int, state: FitState, se: float, side: int, crit: flo
     a, b = sorted((inner, outer))
     failed.clear()
     root = optimize.brentq(signed_root, a, b, xtol=1e-12 * min(1.0, h), rtol=4 * np.finfo(float).eps, maxiter=500)
-    if failed or root == b_hat:
+    # a root, not a jump of r (a constrained fit that moved to another local maximum of Firth's penalised
+    # likelihood, which need not be concave)
+    residual = signed_root(root)
+    if failed or root == b_hat or abs(residual) > 1e-6 * crit:
         return float("nan")
     return float(root)
 

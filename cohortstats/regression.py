@@ -351,11 +351,12 @@ def logistic_regression(df: pd.DataFrame, outcome: str, predictors, *, categoric
     Warns
     -----
     SeparationWarning
-        Complete or quasi-complete separation (predictors named; use ``method="firth"``).
+        Complete or quasi-complete separation (predictors named; use ``method="firth"``), and
+        profile limits that are infinite (terms and sides named; reported as OR 0 or inf).
     SmallCellWarning
         Fewer than ``epv_warning`` events per variable.
     ConvergenceWarning
-        The iteration did not converge.
+        The iteration did not converge, or a profile limit could not be computed (reported as NaN).
 
     Notes
     -----
@@ -363,8 +364,12 @@ def logistic_regression(df: pd.DataFrame, outcome: str, predictors, *, categoric
     which stops at a deviance change of 1e-8), so estimates, SEs and Wald statistics equal
     ``glm(..., family = binomial, control = glm.control(epsilon = 1e-14))``. Profile limits
     are exact roots of the signed likelihood-ratio statistic (MASS's ``confint``
-    interpolates a spline; it agrees to ~1e-4). Complete cases only; every excluded row is
-    counted in ``excluded``.
+    interpolates a spline; it agrees to ~1e-4), each constrained fit (``glm`` with the
+    coefficient as an ``offset``) run to convergence from any start, with 1 to 3 events
+    too. Under separation a side on which the likelihood never falls to the cut-off (a
+    direction of recession, found by linear programming) has an infinite limit: OR 0 or
+    inf, never the estimate. Firth limits profile the penalised likelihood as logistf.
+    Complete cases only; every excluded row is counted in ``excluded``.
 
     Examples
     --------
