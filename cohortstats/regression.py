@@ -113,7 +113,8 @@ class LogisticRegressionResult:
     terms : list of str
         ``"(Intercept)"`` then the design's term names.
     conf_low, conf_high : numpy.ndarray
-        CI limits on the log-odds scale (profile or Wald, ``ci_method``).
+        CI limits on the log-odds scale (profile or Wald, ``ci_method``); an infinite profile
+        limit is ±inf (OR 0 or inf), one that could not be computed NaN (both warned).
     p_value : numpy.ndarray
         Wald p-values (MLE) or penalised likelihood-ratio p-values (Firth, as logistf).
     lr_tests : pandas.DataFrame
@@ -364,9 +365,9 @@ def logistic_regression(df: pd.DataFrame, outcome: str, predictors, *, categoric
     which stops at a deviance change of 1e-8), so estimates, SEs and Wald statistics equal
     ``glm(..., family = binomial, control = glm.control(epsilon = 1e-14))``. Profile limits
     are exact roots of the signed likelihood-ratio statistic (MASS's ``confint``
-    interpolates a spline; it agrees to ~1e-4), each constrained fit (``glm`` with the
-    coefficient as an ``offset``) run to convergence from any start, with 1 to 3 events
-    too. Under separation a side on which the likelihood never falls to the cut-off (a
+    interpolates a spline; it agrees to ~1e-4); each constrained fit (``glm`` with the
+    coefficient as an ``offset``) is run to convergence from any start, so the limits stay
+    exact with 1 to 3 events. Under separation a side on which the likelihood never falls to the cut-off (a
     direction of recession, found by linear programming) has an infinite limit: OR 0 or
     inf, never the estimate. Firth limits profile the penalised likelihood as logistf.
     Complete cases only; every excluded row is counted in ``excluded``.
