@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.lapack
 from scipy import optimize
 from scipy.special import expit
 
-__all__ = ["FitState", "fit_logistic", "profile_limit", "detect_separation", "loglik"]
+__all__ = ["FitState", "fit_logistic", "profile_limit", "recession_exists", "detect_separation", "loglik"]
 
 _CHUNK = 262_144  # rows per block when forming X'WX (bounds temporary memory)
 
@@ -52,19 +53,18 @@ def _info(X: np.ndarray, w: np.ndarray, chunk: int = 8192) -> np.ndarray:
     return out
 
 
-def _hat_diag(X: np.ndarray, w: np.ndarray, chol) -> np.ndarray:
-    """Diagonal of W^½ X (X'WX)^-1 X' W^½, by blocks."""
-    n = X.shape[0]
-    h = np.empty(n)
-    for s in range(0, n, _CHUNK):
-        xs = X[s:s + _CHUNK]
-        a = scipy.linalg.solve_triangular(chol, xs.T, trans="T", lower=False)  # R^-T x'
-        h[s:s + _CHUNK] = w[s:s + _CHUNK] * np.einsum("ij,ij->j", a, a)
-    return h
-
-
 def _logdet_chol(chol) -> float:
     return float(2 * np.sum(np.log(np.abs(np.diag(chol)))))
+
+
+def _sqrt_info(X: np.ndarray, w: np.ndarray):
+    """R with R'R = X'WX from the QR decomposition of W^½ X (never forms X'WX, which loses digits when it is
+    ill-conditioned: an uncentred covariate next to the intercept, weight on a few patients); None if singular."""
+    r = np.linalg.qr(np.sqrt(w)[:, None] * X, mode="r")
+    d = np.abs(np.diag(r))
+    if not np.all(np.isfinite(r)) or d.min() <= 1e-300 or d.min() <= 1e-15 * d.max():
+        return None
+    return r
 
 
 def _evaluate(X, y, beta, offset, firth):
@@ -78,12 +78,58 @@ def _evaluate(X, y, beta, offset, firth):
     obj = ll
     chol = None
     if firth:
-        try:
-            chol = scipy.linalg.cholesky(info, lower=False)
-            obj = ll + 0.5 * _logdet_chol(chol)
-        except np.linalg.LinAlgError:
-            obj = -np.inf
+        chol = _sqrt_info(X, w)
+        obj = -np.inf if chol is None else ll + 0.5 * _logdet_chol(chol)
     return eta, p, w, ll, info, obj, chol
+
+
+def _firth_curvature(X, p, w, chol) -> tuple[np.ndarray, np.ndarray]:
+    """Hat diagonal h and minus the Hessian of ½·log|X'WX|.
+
+    With Q = X (X'WX)^-1 X' and a = w(1 - 2p): ∂²/∂β∂β' ½·log|X'WX| = ½[Σ h_i (1 - 6w_i) x_i x_i' - X'A (Q∘Q) A X].
+    (Q∘Q)_il = (u_i·u_l)² with u_i = R^-T x_i, so X'A (Q∘Q) A X = B'B, B = Σ_i a_i (u_i ⊗ u_i) x_i' (k² x k),
+    formed in row blocks.
+    """
+    n, k = X.shape
+    h = np.empty(n)
+    a = w * (1 - 2 * p)
+    B = np.zeros((k * k, k))
+    C = np.zeros((k, k))
+    # rows of X R^-1 are the u_i' (LAPACK's trtri: scipy's solve_triangular costs ~0.3 ms per call on small
+    # matrices through threaded BLAS)
+    r_inv = scipy.linalg.lapack.dtrtri(chol, lower=0)[0]
+    chunk = max(64, min(_CHUNK, 2 ** 21 // (k * k)))
+    for s in range(0, n, chunk):
+        xs = X[s:s + chunk]
+        u = xs @ r_inv
+        hs = w[s:s + chunk] * np.einsum("ij,ij->i", u, u)
+        h[s:s + chunk] = hs
+        B += (u[:, :, None] * u[:, None, :]).reshape(len(xs), k * k).T @ (a[s:s + chunk, None] * xs)
+        C += (xs * (hs * (1 - 6 * w[s:s + chunk]))[:, None]).T @ xs
+    return h, 0.5 * (B.T @ B - C)
+
+
+def _newton_step(neg_hess: np.ndarray, score: np.ndarray, ridge) -> tuple[np.ndarray, bool]:
+    """Solve neg_hess·step = score by Cholesky; when neg_hess is not numerically positive definite (all
+    risks near 0 or 1: X'WX ≈ 0), add a growing ridge proportional to d = diag(X'X), down to the scaled
+    gradient score/d (the caller bounds the step's length). Returns (step, ridged)."""
+    try:
+        step = scipy.linalg.cho_solve(scipy.linalg.cho_factor(neg_hess), score)
+        if np.all(np.isfinite(step)):
+            return step, False
+    except (np.linalg.LinAlgError, ValueError):
+        pass
+    d = ridge()
+    lam = 1e-12 * max(np.max(np.abs(np.diag(neg_hess))) / np.max(d), 1e-200)
+    for _ in range(40):
+        try:
+            step = scipy.linalg.cho_solve(scipy.linalg.cho_factor(neg_hess + lam * np.diag(d)), score)
+            if np.all(np.isfinite(step)):
+                return step, True
+        except (np.linalg.LinAlgError, ValueError):
+            pass
+        lam *= 100
+    return score / d, True
 
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, *, firth: bool = False, free=None, offset=None, beta0=None,
@@ -94,6 +140,15 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, *, firth: bool = False, free=None
     ``beta0`` values (their contribution can equally be passed as ``offset``). For
     Firth's method the penalty ½·log|X'WX| always uses every column of ``X`` (as
     logistf does for profiles and penalised LR tests).
+
+    Newton's method from any start: the step solves with the exact Hessian (for Firth the
+    Hessian of the penalised log-likelihood where it is negative definite, else Fisher
+    scoring, X'WX, as logistf); a step that would move the linear predictor by more than
+    20 + max|η| is shortened first (near-zero Hessian when all risks are near 0 or 1), then
+    halved until the objective rises (Armijo). Converged when the step is below ``tol``
+    relative to the coefficients, or when the predicted gain (score·step) is below 1e-15·(1 +
+    |objective|): the supremum when coefficients run to infinity (separation), where the
+    objective is then its limit to that precision.
     """
     k = X.shape[1]
     all_free = free is None or len(free) == k
@@ -103,78 +158,161 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, *, firth: bool = False, free=None
         ybar = np.clip(y.mean(), 1e-6, 1 - 1e-6)
         beta[0] = np.log(ybar / (1 - ybar))
     eta, p, w, ll, info, obj, chol = _evaluate(X, y, beta, offset, firth)
+    ridge_diag = []
+
+    def ridge():
+        if not ridge_diag:
+            ridge_diag.append(np.einsum("ij,ij->j", X, X)[free] + 1e-300)
+        return ridge_diag[0]
+
     converged = False
     it = 0
     for it in range(1, maxit + 1):
         resid = y - p
+        exact = True
         if firth:
+            if chol is None:  # a start where X'WX is singular
+                chol = _sqrt_info(X, w)
             if chol is None:
-                chol = scipy.linalg.cholesky(info, lower=False)
-            h = _hat_diag(X, w, chol)
+                h, pen = np.zeros_like(p), np.zeros((k, k))
+                exact = False
+            else:
+                h, pen = _firth_curvature(X, p, w, chol)
             resid = resid + h * (0.5 - p)
         score = X.T @ resid  # never X[:, free]: that would copy the whole matrix every iteration
+        sub = info if all_free else info[np.ix_(free, free)]
         if not all_free:
             score = score[free]
-        sub = info if all_free else info[np.ix_(free, free)]
-        try:
-            step = scipy.linalg.cho_solve(scipy.linalg.cho_factor(sub), score)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(sub, score, rcond=None)[0]
-        shrink = 1.0
-        for _ in range(40):  # step halving keeps the objective from decreasing
+        neg = sub
+        if firth and exact:
+            full = info + pen
+            neg = full if all_free else full[np.ix_(free, free)]
+            try:
+                scipy.linalg.cho_factor(neg)
+            except (np.linalg.LinAlgError, ValueError):
+                neg, exact = sub, False  # not concave here: Fisher scoring
+        step, ridged = _newton_step(neg, score, ridge)
+        gain = float(score @ step)
+        if not np.isfinite(gain):
+            break
+        move = np.zeros(k)
+        move[free] = step
+        reach = np.max(np.abs(X @ move)) if k else 0.0
+        if exact and gain <= 1e-15 * (1 + abs(obj)) and reach > 1:
+            # at the maximum (or the supremum) already: a long step with no gain is rounding along a direction
+            # where coefficients run to infinity, and taking it would only cost digits
+            converged = True
+            break
+        shrink = min(1.0, (20 + np.max(np.abs(eta))) / reach) if reach > 0 else 1.0
+        noise = 1e-13 * (1 + abs(obj)) if np.isfinite(obj) else 0.0  # obj = -inf: Firth from a singular start
+        for _ in range(80):
             trial = beta.copy()
             trial[free] += shrink * step
             t_eta, t_p, t_w, t_ll, t_info, t_obj, t_chol = _evaluate(X, y, trial, offset, firth)
-            if t_obj >= obj - 1e-12 * (1 + abs(obj)):
+            if t_obj >= obj + 1e-4 * shrink * max(gain, 0.0) - noise or obj == -np.inf:
                 break
             shrink /= 2
+        else:  # no ascent along the step: the maximum to rounding, unless a gain was predicted
+            converged = gain <= 1e-10 * (1 + abs(obj))
+            break
         beta, eta, p, w, ll, info, obj, chol = trial, t_eta, t_p, t_w, t_ll, t_info, t_obj, t_chol
-        if np.max(np.abs(shrink * step)) <= tol * (1 + np.max(np.abs(beta[free]))):
+        small_step = not ridged and np.max(np.abs(step)) <= tol * (1 + np.max(np.abs(beta[free])))
+        if small_step or (exact and gain <= 1e-15 * (1 + abs(obj))):
             converged = True
             break
     return FitState(beta, ll, obj, info, p, converged, it)
 
 
+def recession_exists(X: np.ndarray, y: np.ndarray, j: int, side: int) -> bool:
+    """Whether the log-likelihood has a direction of recession d with d_j = side (linear programme).
+
+    d with s_i·x_i'd >= 0 for every row (s_i = 2y_i - 1) never lowers the likelihood, so along
+    it β_j runs to side·∞ with the profile log-likelihood rising to its supremum: that
+    profile limit is infinite. Without such a d the profile falls to -∞ on that side (the
+    log-likelihood is concave), so the limit is finite.
+    """
+    s = 2 * y - 1
+    scale = np.maximum(np.abs(X).max(axis=0), 1e-12)
+    A = (X / scale) * s[:, None]
+    bounds = [(-1e6, 1e6)] * X.shape[1]
+    bounds[j] = (float(side), float(side))
+    res = optimize.linprog(np.zeros(X.shape[1]), A_ub=-A, b_ub=np.zeros(len(y)), bounds=bounds, method="highs")
+    return res.status == 0
+
+
 def profile_limit(X, y, j: int, state: FitState, se: float, side: int, crit: float, *, firth: bool = False,
-                  max_se: float = 60.0, top: float | None = None) -> float:
+                  top: float | None = None, separated: bool = False) -> float:
     """Profile-likelihood limit of coefficient ``j`` on ``side`` (-1 lower, +1 upper).
 
-    Solves sign·sqrt(2(ℓ̂ - ℓ_p(b))) = side·crit by Brent's method (xtol 1e-12),
-    where ℓ_p(b) maximises the (penalised) log-likelihood with β_j fixed at b.
-    Returns ±inf when the profile never drops far enough (separation). ``top`` overrides
-    the maximum (the supremum of the likelihood when no finite maximum exists).
+    Solves r(b) = side·crit, r(b) = sign(b - b̂)·sqrt(2(ℓ̂ - ℓ_p(b))), where ℓ_p(b) maximises the
+    (penalised) log-likelihood with β_j fixed at b (its supremum when the other coefficients
+    run to infinity). The bracket is grown outward from the estimate b̂ by doubling steps of
+    crit·SE until r crosses the cut; the root is then found by Brent's method to 1e-12·min(1,
+    step). Each constrained fit starts from the solved b nearest to it, the other coefficients
+    moved along the tangent -I_oo⁻¹ I_oj. ``top`` overrides the maximum (the supremum of the
+    likelihood when no finite maximum exists).
+
+    Returns ±inf when the limit is infinite: for maximum likelihood with ``separated`` data,
+    when the log-likelihood has a direction of recession along which β_j runs to side·∞
+    (:func:`recession_exists`, checked by one constrained fit far out); otherwise when r has
+    not reached the cut within 2**50 steps. Returns NaN when a constrained fit near the root
+    did not converge, or r jumps there instead of crossing the cut. Never returns b̂.
     """
     k = X.shape[1]
     free = np.array([i for i in range(k) if i != j])
-    b_hat = state.beta[j]
+    b_hat = float(state.beta[j])
     top = state.objective if top is None else top
-    se = min(se, 10.0) if np.isfinite(se) else 10.0
-    cache = {}
-    warm = [state.beta.copy()]
+    h = crit * (min(se, 10.0) if np.isfinite(se) and se > 0 else 1.0)
+    solved = [(b_hat, state.beta.copy(), state.info)]
+    failed = []
+
+    def constrained(b):
+        nb, nbeta, ninfo = min(solved, key=lambda t: abs(t[0] - b))
+        plain = nbeta.copy()
+        plain[j] = b
+        starts = [plain]
+        # least squares with a cut-off: where coefficients run to infinity I_oo is near-singular and a plain solve
+        # would move them along that direction by orders of magnitude (losing every digit of the fit)
+        tangent = np.linalg.lstsq(ninfo[np.ix_(free, free)], ninfo[free, j], rcond=1e-10)[0]
+        if np.all(np.isfinite(tangent)):
+            moved = plain.copy()
+            moved[free] -= (b - nb) * tangent
+            starts.insert(0, moved)
+        st = fit_logistic(X, y, firth=firth, free=free, beta0=starts[0], maxit=200)
+        if not st.converged:
+            st2 = fit_logistic(X, y, firth=firth, free=free, beta0=starts[-1], maxit=500)
+            st = st2 if st2.converged or st2.objective > st.objective else st
+        solved.append((b, st.beta, st.info))
+        return st
 
     def signed_root(b):
-        if b in cache:
-            return cache[b]
-        beta0 = warm[0].copy()
-        beta0[j] = b
-        st = fit_logistic(X, y, firth=firth, free=free, beta0=beta0)
-        warm[0] = st.beta
+        st = constrained(b)
         r = np.sign(b - b_hat) * np.sqrt(max(0.0, 2 * (top - st.objective)))
-        cache[b] = r - side * crit
-        return cache[b]
+        if not st.converged and side * r > 0.5 * crit:  # short of the maximum: r too far out, a crossing unsure
+            failed.append(b)
+        return r - side * crit
 
-    step = max(se, 1e-8) * crit
-    lo_b, hi_b = b_hat, b_hat + side * step
-    f_hi = signed_root(hi_b)
-    expand = 0
-    while (side > 0 and f_hi < 0) or (side < 0 and f_hi > 0):
-        lo_b, hi_b = hi_b, hi_b + side * step * (2 ** expand)
-        expand += 1
-        if abs(hi_b - b_hat) > max_se * max(se, 1e-8) * crit + 50:
+    if separated and recession_exists(X, y, j, side):
+        if side * signed_root(b_hat + side * 64 * h) < 0:
             return side * np.inf
-        f_hi = signed_root(hi_b)
-    a, b = sorted((lo_b, hi_b))
-    return float(optimize.brentq(signed_root, a, b, xtol=1e-12, rtol=4 * np.finfo(float).eps, maxiter=200))
+    inner, outer = b_hat, b_hat + side * h
+    f_out = signed_root(outer)
+    for expand in range(1, 51):
+        if side * f_out >= 0:
+            break
+        inner, outer = outer, b_hat + side * h * 2 ** expand
+        f_out = signed_root(outer)
+    else:
+        return float("nan") if failed else side * np.inf
+    a, b = sorted((inner, outer))
+    failed.clear()
+    root = optimize.brentq(signed_root, a, b, xtol=1e-12 * min(1.0, h), rtol=4 * np.finfo(float).eps, maxiter=500)
+    # a root, not a jump of r (a constrained fit that moved to another local maximum of Firth's penalised
+    # likelihood, which need not be concave)
+    residual = signed_root(root)
+    if failed or root == b_hat or abs(residual) > 1e-6 * crit:
+        return float("nan")
+    return float(root)
 
 
 def detect_separation(X: np.ndarray, y: np.ndarray) -> tuple[str, np.ndarray]:

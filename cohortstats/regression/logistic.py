@@ -113,7 +113,8 @@ class LogisticRegressionResult:
     terms : list of str
         ``"(Intercept)"`` then the design's term names.
     conf_low, conf_high : numpy.ndarray
-        CI limits on the log-odds scale (profile or Wald, ``ci_method``).
+        CI limits on the log-odds scale (profile or Wald, ``ci_method``); an infinite profile
+        limit is ±inf (OR 0 or inf), one that could not be computed NaN (both warned).
     p_value : numpy.ndarray
         Wald p-values (MLE) or penalised likelihood-ratio p-values (Firth, as logistf).
     lr_tests : pandas.DataFrame
@@ -289,6 +290,26 @@ def _level_counts(design: Design, y: np.ndarray, df: pd.DataFrame) -> dict:
     return out
 
 
+def _profile_limit_messages(terms, low, high, conf_level: float, firth: bool) -> tuple[str, str]:
+    """Messages for profile limits that are infinite, and for those that could not be computed ("" if none)."""
+    sides = {-1: "lower", 1: "upper"}
+    infinite = [f"{t!r} ({' and '.join(sides[d] for d, v in ((-1, lo), (1, hi)) if np.isinf(v))})"
+                for t, lo, hi in zip(terms, low, high) if np.isinf(lo) or np.isinf(hi)]
+    inf_msg = ""
+    if infinite:
+        inf_msg = (f"The profile-likelihood {conf_level:.0%} confidence interval has no finite limit for "
+                   f"{', '.join(infinite)}: the likelihood never falls to the cut-off however far the coefficient "
+                   "goes (separation or a level without events), so the odds ratio's limit is reported as 0 or inf. "
+                   + ("Report the limit as unbounded." if firth else
+                      "Use method='firth' for finite limits, or report the limit as unbounded."))
+    failed = [t for t, lo, hi in zip(terms, low, high) if np.isnan(lo) or np.isnan(hi)]
+    nan_msg = ""
+    if failed:
+        nan_msg = (f"the profile-likelihood limit could not be computed for {_preview(failed)} (a constrained fit "
+                   "did not converge); it is reported as NaN. Use ci_method='wald', or method='firth'.")
+    return inf_msg, nan_msg
+
+
 def logistic_regression(df: pd.DataFrame, outcome: str, predictors, *, categorical=None, reference=None,
                         interactions=None, scale=None, ci_method: str = "profile", method: str = "mle",
                         conf_level: float = 0.95, positive=None, epv_warning: float = 10.0) -> LogisticRegressionResult:
@@ -331,11 +352,12 @@ def logistic_regression(df: pd.DataFrame, outcome: str, predictors, *, categoric
     Warns
     -----
     SeparationWarning
-        Complete or quasi-complete separation (predictors named; use ``method="firth"``).
+        Complete or quasi-complete separation (predictors named; use ``method="firth"``), and
+        profile limits that are infinite (terms and sides named; reported as OR 0 or inf).
     SmallCellWarning
         Fewer than ``epv_warning`` events per variable.
     ConvergenceWarning
-        The iteration did not converge.
+        The iteration did not converge, or a profile limit could not be computed (reported as NaN).
 
     Notes
     -----
@@ -343,8 +365,12 @@ def logistic_regression(df: pd.DataFrame, outcome: str, predictors, *, categoric
     which stops at a deviance change of 1e-8), so estimates, SEs and Wald statistics equal
     ``glm(..., family = binomial, control = glm.control(epsilon = 1e-14))``. Profile limits
     are exact roots of the signed likelihood-ratio statistic (MASS's ``confint``
-    interpolates a spline; it agrees to ~1e-4). Complete cases only; every excluded row is
-    counted in ``excluded``.
+    interpolates a spline; it agrees to ~1e-4); each constrained fit (``glm`` with the
+    coefficient as an ``offset``) is run to convergence from any start, so the limits stay
+    exact with 1 to 3 events. Under separation a side on which the likelihood never falls to the cut-off (a
+    direction of recession, found by linear programming) has an infinite limit: OR 0 or
+    inf, never the estimate. Firth limits profile the penalised likelihood as logistf.
+    Complete cases only; every excluded row is counted in ``excluded``.
 
     Examples
     --------
@@ -379,6 +405,7 @@ def logistic_regression(df: pd.DataFrame, outcome: str, predictors, *, categoric
 
     state = fit_logistic(X, y, firth=firth)
     separation = "none"
+    sep_msg = ""
     suspicious = (not state.converged) or np.any(state.p < 1e-8) or np.any(state.p > 1 - 1e-8)
     if suspicious:
         separation, cols = detect_separation(X, y)
@@ -387,8 +414,7 @@ def logistic_regression(df: pd.DataFrame, outcome: str, predictors, *, categoric
             msg = (f"{separation} separation: the outcome is perfectly predicted along {_preview(names)}; "
                    "maximum-likelihood estimates are infinite (R's glm reports huge finite values). "
                    + ("Firth's estimates remain finite." if firth else "Use method='firth'."))
-            warnings.warn(msg, SeparationWarning, stacklevel=2)
-            notes.append(msg)
+            sep_msg = msg  # warned below, with the confidence limits it makes infinite
     if not state.converged and separation == "none":
         msg = f"the fit did not converge in {state.n_iter} iterations; results are unreliable."
         warnings.warn(msg, ConvergenceWarning, stacklevel=2)
@@ -410,10 +436,19 @@ def logistic_regression(df: pd.DataFrame, outcome: str, predictors, *, categoric
     if ci_method == "wald":
         low, high = state.beta - z * se, state.beta + z * se
     else:
-        low = np.array([profile_limit(X, y, j, state, se[j], -1, crit_profile, firth=firth, top=top)
-                        for j in range(X.shape[1])])
-        high = np.array([profile_limit(X, y, j, state, se[j], +1, crit_profile, firth=firth, top=top)
-                         for j in range(X.shape[1])])
+        separated = separation != "none" and not firth
+        low = np.array([profile_limit(X, y, j, state, se[j], -1, crit_profile, firth=firth, top=top,
+                                      separated=separated) for j in range(X.shape[1])])
+        high = np.array([profile_limit(X, y, j, state, se[j], +1, crit_profile, firth=firth, top=top,
+                                       separated=separated) for j in range(X.shape[1])])
+        inf_msg, nan_msg = _profile_limit_messages(["(Intercept)", *design.columns], low, high, conf_level, firth)
+        sep_msg = f"{sep_msg} {inf_msg}".strip()
+        if nan_msg:
+            warnings.warn(nan_msg, ConvergenceWarning, stacklevel=2)
+            notes.append(nan_msg)
+    if sep_msg:
+        warnings.warn(sep_msg, SeparationWarning, stacklevel=2)
+        notes.append(sep_msg)
     if firth:
         pvals = np.empty(X.shape[1])
         for j in range(X.shape[1]):
