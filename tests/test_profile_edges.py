@@ -23,8 +23,8 @@ from scipy import optimize, stats
 from scipy.special import expit
 
 import cohortstats as cs
-from cohortstats import _logistic_fit
-from cohortstats._logistic_fit import fit_logistic
+from cohortstats.regression import _fit as _logistic_fit
+from cohortstats.regression._fit import fit_logistic
 from cohortstats.exceptions import ConvergenceWarning, SeparationWarning
 
 DATA = reference("profile_edges_data.csv")
