@@ -30,11 +30,14 @@ class Concordance:
     tied_y: int
 
 
-def _prefix_count(ranks: np.ndarray, s: np.ndarray, x: np.ndarray, side: str) -> np.ndarray:
-    """For each query q: #{p < s_q : ranks_p < x_q} (side="left") or <= x_q (side="right")."""
+def _prefix_counts(ranks: np.ndarray, s: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each query q: (#{p < s_q : ranks_p < x_q}, #{p < s_q : ranks_p <= x_q}).
+
+    Both counts share one sort per power-of-two level (the sorted block keys are the costly part)."""
     n = len(ranks)
     m = int(ranks.max(initial=0)) + 2
-    out = np.zeros(len(s), dtype=np.int64)
+    lt = np.zeros(len(s), dtype=np.int64)
+    le = np.zeros(len(s), dtype=np.int64)
     level = 0
     pos = np.arange(n, dtype=np.int64)
     while (1 << level) <= n:
@@ -43,9 +46,11 @@ def _prefix_count(ranks: np.ndarray, s: np.ndarray, x: np.ndarray, side: str) ->
         if q.size:
             block = ((s[q] >> (level + 1)) << (level + 1)) // size
             keys = np.sort((pos // size) * m + ranks)
-            out[q] += np.searchsorted(keys, block * m + x[q], side=side) - block * size
+            target = block * m + x[q]
+            lt[q] += np.searchsorted(keys, target, side="left") - block * size
+            le[q] += np.searchsorted(keys, target, side="right") - block * size
         level += 1
-    return out
+    return lt, le
 
 
 def concordance(time, event, risk) -> Concordance:
@@ -66,10 +71,10 @@ def concordance(time, event, risk) -> Concordance:
     block_end[ev_idx] = ev_idx[last] + 1
     s = block_end[ev_idx]
     x = r[ev_idx]
-    total_lt = _prefix_count(r, np.full(len(ev_idx), n, dtype=np.int64), x, "left")
-    total_le = _prefix_count(r, np.full(len(ev_idx), n, dtype=np.int64), x, "right")
-    pre_lt = _prefix_count(r, s, x, "left")
-    pre_le = _prefix_count(r, s, x, "right")
+    r_sorted = np.sort(r)  # counts over all patients need no blocks
+    total_lt = np.searchsorted(r_sorted, x, side="left")
+    total_le = np.searchsorted(r_sorted, x, side="right")
+    pre_lt, pre_le = _prefix_counts(r, s, x)
     l_less = total_lt - pre_lt  # later partners with a lower risk: concordant
     l_eq = (total_le - pre_le) - l_less
     l_gt = (n - s) - l_less - l_eq
@@ -77,8 +82,7 @@ def concordance(time, event, risk) -> Concordance:
     ev_order = np.argsort(s, kind="stable")
     s_sorted, x_sorted = s[ev_order], x[ev_order]
     k = np.searchsorted(s_sorted, np.arange(n), side="right")  # events usable by position p
-    le = _prefix_count(x_sorted, k, r, "right")
-    lt = _prefix_count(x_sorted, k, r, "left")
+    lt, le = _prefix_counts(x_sorted, k, r)
     r_gt = k - le  # earlier events with a higher risk: concordant
     r_eq = le - lt
     r_lt = lt
