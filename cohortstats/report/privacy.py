@@ -129,19 +129,23 @@ class PrivacyGuard:
     def figure(self, fig) -> None:
         """Guard every text of a matplotlib figure in place (titles, labels, legends, fixed tick labels,
         annotations) and escape ``$`` so that no label is read as mathtext."""
+        from matplotlib.category import StrCategoryFormatter
         from matplotlib.text import Text
-        from matplotlib.ticker import FixedFormatter
+        from matplotlib.ticker import FixedFormatter, FuncFormatter
 
         def clean(s):
             return escape_mathtext(self.text(s))
 
         for t in fig.findobj(Text):
             t.set_text(clean(t.get_text()))
+        # tick labels are made again from the axis' formatter when drawn: labels given as text (set_ticklabels,
+        # categories) are cleaned there too; numeric formatters (whose mathtext draws 10^2) are left alone
         for ax in fig.axes:
             for axis in (ax.xaxis, ax.yaxis):
-                for fmt in (axis.get_major_formatter(), axis.get_minor_formatter()):
-                    if isinstance(fmt, FixedFormatter):
-                        fmt.seq = [clean(s) for s in fmt.seq]
+                for minor, fmt in ((False, axis.get_major_formatter()), (True, axis.get_minor_formatter())):
+                    if isinstance(fmt, (FixedFormatter, FuncFormatter, StrCategoryFormatter)):
+                        guarded = FuncFormatter(lambda x, pos=None, f=fmt: clean(f(x, pos)))
+                        (axis.set_minor_formatter if minor else axis.set_major_formatter)(guarded)
 
     def summary(self) -> dict:
         """What the guard did, for the manifest (no value is listed)."""

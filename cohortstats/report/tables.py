@@ -42,15 +42,16 @@ def spreadsheet_text(value):
 
 
 def write_csv(frame: pd.DataFrame, path) -> Path:
-    """Write a table as UTF-8 CSV (``\\n`` line ends) with every text cell and column name made
-    :func:`spreadsheet_text`; returns the path."""
+    """Write a table as UTF-8 CSV with every text cell and column name made :func:`spreadsheet_text`; returns
+    the path. Lines end in CRLF (RFC 4180) on every system, so that a cell holding a carriage return is quoted
+    and the bytes do not depend on the machine."""
     out = frame.copy()
     out.columns = [spreadsheet_text(c) for c in out.columns]
     for j in range(out.shape[1]):
         col = out.iloc[:, j]
         if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
             out.iloc[:, j] = col.map(spreadsheet_text)
-    out.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    out.to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n")
     return Path(path)
 
 

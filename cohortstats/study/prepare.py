@@ -211,6 +211,8 @@ def keep_used_columns(study, df, sets, id_col):
         used += spec.regression.candidates
     for cols in sets.values():
         used += cols
+    for m in spec.models:  # a model may name columns directly, not only feature sets
+        used += [f for f in m.features if f not in sets]
     if spec.survival is not None:
         sv = spec.survival
         used += [sv.duration, sv.event, *sv.predictors] + ([sv.group] if sv.group else [])
