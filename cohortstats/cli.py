@@ -114,6 +114,11 @@ def main(argv=None) -> int:
                 print(f"Skipped: {s}", file=sys.stderr)
             print(f"Report written to {written['report']}")
             return 0
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("cohortstats: interrupted; no report folder was written or changed.", file=sys.stderr)
+        return 130
     except (CohortStatsError, ValueError, FileNotFoundError, FileExistsError, TypeError, KeyError, ImportError) as err:
         if args.debug:
             raise

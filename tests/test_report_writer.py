@@ -64,6 +64,12 @@ def test_overwrite_never_deletes_a_folder_that_is_not_a_report(tmp_path):
     with pytest.raises(FileExistsError, match=r"holds files that a cohortstats report does not write \(chapter1.docx\)"):
         Study.from_yaml(_study(tmp_path / "s")).run().write(out, overwrite=True)
     assert (out / "chapter1.docx").read_text() == "years of work"
+    (out / "chapter1.docx").unlink()
+    (out / "data").mkdir()  # a folder of inputs is not a report either, though reports have a data/ folder
+    (out / "data" / "clinical.csv").write_text("patient_id\n1\n")
+    with pytest.raises(FileExistsError, match="holds no report"):
+        Study.from_yaml(_study(tmp_path / "s")).run().write(out, overwrite=True)
+    assert (out / "data" / "clinical.csv").exists()
 
 
 def test_a_failed_write_leaves_the_previous_report(tmp_path, monkeypatch):

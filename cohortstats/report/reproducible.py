@@ -40,6 +40,7 @@ def _core_properties(xml: str, title: str | None) -> str:
         from xml.sax.saxutils import escape
 
         xml = re.sub(r"(<dc:title\b[^>]*>)[^<]*(</dc:title>)", lambda m: m.group(1) + escape(title) + m.group(2), xml)
+        xml = re.sub(r"<dc:title\s*/>", lambda m: f"<dc:title>{escape(title)}</dc:title>", xml)
     return xml
 
 

@@ -40,6 +40,9 @@ _KILL_ENV = "COHORTSTATS_KILL_AT"
 WRITE_STEPS = ("start", "figures", "tables", "html", "docx", "row-level", "manifest", "swap")
 
 
+_REPORT_FILES = frozenset({MANIFEST, "report.html", "report.docx", "tables.xlsx"})
+
+
 def _checkpoint(step: str) -> None:
     if os.environ.get(_KILL_ENV) == step:
         os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
@@ -50,13 +53,18 @@ def _siblings(out: Path, kind: str):
 
 
 def _alive(path: Path) -> bool:
-    """Whether the process that made a temporary folder (pid in its name) still runs."""
+    """Whether the process that made a temporary folder (pid in its name) may still be writing it."""
     try:
         pid = int(path.name.rsplit("-", 2)[-2])
-        os.kill(pid, 0)
-    except (ValueError, IndexError, ProcessLookupError):
+    except (ValueError, IndexError):
         return False
-    except OSError:  # no permission to signal it: someone else's process
+    if os.name == "nt":  # os.kill(pid, 0) would end that process on Windows: leave the folder
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # not ours to signal: somebody else's running process
         return True
     return True
 
@@ -103,11 +111,15 @@ def check_output_folder(out, *, overwrite: bool = False) -> Path:
     if not overwrite:
         raise FileExistsError(f"output folder {str(out)!r} exists and is not empty; choose another or pass "
                               "--overwrite (which replaces the whole folder).")
-    foreign = sorted(p.name for p in out.iterdir() if p.name not in REPORT_ENTRIES)
+    names = {p.name for p in out.iterdir()}
+    foreign = sorted(names - REPORT_ENTRIES)
     if foreign:
         raise FileExistsError(f"output folder {str(out)!r} holds files that a cohortstats report does not write "
                               f"({', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''}); --overwrite replaces "
                               "the whole folder, so choose another --out or move those files.")
+    if not names & _REPORT_FILES:  # e.g. only a data/ folder: somebody's inputs, not a report
+        raise FileExistsError(f"output folder {str(out)!r} holds no report (no {', '.join(sorted(_REPORT_FILES))}); "
+                              "--overwrite replaces only a report folder, so choose another --out.")
     return out
 
 
@@ -141,7 +153,10 @@ def write_report(res, out, *, overwrite: bool = False, reproducible: bool = Fals
     dict
         ``report`` (the HTML path), ``tables`` (name -> CSV path), ``manifest``.
     """
-    out = check_output_folder(Path(out), overwrite=overwrite)
+    out = Path(out)
+    if out.name in ("", ".", ".."):  # the temporary sibling needs the folder's own name
+        out = out.resolve()
+    out = check_output_folder(out, overwrite=overwrite)
     _clean_leftovers(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     guard = _guard(res)
@@ -205,17 +220,17 @@ def _write_files(res, tmp: Path, guard: PrivacyGuard, include: dict) -> dict:
         pngs[name] = save_figure(fig, tmp, name)
     _checkpoint("figures")
     sections = _guarded_sections(res, guard, pngs)
+    title, subtitle = guard.text(spec.report.title), guard.text(", ".join(spec.report.authors))
     paths = {}
     if {"csv", "xlsx"} & formats:
         paths = write_tables({name: guard.frame(t) for name, t in res.tables.items()}, tmp)
-        stabilise_office_file(tmp / "tables.xlsx", title=spec.report.title)
+        stabilise_office_file(tmp / "tables.xlsx", title=title)
         if "csv" not in formats:
             shutil.rmtree(tmp / "tables")
             paths = {}
         if "xlsx" not in formats:
             (tmp / "tables.xlsx").unlink()
     _checkpoint("tables")
-    title, subtitle = guard.text(spec.report.title), guard.text(", ".join(spec.report.authors))
     notices = [guard.text(n) for n in res.notices]
     if guard.withheld:
         notices.append(f"The privacy guard withheld {guard.withheld} value(s) that matched patient identifiers or "
