@@ -19,13 +19,20 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a study file and write its report")
     run.add_argument("study", help="the study YAML file")
     run.add_argument("--out", default=None, help="output folder (default: reports/<study folder name>)")
-    run.add_argument("--overwrite", action="store_true", help="write into an existing, non-empty folder")
+    run.add_argument("--overwrite", action="store_true", help="replace an existing report folder whole")
+    run.add_argument("--reproducible", action="store_true",
+                     help="leave the stage timings out of the manifest, so that a rerun is identical byte for byte")
     val = sub.add_parser("validate", help="check a study file without running it")
     val.add_argument("study")
     ex = sub.add_parser("example", help="run a bundled example study (no files needed)")
     ex.add_argument("name", nargs="?", default="fusion", help="example name (default: fusion)")
     ex.add_argument("--out", default=None, help="output folder (default: reports/<name>)")
-    ex.add_argument("--overwrite", action="store_true", help="write into an existing, non-empty folder")
+    ex.add_argument("--overwrite", action="store_true", help="replace an existing report folder whole")
+    ex.add_argument("--reproducible", action="store_true",
+                    help="leave the stage timings out of the manifest, so that a rerun is identical byte for byte")
+    chk = sub.add_parser("check-report", help="say whether a folder is a complete report whose files match its "
+                                              "manifest's SHA-256 hashes")
+    chk.add_argument("folder", help="the report folder")
     sub.add_parser("examples", help="list the bundled examples")
     xt = sub.add_parser("extract", help="radiomics (and habitat) feature tables from CT images and masks "
                                         "(needs the imaging extra)")
@@ -62,7 +69,8 @@ def main(argv=None) -> int:
         if args.command == "example":
             from .examples import run_example
 
-            out = run_example(args.name, args.out, overwrite=args.overwrite, progress=progress)
+            out = run_example(args.name, args.out, overwrite=args.overwrite, progress=progress,
+                              reproducible=args.reproducible)
             print(f"Report written to {out['report']}")
             return 0
         if args.command == "extract":
@@ -78,6 +86,12 @@ def main(argv=None) -> int:
             if len(errors):
                 print(f"{len(errors)} case(s) failed; see {paths['extraction_errors']}", file=sys.stderr)
             return 0
+        if args.command == "check-report":
+            from .report.manifest import check_report
+
+            check = check_report(args.folder)
+            print(check.message(), file=sys.stdout if check.ok else sys.stderr)
+            return 0 if check.ok else 1
         if args.command == "validate":
             from .study.spec import load_spec
 
@@ -90,20 +104,27 @@ def main(argv=None) -> int:
             from .study import Study
 
             study = Study.from_yaml(args.study)
+            from .report.writer import check_output_folder
+
             out = Path(args.out) if args.out else Path("reports") / Path(args.study).resolve().parent.name
-            if out.exists() and any(out.iterdir()) and not args.overwrite:
-                raise FileExistsError(f"output folder {str(out)!r} exists and is not empty; choose another or pass "
-                                      "--overwrite.")
+            check_output_folder(out, overwrite=args.overwrite)  # before the run, not after it
             result = study.run(progress=progress)
-            written = result.write(out, overwrite=True)
+            written = result.write(out, overwrite=args.overwrite, reproducible=args.reproducible)
             for s in result.skipped:
                 print(f"Skipped: {s}", file=sys.stderr)
             print(f"Report written to {written['report']}")
             return 0
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("cohortstats: interrupted; no report folder was written or changed.", file=sys.stderr)
+        return 130
     except (CohortStatsError, ValueError, FileNotFoundError, FileExistsError, TypeError, KeyError, ImportError) as err:
         if args.debug:
             raise
         print(f"cohortstats: error: {err}", file=sys.stderr)
+        for note in getattr(err, "__notes__", ()):
+            print(f"cohortstats: {note}", file=sys.stderr)
         return 2
     return 0  # pragma: no cover
 

@@ -264,7 +264,10 @@ class MergeResult(TidyHTML):
         (prefixed when prefixes were given).
     audit : pandas.DataFrame
         One row per id in the union of all inputs: ``id``, ``in_<table>`` (bool)
-        for each table, ``kept`` (bool) and ``reason`` (why dropped; empty when kept).
+        for each table, ``kept`` (bool), ``reason`` (why dropped, e.g. ``"not in img"`` or ``"not in img (an
+        id there differs only by leading zeros)"``; empty when kept; never an id, so that counts by reason can
+        be reported) and ``near_miss`` (``"img: '923847'"``: the other table's id that differs only by leading
+        zeros; row-level, like ``id``).
     excluded_rows : pandas.DataFrame
         Rows that could not be attributed to an id (missing id), per table:
         ``table``, ``row``, ``reason``.
@@ -286,7 +289,8 @@ class MergeResult(TidyHTML):
         return self.audit.copy()
 
     def summary(self) -> pd.DataFrame:
-        """Counts of ids kept and dropped by reason, plus rows without an id."""
+        """Counts of ids kept and dropped by reason, plus rows without an id: no id is named, so the summary
+        can go into a report (the per-id ``audit`` cannot)."""
         rows = [{"status": "kept", "reason": "", "n": int(self.audit["kept"].sum())}]
         dropped = self.audit.loc[~self.audit["kept"], "reason"].value_counts()
         rows += [{"status": "dropped", "reason": r, "n": int(k)} for r, k in dropped.items()]
@@ -450,7 +454,8 @@ def merge_tables(
         kept = np.logical_and.reduce([presence[n] for n in names])
     else:
         kept = presence[names[0]]
-    # near misses: an id absent from some table whose zero-stripped form is there
+    # near misses: an id absent from some table whose zero-stripped form is there. The reasons name tables and
+    # categories, never ids, so that counts by reason can go into a report; the ids are in ``near_miss``.
     stripped = [{_strip_zeros(i): i for i in s} for s in id_sets]
     reasons, near = [], []
     for k, i in enumerate(all_ids):
@@ -460,24 +465,26 @@ def merge_tables(
             j = names.index(n)
             other = stripped[j].get(_strip_zeros(i))
             if other is not None and other != i:
-                hints.append(f"{n} has {other!r}")
-        if hints:
-            near.append(f"{i!r} ~ " + "; ".join(hints))
+                hints.append(f"{n}: {other!r}")
+        near.append("; ".join(hints))
         if kept[k]:
             reasons.append("")
         else:
             why = "not in " + ", ".join(absent) if how == "inner" else f"not in {names[0]}"
             if hints:
-                why += " (leading-zero mismatch: " + "; ".join(hints) + ")"
+                why += " (an id there differs only by leading zeros)"
             reasons.append(why)
-    if near:
+    n_near = sum(1 for h in near if h)
+    if n_near:
         warnings.warn(
-            f"{len(near)} id(s) match another table only after removing leading zeros and were NOT matched: "
-            f"{_preview(near, k=5)}. Make the ids identical in every table.",
+            f"{n_near} id(s) match an id of another table only after removing leading zeros and were NOT matched; "
+            "the merge audit lists them (MergeResult.audit, column 'near_miss'). Make the ids identical in every "
+            "table.",
             DataWarning,
             stacklevel=2,
         )
-    audit = pd.DataFrame({"id": all_ids, **{f"in_{n}": presence[n] for n in names}, "kept": kept, "reason": reasons})
+    audit = pd.DataFrame({"id": all_ids, **{f"in_{n}": presence[n] for n in names}, "kept": kept, "reason": reasons,
+                          "near_miss": near})
     kept_ids = pd.Index([i for i, k in zip(all_ids, kept) if k])
     blocks = [pd.Series(kept_ids, name=on)]
     for t, cols, out_cols, (index, rows) in prepared:

@@ -26,14 +26,23 @@ def example_spec_path(name: str) -> Path:
     return Path(str(resources.files("cohortstats.datasets") / "studies" / f"{name}.yaml"))
 
 
-def run_example(name: str = "fusion", out=None, *, overwrite: bool = False, progress=None) -> dict:
-    """Run a bundled example study and write its report under ``out`` (default ``reports/<name>``)."""
+def run_example(name: str = "fusion", out=None, *, overwrite: bool = False, progress=None,
+                reproducible: bool = False) -> dict:
+    """Run a bundled example study and write its report under ``out`` (default ``reports/<name>``), with the
+    synthetic input tables under ``out/data``.
+
+    Like every report, it appears complete or not at all: the study runs with its data in a temporary folder,
+    and the report (data included) is moved into place only when its manifest is written.
+    """
+    import tempfile
+
+    from .report.writer import check_output_folder
     from .study import Study
 
     path = example_spec_path(name)
     out = Path(out if out is not None else Path("reports") / ALIASES.get(name, name))
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise FileExistsError(f"output folder {str(out)!r} exists and is not empty; choose another or pass --overwrite.")
-    out.mkdir(parents=True, exist_ok=True)
-    result = Study.from_yaml(path).run(progress=progress, workdir=out)
-    return result.write(out, overwrite=True)
+    check_output_folder(out, overwrite=overwrite)  # before minutes of work, not after
+    with tempfile.TemporaryDirectory(prefix="cohortstats_example_") as work:
+        result = Study.from_yaml(path).run(progress=progress, workdir=work)
+        return result.write(out, overwrite=overwrite, reproducible=reproducible,
+                            include={"data": Path(work) / "data"})

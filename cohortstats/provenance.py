@@ -8,7 +8,7 @@ import platform
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-__all__ = ["sha256", "package_versions", "__version__"]
+__all__ = ["sha256", "package_versions", "relative_path", "__version__"]
 
 try:
     __version__ = version("cohortstats")
@@ -35,3 +35,23 @@ def package_versions() -> dict:
         except PackageNotFoundError:
             pass
     return out
+
+
+def relative_path(path, base) -> str:
+    """``path`` as the manifest records it: relative to ``base`` (the study file's folder), with ``/``
+    separators; ``../`` steps for a file outside that folder; only the file name when no relative path exists
+    (another drive). Never an absolute path of the user's machine.
+
+    >>> relative_path("/home/ana/study/data/a.csv", "/home/ana/study"), relative_path("/srv/x/b.csv", "/home/ana/study")
+    ('data/a.csv', '../../../srv/x/b.csv')
+    """
+    import os
+
+    p, b = Path(path), Path(base)
+    if not p.is_absolute():
+        p = b / p
+    try:
+        rel = os.path.relpath(os.path.abspath(p), os.path.abspath(b))
+    except ValueError:  # another drive (Windows)
+        return p.name
+    return Path(rel).as_posix()

@@ -143,12 +143,16 @@ def test_merge_left_keeps_clinical_patients():
 def test_leading_zero_mismatch_reported_not_matched():
     a = pd.DataFrame({"id": ["001", "002", "3"], "x": [1, 2, 3]})
     b = pd.DataFrame({"id": ["1", "002", "3"], "y": [4, 5, 6]})
-    with pytest.warns(DataWarning, match="leading zeros"):
+    with pytest.warns(DataWarning, match="2 id.s. match an id of another table only after removing leading") as w:
         m = cs.merge_tables(a, b, on="id", names=["clinical", "imaging"])
+    assert "'001'" not in str(w[0].message) and "'1'" not in str(w[0].message)  # counts, never ids (issue 14)
     assert m.data["id"].tolist() == ["002", "3"]
     audit = m.audit.set_index("id")
-    assert "leading-zero mismatch: imaging has '1'" in audit.loc["001", "reason"]
-    assert "leading-zero mismatch: clinical has '001'" in audit.loc["1", "reason"]
+    assert audit.loc["001", "reason"] == "not in imaging (an id there differs only by leading zeros)"
+    assert audit.loc["1", "reason"] == "not in clinical (an id there differs only by leading zeros)"
+    # the ids themselves are only in the row-level columns
+    assert audit.loc["001", "near_miss"] == "imaging: '1'" and audit.loc["1", "near_miss"] == "clinical: '001'"
+    assert not m.summary()["reason"].str.contains("001").any()
 
 
 def test_duplicate_ids_refused_with_list():

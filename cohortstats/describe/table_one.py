@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from .fisher import TooManyTables, fisher_exact_rxc
+from .._identifiers import identifier_columns
 from .._validation import as_column_list, check_columns, check_dataframe, check_numeric_column
 from ..exceptions import DataValidationError, DataWarning, SmallCellWarning
 
@@ -182,6 +183,21 @@ def _levels(s: pd.Series) -> list:
         return sorted(vals, key=str)
 
 
+def _without_identifiers(df, variables, *, auto: bool) -> list:
+    """Refuse (listed) or leave out (all columns by default) variables that look like ids or dates."""
+    flagged = identifier_columns(df, variables)
+    if not flagged:
+        return variables
+    what = "; ".join(f"{c!r} {reason}" for c, reason in flagged.items())
+    if not auto:
+        raise DataValidationError(
+            f"variables: {what}. Table 1 would list such a column's values one per patient, putting row-level "
+            "data in the table; leave it out of variables (or pass allow_identifiers=True to list it anyway).")
+    warnings.warn(f"Table 1 leaves out {len(flagged)} column(s) that look like patient identifiers or dates: {what}. "
+                  "Name the variables to show with variables=.", DataWarning, stacklevel=3)
+    return [v for v in variables if v not in flagged]
+
+
 def table_one(
     df: pd.DataFrame,
     group: str | None = None,
@@ -194,6 +210,7 @@ def table_one(
     equal_var: bool = False,
     yates: bool = True,
     fisher: str | bool = "auto",
+    allow_identifiers: bool = False,
 ) -> TableOneResult:
     """Describe variables overall and by group, test the differences, name each test.
 
@@ -225,6 +242,11 @@ def table_one(
         ``"auto"``: Fisher's exact test (r x c too) when any expected count is
         below 5; ``True``: always; ``False``: never (a :class:`SmallCellWarning`
         is emitted when the chi-square approximation is doubtful).
+    allow_identifiers : bool
+        ``False`` (default): a variable that looks like a patient identifier or a date (nearly one distinct
+        value per patient, or dates; see :func:`cohortstats._identifiers.identifier_reason`) is refused when
+        listed in ``variables`` and left out (with a warning) when ``variables`` is not given, because Table 1
+        would list its values one per patient. ``True`` lists them anyway.
 
     Returns
     -------
@@ -234,12 +256,14 @@ def table_one(
     ------
     DataValidationError
         Missing columns (all listed), a group column with fewer than two levels,
-        text in a numeric variable (rows counted, examples shown).
+        text in a numeric variable (rows counted, examples shown), a listed variable that looks like a patient
+        identifier or a date.
 
     Warns
     -----
     DataWarning
-        A variable with no non-missing value (kept in the table, not tested).
+        A variable with no non-missing value (kept in the table, not tested); columns left out because they
+        look like identifiers or dates (``variables`` not given).
     SmallCellWarning
         Chi-square used with expected counts below 5 (``fisher=False``).
 
@@ -270,11 +294,14 @@ def table_one(
     check_dataframe(df, "df")
     categorical = as_column_list(categorical, "categorical")
     nonnormal = as_column_list(nonnormal, "nonnormal")
-    if variables is None:
+    auto = variables is None
+    if auto:
         variables = [c for c in df.columns if c != group]
     variables = as_column_list(variables, "variables")
     requested = ([group] if group is not None else []) + variables + categorical + nonnormal
     check_columns(df, list(dict.fromkeys(requested)), "table_one")
+    if not allow_identifiers:
+        variables = _without_identifiers(df, variables, auto=auto)
     if group is not None and group in variables:
         raise DataValidationError(f"variables include the group column {group!r}; remove it from variables.")
     both = set(categorical) & set(nonnormal)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._validation import _preview
 from ..exceptions import DataValidationError
-from ..provenance import sha256
+from ..provenance import relative_path, sha256
 
 
 SYNTHETIC_TABLES = [("clinical", "clinical", None), ("fvh", "fvh", None), ("radiomics_whole", "radiomics_whole", "whole_"),
@@ -81,7 +81,7 @@ def load_tables(study, res, workdir, say):
                 return col == id_col or full in wanted[0] or any(full.startswith(p) for p in wanted[1])
         df = read_table(path, sheet=sheets.get(name), na_values=spec.na_values or None, columns=keep,
                         decimal=decimals.get(name, "."))
-        res.inputs[str(Path(path).name)] = {"sha256": _sha(path), "rows": len(df), "columns": df.shape[1]}
+        res.inputs[_input_key(study, path, bool(spec.synthetic))] = {"table": name, **_input_entry(path, df)}
         res.study_flow.append(f"Read {len(df)} rows from {name} ({Path(path).name}).")
         if id_col is None:
             df = df.assign(row_id=[f"row{i + 1}" for i in range(len(df))])
@@ -136,6 +136,17 @@ def _wanted_columns(study):
 
 def _sha(path):
     return sha256(Path(path))
+
+
+def _input_key(study, path, synthetic: bool = False) -> str:
+    """How the manifest names an input: its path relative to the study file's folder (``../`` steps when it is
+    outside), never an absolute path; generated tables as ``synthetic/<file>``."""
+    return f"synthetic/{Path(path).name}" if synthetic else relative_path(path, study.base)
+
+
+def _input_entry(path, df) -> dict:
+    entry = {"sha256": _sha(path), "rows": len(df), "columns": df.shape[1]}
+    return entry
 
 
 
@@ -200,6 +211,8 @@ def keep_used_columns(study, df, sets, id_col):
         used += spec.regression.candidates
     for cols in sets.values():
         used += cols
+    for m in spec.models:  # a model may name columns directly, not only feature sets
+        used += [f for f in m.features if f not in sets]
     if spec.survival is not None:
         sv = spec.survival
         used += [sv.duration, sv.event, *sv.predictors] + ([sv.group] if sv.group else [])
@@ -295,7 +308,7 @@ def reproducibility(study, df, sets, id_col, res, inputs):
     if not path.exists():
         raise FileNotFoundError(f"reproducibility.path: no file at {str(path)!r}.")
     second = read_table(path, sheet=r.sheet)
-    inputs[path.name] = {"sha256": _sha(path), "rows": len(second), "columns": second.shape[1]}
+    inputs[_input_key(study, path)] = {"table": "reproducibility", **_input_entry(path, second)}
     if id_col not in second.columns:
         raise DataValidationError(f"reproducibility: the second reading has no id column {id_col!r}.")
     if r.prefix:

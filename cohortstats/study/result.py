@@ -65,6 +65,7 @@ class StudyResult:
         self.figures: dict = {}
         self.methods: list = []
         self.key_results: list = []
+        self.privacy = None  # the report's privacy guard, learnt from the data (report/privacy.py)
 
     @property
     def main(self) -> AnalysisResult:
@@ -82,8 +83,9 @@ class StudyResult:
     def skipped(self) -> list:
         return [s for a in self.analyses for s in (a.skipped if a.main else [f"{a.name}: {x}" for x in a.skipped])]
 
-    def write(self, out, *, overwrite: bool = False) -> dict:
-        """Write the report folder (HTML, Word, tables, figures, manifest); see :func:`cohortstats.report.writer`."""
+    def write(self, out, *, overwrite: bool = False, reproducible: bool = False, include=None) -> dict:
+        """Write the report folder (HTML, Word, tables, figures, manifest), complete or not at all; see
+        :func:`cohortstats.report.writer.write_report`."""
         from ..report.writer import write_report
 
-        return write_report(self, Path(out), overwrite=overwrite)
+        return write_report(self, Path(out), overwrite=overwrite, reproducible=reproducible, include=include)

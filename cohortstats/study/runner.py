@@ -72,12 +72,15 @@ def run_study(study, *, progress, workdir=None, show_bars=False) -> StudyResult:
     that is removed when the data have been read, whether the run succeeds or fails.
     """
     from ..report import study_sections
+    from ..report.privacy import collect_sensitive
 
     res = StudyResult(study)
     run = _Recorder(res, progress)
     with tempfile.TemporaryDirectory(prefix="cohortstats_") as tmp:
         with run.stage("data", "reading and merging tables"):
             df, id_col = load_tables(study, res, workdir or tmp, progress)
+    # what the report must not show: every id of every table, and columns that look like ids or dates
+    res.privacy = collect_sensitive(df, id_col, ids=res.study_results["merge"].audit["id"], base=study.base)
     main = AnalysisResult(name="Main analysis", spec=study.spec)
     res.analyses.append(main)
     run_analysis(study, study.spec, df, id_col, main, run, show_bars=show_bars)

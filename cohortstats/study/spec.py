@@ -160,6 +160,7 @@ class ReportSpec(_Strict):
     p_style: Literal["nejm", "apa", "exact"] = "nejm"
     formats: list[Literal["html", "docx", "xlsx", "csv"]] = Field(default_factory=lambda: ["html", "docx", "xlsx", "csv"])
     include_row_level: bool = False
+    min_cell: int = Field(1, ge=1)
 
 
 class StudySpec(_Strict):
@@ -235,15 +236,136 @@ def _format_errors(err: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
+MAX_SPEC_BYTES = 1_000_000  # a study file is a page of keys; a megabyte is not one
+MAX_SPEC_VALUES = 100_000  # values after anchors and aliases are expanded (a "billion laughs" file has 10^9)
+
+
+class _SpecLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` (no Python objects, no code) in which a key given twice in a mapping is an error."""
+
+
+def _no_duplicate_keys(loader, node, deep=False):
+    seen = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *base": explicit keys may override merged ones
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        try:
+            first = seen.get(key)
+        except TypeError:  # an unhashable key: the spec's validation reports it
+            continue
+        if first is not None:
+            where = f"line {line}" if first == line else f"lines {first} and {line}"
+            raise SpecError(f"{loader.name}: key {key!r} is given twice in the same mapping ({where}); keep one.")
+        seen[key] = line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_SpecLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicate_keys)
+
+
+def _expanded_size(root, name: str) -> int:
+    """How many values the document holds once every alias is expanded (counted without expanding)."""
+    size: dict = {}
+    stack = [(root, False)]
+    on_path: set = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            children = _children(node)
+            size[key] = min(1 + sum(size[id(c)] for c in children), 10 * MAX_SPEC_VALUES)
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise SpecError(f"{name}: an alias refers to a node that contains it (a recursive structure at line "
+                            f"{node.start_mark.line + 1}); a study file cannot hold one.")
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in size)
+    return size[id(root)]
+
+
+def _children(node) -> list:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _decode_spec(raw: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM), or UTF-16/UTF-32 with a BOM; anything else is refused in one sentence."""
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                          (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding)
+            except UnicodeDecodeError:
+                raise SpecError(f"{name}: the file starts with a {encoding.upper()} byte-order mark but is not "
+                                f"{encoding.upper()} text; save it as UTF-8.") from None
+    if b"\x00" in raw:
+        raise SpecError(f"{name}: the file holds zero bytes, as UTF-16 text without a byte-order mark does; save it "
+                        "as UTF-8.")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise SpecError(f"{name}: the file is not UTF-8 text (byte {raw[err.start]:#04x} on line {line}, as "
+                        "Latin-1 or Windows-1252 files have); save it as UTF-8.") from None
+
+
+def _read_yaml(path: Path):
+    """The study file's content: size, encoding, duplicate keys and alias expansion checked, safely loaded."""
+    size = path.stat().st_size
+    if size > MAX_SPEC_BYTES:
+        raise SpecError(f"{path.name}: the file has {size:,} bytes; a study file is limited to "
+                        f"{MAX_SPEC_BYTES:,} (list columns by prefix or pattern rather than one by one).")
+    text = _decode_spec(path.read_bytes(), path.name)
+    loader = _SpecLoader(text)
+    loader.name = path.name
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        n = _expanded_size(node, path.name)
+        if n > MAX_SPEC_VALUES:
+            count = f"at least {n:,}" if n >= 10 * MAX_SPEC_VALUES else f"{n:,}"
+            raise SpecError(f"{path.name}: its anchors and aliases expand to {count} values, over the limit of "
+                            f"{MAX_SPEC_VALUES:,} for a study file; write the repeated parts out, or nest fewer "
+                            "aliases.")
+        return loader.construct_document(node)
+    except yaml.YAMLError as err:
+        raise SpecError(f"{path.name}: not valid YAML ({err}).") from None
+    except RecursionError:
+        raise SpecError(f"{path.name}: the YAML is nested too deeply to be a study file.") from None
+    finally:
+        loader.dispose()
+
+
 def load_spec(path) -> tuple[StudySpec, Path]:
-    """Read and validate a study YAML file; returns the spec and the file's folder (paths are relative to it)."""
+    """Read and validate a study YAML file; returns the spec and the file's folder (paths are relative to it).
+
+    The file must be UTF-8 (UTF-16/32 with a byte-order mark are read too), at most ``MAX_SPEC_BYTES`` long,
+    with no key given twice in a mapping and no more than ``MAX_SPEC_VALUES`` values once anchors and aliases
+    are expanded; it is read with YAML's safe loader (no Python objects, nothing evaluated).
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    SpecError
+        Any of the above, invalid YAML, or keys and values the study file does not allow.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"study file {str(path)!r} does not exist.")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise SpecError(f"{path.name}: not valid YAML ({err}).") from None
+    if path.is_dir():
+        raise SpecError(f"{str(path)!r} is a folder; give the study YAML file inside it.")
+    raw = _read_yaml(path)
     if not isinstance(raw, dict):
         raise SpecError(f"{path.name}: expected a mapping of keys (data, outcome, ...) at the top level.")
     try:
@@ -251,5 +373,3 @@ def load_spec(path) -> tuple[StudySpec, Path]:
     except ValidationError as err:
         raise SpecError(_format_errors(err, path.name)) from None
     return spec, path.parent
-
-

@@ -6,15 +6,18 @@ warnings and timing.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
+from .._identifiers import identifier_columns, identifier_reason
 from ..describe.table_one import table_one
 from ..evaluation.calibration import calibration
 from ..evaluation.reclassification import compare_reclassification
 from ..evaluation.roc import compare_aucs
 from ..evaluation.validation import bootstrap_validation
-from ..exceptions import EmptySignatureError
+from ..exceptions import DataValidationError, DataWarning, EmptySignatureError
 from ..models import ModelSpec, cross_validate_models, fit_models, signature_of, train_test_split
 from ..regression.nomogram import nomogram
 from ..regression.survival import cox_regression, kaplan_meier
@@ -25,9 +28,34 @@ __all__ = ["describe", "regress", "validate", "split", "describe_split", "fit", 
            "cross_validate", "survive"]
 
 
-def _table1_variables(spec, df, outcome, id_col) -> list:
+def _table1_variables(spec, df, outcome, id_col, *, say: bool = True) -> list:
+    """Table 1's variables: those listed (refused when one looks like a patient identifier or a date, unless
+    the report may hold row-level data), or the first 30 columns without such columns (left out, and said in a
+    warning shown beside Table 1)."""
     t1 = spec.table1
-    return t1.variables or [c for c in df.columns if c not in (outcome, id_col)][:30]
+    if t1.variables:
+        flagged = {} if spec.report.include_row_level else identifier_columns(df, t1.variables)
+        if flagged:
+            what = "; ".join(f"{c!r} {reason}" for c, reason in flagged.items())
+            raise DataValidationError(
+                f"table1.variables: {what}. Table 1 would list such a column's values one per patient, and the "
+                "report must not hold row-level data; remove it from table1.variables (or set report: "
+                "{include_row_level: true} if the report may hold row-level data).")
+        return t1.variables
+    variables, left_out = [], {}
+    for c in df.columns:
+        if c in (outcome, id_col):
+            continue
+        reason = identifier_reason(df[c], c)
+        if reason is not None:
+            left_out[c] = reason
+        elif len(variables) < 30:
+            variables.append(c)
+    if left_out and say:
+        what = "; ".join(f"{c!r} {reason}" for c, reason in left_out.items())
+        warnings.warn(f"Table 1 leaves out {len(left_out)} column(s) that look like patient identifiers or dates: "
+                      f"{what}. List table1.variables to choose the variables.", DataWarning, stacklevel=2)
+    return variables
 
 
 def describe(scope, df, outcome, id_col) -> dict:
@@ -35,7 +63,8 @@ def describe(scope, df, outcome, id_col) -> dict:
     t1 = scope.spec.table1
     variables = _table1_variables(scope.spec, df, outcome, id_col)
     return {"table1": table_one(df, group=outcome, variables=variables, categorical=t1.categorical or None,
-                                nonnormal=t1.nonnormal or None, equal_var=t1.equal_var, yates=t1.yates)}
+                                nonnormal=t1.nonnormal or None, equal_var=t1.equal_var, yates=t1.yates,
+                                allow_identifiers=True)}  # checked above, with the study file's words
 
 
 def regress(scope, df, outcome) -> dict:
@@ -76,12 +105,13 @@ def split(scope, df, outcome) -> tuple[pd.DataFrame, pd.DataFrame, str]:
 def describe_split(scope, train, test, outcome, id_col) -> dict:
     """Table 1 of the training and test sets side by side."""
     t1 = scope.spec.table1
-    variables = _table1_variables(scope.spec, train, outcome, id_col)
+    variables = _table1_variables(scope.spec, train, outcome, id_col, say=False)
     cols = list(dict.fromkeys([outcome, *variables]))
     both = pd.concat([train[cols].assign(_set="train"), test[cols].assign(_set="test")])
     return {"table1_split": table_one(both, group="_set", variables=[outcome, *variables],
                                       categorical=[outcome, *t1.categorical], nonnormal=t1.nonnormal or None,
-                                      group_order=["train", "test"], equal_var=t1.equal_var, yates=t1.yates)}
+                                      group_order=["train", "test"], equal_var=t1.equal_var, yates=t1.yates,
+                                      allow_identifiers=True)}
 
 
 def model_specs(spec) -> list[ModelSpec]:
