@@ -96,7 +96,7 @@ def _raise_if_infinite(values: pd.Series, name: str) -> None:
     if inf.any():
         rows = [repr(i) for i in values.index[inf][:5]]
         raise DataValidationError(
-            f"column {name!r} holds {int(inf.sum())} infinite value(s) (rows {', '.join(rows)}"
+            f"column {name!r} holds {int(inf.sum())} infinite value(s) (index {', '.join(rows)}"
             f"{', ...' if inf.sum() > 5 else ''}); statistics need finite numbers. Correct those cells or blank "
             "them (missing), e.g. df[col].replace([np.inf, -np.inf], np.nan)."
         )

@@ -25,6 +25,7 @@ __all__ = ["coded_outcome", "check_set_sizes", "check_model_inputs", "imputation
            "check_events_per_parameter", "check_separation", "model_steps", "EPV_WARNING"]
 
 EPV_WARNING = 10.0  # events per candidate parameter below which a logistic model is flagged (Peduzzi 1996)
+_MAX_MAGNITUDE = 1e100  # beyond this, squares overflow in standardisation (StandardScaler, glmnet's scaling)
 MIN_PER_CLASS = 2  # DeLong's variance of an AUC needs at least two events and two non-events
 
 
@@ -96,6 +97,13 @@ def check_model_inputs(models, resolved: dict, train: pd.DataFrame, test: pd.Dat
                                       "code them as numbers (e.g. 0/1 indicators) or leave them out.")
         for name, d in (("training", train), ("test", test)):
             check_finite_columns(d, cols, f"model {spec.name!r}, {name} set")
+        huge = [c for c in cols if np.nanmax(np.abs(train[c].to_numpy(dtype=float, na_value=np.nan)), initial=0)
+                > _MAX_MAGNITUDE or np.nanmax(np.abs(test[c].to_numpy(dtype=float, na_value=np.nan)), initial=0)
+                > _MAX_MAGNITUDE]
+        if huge:
+            raise DataValidationError(f"model {spec.name!r}: input column(s) {_preview(huge)} have values beyond "
+                                      f"{_MAX_MAGNITUDE:.0e} in magnitude, whose squares overflow when the inputs are "
+                                      "standardised. Rescale them (divide by a power of ten) before modelling.")
         empty = [c for c in cols if train[c].isna().all()]
         if empty:
             raise DataValidationError(f"model {spec.name!r}: feature(s) {_preview(empty)} are missing for every one of "

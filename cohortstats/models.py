@@ -505,6 +505,14 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
         if spec.estimator == "lasso_logistic":
             selected[(spec.name, "model")] = list(np.asarray(pipe[:-1].get_feature_names_out())[
                 np.asarray(pipe.named_steps["model"].coef_ != 0)])
+            if not selected[(spec.name, "model")]:
+                lasso = pipe.named_steps["model"]
+                raise EmptySignatureError(
+                    f"model {spec.name!r}: the LASSO classifier (10-fold CV, lambda.{lasso.rule}) kept none of its "
+                    f"{len(all_cols)} input(s) in the {len(train)} training patients, so it would give every patient "
+                    "the same risk (AUC 0.5, no calibration). "
+                    + ("Leave this model out or give it other inputs (in the API, params={'rule': 'min'} keeps "
+                       "more)." if lasso.rule == "1se" else "Leave this model out, or give it other inputs."), spec.name)
         p_tr = pipe.predict_proba(train[all_cols])[:, 1]
         p_te = pipe.predict_proba(test[all_cols])[:, 1]
         tm_tr = threshold_metrics(y_tr, p_tr, threshold="youden")
@@ -572,6 +580,11 @@ def cross_validate_models(df: pd.DataFrame, outcome: str, models, *, feature_set
     coded_outcome(df[outcome], outcome, None, "cross-validation")  # a missing outcome is an error, not a non-event
     y, _ = binary_outcome(df[outcome], outcome, positive)
     cv = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=random_state)
+    smaller = int(min(y.sum(), len(y) - y.sum()))
+    if n_splits > smaller:
+        raise DataValidationError(f"n_splits={n_splits} folds need at least {n_splits} patients of each outcome class; "
+                                  f"the smaller class has {smaller}. Use n_splits <= {max(smaller, 2)}"
+                                  + (" (and at least 2 per fold for an AUC)." if smaller >= 2 else "."))
     rows = []
     resolved = {spec.name: _resolve(spec, df, feature_sets) for spec in models}
     check_model_inputs(models, resolved, df, df, outcome, y)

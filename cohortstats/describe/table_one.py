@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from .fisher import TooManyTables, fisher_exact_rxc
-from .._validation import as_column_list, check_columns, check_dataframe, check_numeric_column
+from .._validation import _preview, as_column_list, check_columns, check_dataframe, check_numeric_column
 from ..exceptions import DataValidationError, DataWarning, SmallCellWarning
 
 __all__ = ["table_one", "TableOneResult", "smd_continuous", "smd_categorical", "welch_anova", "rank_sum_test"]
@@ -297,7 +297,7 @@ def table_one(
             raise DataValidationError(f"group_order has values not in {group!r}: {unknown}; values are {_levels(data[group])}.")
         if len(groups) < 2:
             raise DataValidationError(
-                f"group {group!r} must have at least two levels; got {len(groups)} ({groups}). "
+                f"group {group!r} must have at least two levels; got {len(groups)} ({_preview(groups)}). "
                 "Check the column, or pass group=None for an overall table."
             )
         gvals = data[group].to_numpy()

@@ -190,10 +190,19 @@ def apply_exclusions(study, df, res):
         res.flow.append(f"Excluded: {rule.name}: {int(mask.sum())}.")
         df = df.loc[~mask.to_numpy()]
     y = df[out.column]
+    if not len(df):
+        raise DataValidationError("the exclusions leave no patient to analyse (see the counts: "
+                                  + "; ".join(res.flow) + "). Check each rule's op and value.")
     check_outcome_values(out, y)
     if out.positive is not None:
         df = df.assign(**{out.column: (y == out.positive).astype(int)})
-    res.flow.append(f"Analysed: {len(df)} patients ({int(df[out.column].sum())} with {out.label or out.column}).")
+    n_events = int(df[out.column].sum())
+    if n_events in (0, len(df)):
+        raise DataValidationError(
+            f"after the exclusions, {'none' if n_events == 0 else 'every one'} of the {len(df)} analysed patients has "
+            f"the outcome ({out.column} = {out.positive if out.positive is not None else 1}); the analyses compare "
+            "patients with and without it. Check the exclusions and outcome.positive.")
+    res.flow.append(f"Analysed: {len(df)} patients ({n_events} with {out.label or out.column}).")
     return df
 
 
@@ -226,7 +235,7 @@ def check_outcome_values(out, y: pd.Series) -> None:
     variants = [v for v in present if v != out.positive and _norm(v) == _norm(out.positive)]
     if variants:
         raise DataValidationError(
-            f"outcome {out.column!r}: {_preview(variants)} differ from outcome.positive {out.positive!r} only in case "
+            f"outcome {out.column!r}: value(s) {_preview(variants)} differ from outcome.positive {out.positive!r} only in case "
             "or spaces; they would be counted as non-events. Write the event the same way in every row (or recode "
             "the column) before the analysis.")
     if out.negative is not None:

@@ -90,8 +90,14 @@ def _imputation_table(ctx, models) -> list:
     frame = pd.DataFrame({"Model": imp["model"], "Set": imp["set"].str.capitalize(), "Column": imp["column"],
                           "Imputed": [f"{k} of {n}" for k, n in zip(imp["n_imputed"], imp["n"])],
                           "Method": imp["method"], "Value": [format_number(v, ctx.digits) for v in imp["value"]]})
-    ctx.table("model_imputation", frame)
-    return [ReportTable("Imputed values of the model inputs", frame, (
+    ctx.table("model_imputation", frame)  # every column in the CSV/XLSX; columns imputed alike share a row here
+    shown = []
+    for (model, set_name, imputed, method), rows in frame.groupby(["Model", "Set", "Imputed", "Method"], sort=False):
+        cols = rows["Column"].tolist()
+        shown.append({"Model": model, "Set": set_name, "Columns": ", ".join(cols[:6]) + (
+            f" and {len(cols) - 6} more" if len(cols) > 6 else ""), "Imputed (each)": imputed, "Method": method,
+            "Value": rows["Value"].iloc[0] if len(cols) == 1 else "per column (see model_imputation.csv)"})
+    return [ReportTable("Imputed values of the model inputs", pd.DataFrame(shown), (
         "Missing values of each input were replaced by its median in the training set (fitted on the training set "
         "only, applied unchanged to the test set).",))]
 
