@@ -67,10 +67,11 @@ def check_columns(df: pd.DataFrame, columns: Iterable, argument: str = "columns"
 
 
 def check_numeric_column(series: pd.Series, name: str) -> pd.Series:
-    """Return ``series`` as float, or raise saying which rows hold text.
+    """Return ``series`` as float, or raise saying which rows hold text or infinite values.
 
     Missing values stay missing; anything else that does not parse as a number
-    is reported with its row count and examples.
+    is reported with its row count and examples; ``inf``/``-inf`` (numbers or text
+    such as ``"inf"``) are refused, naming the column and counting the rows.
     """
     if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
         out = series.astype(float, copy=False)

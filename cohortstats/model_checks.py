@@ -190,13 +190,15 @@ def check_separation(spec, pipe, X_train: pd.DataFrame, y_tr: np.ndarray, caught
         Z = np.asarray(pipe[:-1].transform(X_train), dtype=float)
         design = np.column_stack([np.ones(len(Z)), Z])
         kind, cols = detect_separation(design, y_tr)
+        if kind == "quasi-complete" and _min_margin(design, y_tr) > 1e-8:
+            kind = "complete"  # detect_separation maximises the sum of margins; a positive smallest one is complete
     if kind == "none":
         for w in caught:
             warnings.warn(f"model {spec.name!r}: {w.message}", w.category, stacklevel=3)
         return kind
     names = pipe[:-1].get_feature_names_out()
     along = [("(Intercept)" if c == 0 else str(names[c - 1]).split("__", 1)[-1]) for c in cols]
-    solver = " (scikit-learn's solver stopped without converging)" if caught or stalled else ""
+    solver = " when scikit-learn's solver stopped without converging" if caught or stalled else ""
     warnings.warn(
         f"model {spec.name!r}: {kind} separation in the training set ({int(y_tr.sum())} events, {len(y_tr)} "
         f"patients): a combination of {_preview(along)} predicts the outcome perfectly, so the unpenalised "
@@ -204,6 +206,19 @@ def check_separation(spec, pipe, X_train: pd.DataFrame, y_tr: np.ndarray, caught
         f"{float(np.max(np.abs(model.coef_))):.3g}{solver}) and the training AUC is meaningless. Use fewer features, "
         "a rad-score (signature:<set>) or estimator: lasso_logistic.", SeparationWarning, stacklevel=3)
     return kind
+
+
+def _min_margin(X: np.ndarray, y: np.ndarray) -> float:
+    """The largest smallest margin min_i s_i x_i'd over |d_k| <= 1 (columns scaled to unit maximum): positive when
+    a hyperplane separates the two classes completely (every patient strictly on its side)."""
+    from scipy import optimize
+
+    s = 2 * y - 1
+    A = X / np.maximum(np.abs(X).max(axis=0), 1e-12) * s[:, None]
+    p = X.shape[1]
+    res = optimize.linprog(np.r_[np.zeros(p), -1.0], A_ub=np.column_stack([-A, np.ones(len(y))]),
+                           b_ub=np.zeros(len(y)), bounds=[(-1, 1)] * p + [(None, 1)], method="highs")
+    return float(-res.fun) if res.status == 0 else 0.0
 
 
 def model_steps(spec, columns: dict) -> dict:

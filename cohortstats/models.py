@@ -38,6 +38,25 @@ __all__ = ["train_test_split", "ModelSpec", "fit_models", "ModelComparison", "bu
 ESTIMATORS = ("logistic", "svm", "random_forest", "lasso_logistic")
 
 
+def _check_seed(random_state) -> None:
+    """A seed must be what scikit-learn accepts: a non-negative integer below 2**32 (or None / a RandomState)."""
+    if isinstance(random_state, (bool, np.bool_)) or (
+            isinstance(random_state, (int, np.integer)) and not 0 <= int(random_state) < 2**32):
+        raise DataValidationError(f"random_state must be a non-negative integer below 2**32 (a seed), or None; got "
+                                  f"{random_state!r}.")
+
+
+def _check_models(models) -> list:
+    if isinstance(models, ModelSpec) or not isinstance(models, (list, tuple)):
+        raise TypeError(f"models must be a list of ModelSpec; got {type(models).__name__}. Wrap one model in a list: "
+                        "[cs.ModelSpec(name, features)].")
+    bad = [type(m).__name__ for m in models if not isinstance(m, ModelSpec)]
+    if bad:
+        raise TypeError(f"models must hold ModelSpec objects; got {', '.join(dict.fromkeys(bad))}. Build each with "
+                        "cs.ModelSpec(name, features, estimator=...).")
+    return list(models)
+
+
 def train_test_split(df: pd.DataFrame, outcome: str, *, test_size: float = 0.2, random_state=0, stratify: bool = True,
                      positive=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split patients into training and test sets (8:2 and stratified by outcome by default).
@@ -45,6 +64,12 @@ def train_test_split(df: pd.DataFrame, outcome: str, *, test_size: float = 0.2, 
     Patients with a missing outcome cannot be assigned and raise an error (remove them first, so
     that the exclusion is counted where it happens). The split settings are recorded in
     ``train.attrs["split"]`` and ``test.attrs["split"]``.
+
+    Raises
+    ------
+    DataValidationError
+        A missing outcome; ``test_size`` outside (0, 1); a class too small to appear in both sets, saying why
+        (e.g. stratification gives the test set test_size x 2 = 0.4 events, which rounds to none).
 
     Notes
     -----
@@ -55,6 +80,7 @@ def train_test_split(df: pd.DataFrame, outcome: str, *, test_size: float = 0.2, 
 
     check_dataframe(df, "df")
     check_columns(df, [outcome], "train_test_split")
+    _check_seed(random_state)
     if df[outcome].isna().any():
         raise DataValidationError(f"outcome {outcome!r} is missing for {int(df[outcome].isna().sum())} patient(s); "
                                   "exclude them (and report it) before splitting.")
@@ -112,7 +138,8 @@ class ModelSpec:
         Screening applied to the model's raw features inside the pipeline (keys: ``p_threshold``,
         ``test``, ``fdr``, ``corr_threshold``, ``mrmr_k``).
     impute : {"median", None}
-        Median imputation fitted on the training set (the number of imputed values is reported).
+        Median imputation fitted on the training set (every imputed value is listed, per set and column, in
+        ``ModelComparison.imputation``).
     params : dict
         Extra estimator arguments.
     """
@@ -412,16 +439,49 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
     Returns
     -------
     ModelComparison
+        With ``imputation`` (what was imputed, per model, set and column), ``checks`` (EPV and separation of
+        unpenalised logistic models) and ``steps`` (each model's actual steps).
+
+    Raises
+    ------
+    DataValidationError
+        A missing outcome in either set; a test-set outcome value the training set lacks; fewer than two events
+        or non-events in either set (DeLong's variance is undefined); a model input that is the outcome or
+        separates the training outcome perfectly (|AUC - 0.5| = 0.5: leakage); text, infinite values, values
+        beyond 1e100 in magnitude, or a feature missing for every training patient (named with its model).
+    EmptySignatureError
+        A rad-score or a LASSO classifier that keeps no feature (``.model`` names the model).
+
+    Warns
+    -----
+    SmallCellWarning
+        An unpenalised logistic model with fewer than 10 events per candidate parameter (plain columns counted
+        before any screening, plus one per rad-score).
+    SeparationWarning
+        Complete or quasi-complete separation of an unpenalised logistic model in the training set (Konis' linear
+        program, as :func:`cohortstats.logistic_regression`); the solver's own warnings are folded into it.
 
     Notes
     -----
     AUCs with DeLong CIs (pROC's ``ci.auc``); pairwise paired DeLong tests per set
     (``roc.test``); sensitivity etc. at the training set's Youden cut-off applied unchanged to the
-    test set (Wilson CIs in ``threshold_metrics``).
+    test set (Wilson CIs in ``threshold_metrics``). Missing inputs are replaced by the training set's median
+    (``impute="median"``), listed in ``imputation``.
+
+    Examples
+    --------
+    >>> import cohortstats as cs
+    >>> from cohortstats.datasets import make_hematoma_cohort
+    >>> df = make_hematoma_cohort().clinical
+    >>> train, test = cs.train_test_split(df, "expansion", random_state=1)
+    >>> res = cs.fit_models(train, test, "expansion", [cs.ModelSpec("clinical", ["volume", "glucose"])])
+    >>> res.checks[["model", "n_parameters", "separation"]].to_dict("records")
+    [{'model': 'clinical', 'n_parameters': 2, 'separation': 'none'}]
     """
     check_dataframe(train, "train")
     check_dataframe(test, "test")
-    models = list(models)
+    _check_seed(random_state)
+    models = _check_models(models)
     if not models:
         raise DataValidationError("models is empty; give at least one ModelSpec.")
     names = [m.name for m in models]
@@ -442,6 +502,8 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
     rows, preds, pipes, selected, thresholds, estimators, checks, steps = [], [], {}, {}, {}, {}, [], {}
     # a rad-score used by several models (same feature set and screen) is fitted once on the training set
     resolved = {spec.name: _resolve(spec, train, feature_sets) for spec in models}
+    for spec in models:
+        check_columns(test, [c for v in resolved[spec.name].values() for c in v], f"model {spec.name!r}, test set")
     check_model_inputs(models, resolved, train, test, outcome, y_tr)
     imputation = imputation_table(models, resolved, train, test)
     fitted_signatures = {}
@@ -574,7 +636,8 @@ def cross_validate_models(df: pd.DataFrame, outcome: str, models, *, feature_set
     from ._auc import _auc_sorted
 
     check_dataframe(df, "df")
-    models = list(models)
+    _check_seed(random_state)
+    models = _check_models(models)
     feature_sets = dict(feature_sets or {})
     check_columns(df, [outcome], "df")
     coded_outcome(df[outcome], outcome, None, "cross-validation")  # a missing outcome is an error, not a non-event

@@ -56,8 +56,11 @@ def _fit(train, test, features, **kwargs):
 
 # --------------------------------------------------------------------------- Table 1 (item 6)
 TABLE1_CASES = [
-    ("inf", lambda d: d.assign(age=d.age.where(d.index != 4, np.inf)), r"column 'age' holds 1 infinite value\(s\)"),
-    ("minus_inf", lambda d: d.assign(age=d.age.where(d.index > 1, -np.inf)), r"holds 2 infinite value\(s\)"),
+    ("inf", lambda d: d.assign(age=d.age.where(d.index != 4, np.inf)),
+     r"table_one: infinite values \(inf or -inf\) in column\(s\) 'age' \(1 row\(s\)\)"),
+    ("minus_inf", lambda d: d.assign(age=d.age.where(d.index > 1, -np.inf)), r"'age' \(2 row\(s\)\)"),
+    ("inf_in_two_valued_column", lambda d: d.assign(age=np.where(d.index < 3, np.inf, 1.0)),
+     r"column\(s\) 'age' \(3 row\(s\)\)"),
     ("inf_text", lambda d: d.assign(age=d.age.astype(str).where(d.index != 0, "inf")), "holds 1 infinite"),
     ("one_group", lambda d: d.assign(y=0), r"must have at least two levels; got 1 \(0\)"),
 ]
@@ -177,6 +180,11 @@ FIT_CASES = [
      DataValidationError, "the training set has 1 event"),
     ("missing_outcome_column", lambda tr, te: (tr, te.drop(columns="y")), ["age"], DataValidationError,
      r"test: 1 column\(s\) not found"),
+    ("feature_missing_from_test", lambda tr, te: (tr, te.drop(columns="age")), ["age", "volume"], DataValidationError,
+     r"model 'm', test set: 1 column\(s\) not found in the data: 'age'"),
+    ("bool_and_nullable_inputs_are_numbers", lambda tr, te: (tr.assign(b=tr.age > 60, i=tr.age.round().astype("Int64")),
+                                                             te.assign(b=te.age > 60, i=te.age.round().astype("Int64"))),
+     ["b", "i", "sex"], DataValidationError, r"input column\(s\) 'sex' hold text"),
 ]
 
 
@@ -185,6 +193,29 @@ def test_fit_models_refuses(split, name, change, features, error, match):
     train, test = change(*split)
     with pytest.raises(error, match=match):
         _fit(train, test, features)
+
+
+API_TYPE_CASES = [
+    ("one_spec_not_a_list", lambda tr, te: cs.fit_models(tr, te, "y", cs.ModelSpec("m", ["age"])), TypeError,
+     "models must be a list of ModelSpec; got ModelSpec"),
+    ("dicts_not_specs", lambda tr, te: cs.fit_models(tr, te, "y", [{"name": "m", "features": ["age"]}]), TypeError,
+     "models must hold ModelSpec objects; got dict"),
+    ("negative_seed", lambda tr, te: cs.fit_models(tr, te, "y", [cs.ModelSpec("m", ["age"])], random_state=-1),
+     DataValidationError, "random_state must be a non-negative integer"),
+    ("negative_seed_split", lambda tr, te: cs.train_test_split(tr, "y", random_state=-5), DataValidationError,
+     "got -5"),
+    ("cv_single_spec", lambda tr, te: cs.cross_validate_models(tr, "y", cs.ModelSpec("m", ["age"])), TypeError,
+     "models must be a list"),
+    ("no_features", lambda tr, te: cs.ModelSpec("m", []), DataValidationError, "model 'm' has no features"),
+    ("unknown_screen_key", lambda tr, te: cs.ModelSpec("m", ["age"], screen={"p_treshold": 0.1}), DataValidationError,
+     "unknown screen key 'p_treshold'; did you mean 'p_threshold'"),
+]
+
+
+@pytest.mark.parametrize("name, call, error, match", API_TYPE_CASES, ids=[c[0] for c in API_TYPE_CASES])
+def test_api_arguments_refused(split, name, call, error, match):
+    with pytest.raises(error, match=match):
+        call(*split)
 
 
 def test_one_event_in_the_test_set_says_why_not_svd(split):
@@ -247,6 +278,18 @@ def test_separation_of_a_logistic_model_is_named(rng):
     row = res.checks.iloc[0]
     assert row["separation"] in ("complete", "quasi-complete") and row["n_parameters"] == 18
     assert_allclose(row["epv"], 13 / 18, rtol=1e-15)
+
+
+def test_complete_separation_by_two_features_that_each_do_not_separate(rng):
+    """y = 1 exactly when x1 + x2 > 0: neither column alone separates (no leakage error), together they do; the
+    smallest margin is positive, so the separation is complete (not quasi-complete)."""
+    X = pd.DataFrame(rng.normal(size=(120, 2)), columns=["x1", "x2"])
+    X["y"] = (X.x1 + X.x2 > 0).astype(int)
+    train, test = cs.train_test_split(X, "y", random_state=2)
+    with pytest.warns(SeparationWarning, match=r"model 'pair': complete separation in the training set .* "
+                                               r"'x1', 'x2' predicts the outcome perfectly"):
+        res = cs.fit_models(train, test, "y", [cs.ModelSpec("pair", ["x1", "x2"])])
+    assert res.checks.iloc[0]["separation"] == "complete"
 
 
 def test_no_separation_check_for_other_estimators(split):
@@ -453,6 +496,21 @@ PREPARE_CASES = [
 def test_study_refuses(tmp_path, cohort, name, clinical, changes, match):
     with pytest.raises(DataValidationError, match=match):
         _run(tmp_path, clinical(cohort), **changes)
+
+
+def test_a_left_out_model_does_not_repeat_the_others_warnings(tmp_path, cohort):
+    """A LASSO classifier with no feature is left out and the models are refitted; the warnings of the models that
+    stay are recorded once, not once per attempt."""
+    noise = np.random.default_rng(8)
+    image = _image(cohort).assign(**{f"n{j}": noise.normal(size=len(cohort)) for j in range(4)})
+    res = _run(tmp_path, _clinical(cohort), image, feature_sets={"img": {"prefix": "img_f"}, "noise": {"prefix": "img_n"}},
+               models=[{"name": "Img", "features": ["img"]}, {"name": "Age", "features": ["age"]},
+                       {"name": "Noise", "features": ["noise"], "estimator": "lasso_logistic"}],
+               comparisons={"reclassification": False})
+    assert any(s.startswith("model 'Noise': the LASSO classifier") for s in res.skipped)
+    epv = [w for w in res.warnings if w.category == "SmallCellWarning" and w.message.startswith("model 'Img'")]
+    assert len(epv) == 1 and epv[0].count == 1
+    assert "Not fitted: Noise (its LASSO kept no feature in the training set" in " ".join(res.methods)
 
 
 def test_no_id_matched_across_tables(tmp_path, cohort):

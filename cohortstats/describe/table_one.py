@@ -11,7 +11,14 @@ import pandas as pd
 from scipy import stats
 
 from .fisher import TooManyTables, fisher_exact_rxc
-from .._validation import _preview, as_column_list, check_columns, check_dataframe, check_numeric_column
+from .._validation import (
+    _preview,
+    as_column_list,
+    check_columns,
+    check_dataframe,
+    check_finite_columns,
+    check_numeric_column,
+)
 from ..exceptions import DataValidationError, DataWarning, SmallCellWarning
 
 __all__ = ["table_one", "TableOneResult", "smd_continuous", "smd_categorical", "welch_anova", "rank_sum_test"]
@@ -312,6 +319,7 @@ def table_one(
     all_mask = np.ones(len(data), bool)
     col_masks = {OVERALL: all_mask, **masks}
 
+    check_finite_columns(data, variables, "table_one")  # inf is not a level, nor a value to average
     kinds = _classify(data, variables, set(categorical), set(nonnormal))
     rows, test_rows = [], []
     for v in variables:
