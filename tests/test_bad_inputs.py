@@ -406,6 +406,19 @@ SPEC_CASES = [
      "reproducibility.threshold"),
     ("reproducibility_unknown_set", _spec(reproducibility={"path": "r.csv", "feature_sets": ["rad"]}),
      r"reproducibility.feature_sets names \['rad'\], not among feature_sets"),
+    ("no_tables", _spec(data={"tables": []}), "data.tables is empty"),
+    ("tables_and_synthetic", _spec(data={"synthetic": "hematoma", "tables": [{"name": "a", "path": "a.csv"}]}),
+     "give either data.synthetic or data.tables, not both"),
+    ("duplicate_table_names", _spec(data={"tables": [{"name": "a", "path": "a.csv"}, {"name": "a", "path": "b.csv"}]}),
+     r"table names must be distinct; \['a'\] occur more than once"),
+    ("id_null_several_tables", _spec(data={"id": None, "tables": [{"name": "a", "path": "a.csv"},
+                                                                 {"name": "b", "path": "b.csv"}]}),
+     "data.id is null but there are several tables"),
+    ("empty_feature_set", _spec(feature_sets={"rad": {}}), "a feature set needs columns, a prefix"),
+    ("model_without_features", _spec(models=[{"name": "A", "features": []}]), r"models.0.features: List should have at "
+                                                                              "least 1 item"),
+    ("negative_survival_time", _spec(survival={"duration": "t", "event": "e", "times": [12, -1]}),
+     "survival.times must be non-negative"),
 ]
 
 
@@ -510,7 +523,7 @@ def test_a_left_out_model_does_not_repeat_the_others_warnings(tmp_path, cohort):
     assert any(s.startswith("model 'Noise': the LASSO classifier") for s in res.skipped)
     epv = [w for w in res.warnings if w.category == "SmallCellWarning" and w.message.startswith("model 'Img'")]
     assert len(epv) == 1 and epv[0].count == 1
-    assert "Not fitted: Noise (its LASSO kept no feature in the training set" in " ".join(res.methods)
+    assert "Not fitted: Noise (no feature was left for its LASSO in the training set" in " ".join(res.methods)
 
 
 def test_no_id_matched_across_tables(tmp_path, cohort):

@@ -44,6 +44,21 @@ class DataSpec(_Strict):
     how: Literal["inner", "left"] = "inner"
     na_values: list[str] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _tables_or_synthetic(self):
+        if self.synthetic is not None and self.tables:
+            raise ValueError("give either data.synthetic or data.tables, not both (the tables would be ignored)")
+        if self.synthetic is None and not self.tables:
+            raise ValueError("data.tables is empty; list at least one table (name, path), or use data.synthetic")
+        names = [t.name for t in self.tables]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"data.tables: table names must be distinct; {dup} occur more than once")
+        if self.id is None and len(self.tables) > 1:
+            raise ValueError("data.id is null but there are several tables: patients can only be matched across "
+                             "tables by an id column; name it in data.id")
+        return self
+
 
 class OutcomeSpec(_Strict):
     column: str
@@ -136,10 +151,16 @@ class FeatureSetSpec(_Strict):
     columns: list[str] = Field(default_factory=list)
     prefix: str | None = None
 
+    @model_validator(mode="after")
+    def _columns_or_prefix(self):
+        if not self.columns and self.prefix is None:
+            raise ValueError("a feature set needs columns, a prefix (\"\" for every column), or both")
+        return self
+
 
 class ModelSpecYaml(_Strict):
     name: str
-    features: list[str]
+    features: list[str] = Field(min_length=1)
     estimator: Literal["logistic", "svm", "random_forest", "lasso_logistic"] = "logistic"
     screen: dict | None = None
 
@@ -206,6 +227,13 @@ class SurvivalSpec(_Strict):
     group: str | None = None
     ties: Literal["efron", "breslow"] = "efron"
     times: list[float] = Field(default_factory=list)
+
+    @field_validator("times")
+    @classmethod
+    def _non_negative_times(cls, v):
+        if any(not t >= 0 for t in v):  # also NaN
+            raise ValueError(f"survival.times must be non-negative follow-up times; got {v}")
+        return v
 
 
 class DecisionCurveSpec(_Strict):

@@ -50,8 +50,8 @@ def _models(models, spec, results) -> list[str]:
            + "."]
     left_out = [m.name for m in spec.models if m.name not in models.estimators]
     if left_out:
-        out.append(f"Not fitted: {', '.join(left_out)} (its LASSO kept no feature in the training set; see "
-                   "'Not run').")
+        out.append(f"Not fitted: {', '.join(left_out)} (no feature was left for its LASSO in the training "
+                   "set; see 'Not run').")
     return out
 
 
