@@ -50,11 +50,12 @@ def check_set_sizes(y_tr: np.ndarray, y_te: np.ndarray, outcome: str, split: dic
         k = min(n_events, n_non)
         count = (f"only one outcome class ({n_events} events, {n_non} non-events)" if k == 0 else
                  f"{k} {few} ({n_events} events, {n_non} non-events in {len(y)} patients)")
-        why = (f"the {name} set has {count}; the AUC's DeLong CI and the DeLong tests need at least {MIN_PER_CLASS} events and {MIN_PER_CLASS} "
-               "non-events in each set.")
+        why = (f"the {name} set has {count}; the AUC's DeLong CI and the DeLong tests need at least "
+               f"{MIN_PER_CLASS} events and {MIN_PER_CLASS} non-events in each set.")
+        change = "Raise test_size" if name == "test" else "Lower test_size"
         if split.get("stratified"):
             fix = (f" The split was stratified (test_size {split.get('test_size')}), so there are too few {few}s "
-                   f"overall for this test_size: the test set gets about test_size x the {few}s. Raise test_size, or "
+                   f"overall for this test_size: the test set gets about test_size x the {few}s. {change}, or "
                    "use cross-validation (cv:) instead of one split.")
         elif split:
             fix = " The split was not stratified: use a stratified split (split: {stratify: true}) or a larger test set."

@@ -110,7 +110,9 @@ def train_test_split(df: pd.DataFrame, outcome: str, *, test_size: float = 0.2, 
                    "the split is not stratified" if not stratify else "too few remain for training")
             raise DataValidationError(
                 f"outcome {outcome!r}: the {set_name} set of this split has no patient of class {c} "
-                f"({int(counts[c])} in all; {why}). Raise test_size (so that test_size x {int(counts[c])} >= 1), "
+                f"({int(counts[c])} in all; {why}). "
+                + (f"Raise test_size (so that test_size x {int(counts[c])} >= 1), " if set_name == "test"
+                   else "Lower test_size, ")
                 + ("use stratify=True, " if not stratify else "") + "or use cross-validation instead of one split.")
     info = {"test_size": float(test_size), "random_state": random_state, "stratified": bool(stratify),
             "n_train": len(train), "n_test": len(test)}
