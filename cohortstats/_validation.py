@@ -20,6 +20,7 @@ __all__ = [
     "check_numeric_column",
     "check_one_of",
     "check_probability",
+    "check_finite_columns",
 ]
 
 
@@ -66,13 +67,16 @@ def check_columns(df: pd.DataFrame, columns: Iterable, argument: str = "columns"
 
 
 def check_numeric_column(series: pd.Series, name: str) -> pd.Series:
-    """Return ``series`` as float, or raise saying which rows hold text.
+    """Return ``series`` as float, or raise saying which rows hold text or infinite values.
 
     Missing values stay missing; anything else that does not parse as a number
-    is reported with its row count and examples.
+    is reported with its row count and examples; ``inf``/``-inf`` (numbers or text
+    such as ``"inf"``) are refused, naming the column and counting the rows.
     """
     if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
-        return series.astype(float, copy=False)
+        out = series.astype(float, copy=False)
+        _raise_if_infinite(out, name)
+        return out
     converted = pd.to_numeric(series, errors="coerce")
     bad = series.notna() & converted.isna()
     if bad.any():
@@ -82,7 +86,38 @@ def check_numeric_column(series: pd.Series, name: str) -> pd.Series:
             f"text: {', '.join(examples)}. Correct or blank those cells, pass the text as missing "
             "(e.g. read_table(..., na_values=['n/a'])), or declare the variable categorical."
         )
-    return converted.astype(float)
+    out = converted.astype(float)
+    _raise_if_infinite(out, name)
+    return out
+
+
+def _raise_if_infinite(values: pd.Series, name: str) -> None:
+    """Raise naming the column and counting its rows when it holds +inf or -inf."""
+    inf = np.isinf(values.to_numpy(dtype=float, na_value=np.nan))
+    if inf.any():
+        rows = [repr(i) for i in values.index[inf][:5]]
+        raise DataValidationError(
+            f"column {name!r} holds {int(inf.sum())} infinite value(s) (index {', '.join(rows)}"
+            f"{', ...' if inf.sum() > 5 else ''}); statistics need finite numbers. Correct those cells or blank "
+            "them (missing), e.g. df[col].replace([np.inf, -np.inf], np.nan)."
+        )
+
+
+def check_finite_columns(df: pd.DataFrame, columns: Iterable, argument: str) -> None:
+    """Raise naming every numeric column of ``df[columns]`` that holds +inf or -inf, with its row count."""
+    bad = []
+    for c in columns:
+        s = df[c]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            k = int(np.isinf(s.to_numpy(dtype=float, na_value=np.nan)).sum())
+            if k:
+                bad.append(f"{c!r} ({k} row(s))")
+    if bad:
+        raise DataValidationError(
+            f"{argument}: infinite values (inf or -inf) in column(s) {', '.join(bad[:10])}"
+            f"{f' and {len(bad) - 10} more' if len(bad) > 10 else ''}; statistics need finite numbers. Correct those "
+            "cells or blank them (missing)."
+        )
 
 
 def check_one_of(value, allowed: Sequence, name: str):

@@ -52,6 +52,45 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _study_file(path: str) -> str:
+    """The study argument must be a file: a folder (or nothing) gets one clear sentence."""
+    p = Path(path)
+    if p.is_dir():
+        inside = sorted(x.name for x in p.glob("*.y*ml"))
+        hint = f" (it holds {', '.join(inside[:3])})" if inside else " (it holds no .yaml file)"
+        raise FileNotFoundError(f"{path!r} is a folder, not a study file{hint}; give the study file itself, e.g. "
+                                f"cohortstats run {p / (inside[0] if inside else 'study.yaml')}.")
+    if not p.exists():
+        raise FileNotFoundError(f"study file {path!r} does not exist.")
+    return path
+
+
+def _out_folder(out: Path, overwrite: bool) -> Path:
+    """``--out`` must name a folder: new, empty, or a report folder to replace with --overwrite."""
+    from .report.writer import check_output_folder
+
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"--out {str(out)!r} is a file, not a folder; give a folder for the report "
+                              f"(e.g. --out {out.with_suffix('')}_report).")
+    return check_output_folder(out, overwrite=overwrite)
+
+
+def _one_line(err: BaseException) -> str:
+    """The error as the command line shows it: our own messages as written; anything else with its kind, on one
+    line, and a pointer to --debug (a traceback is a bug, not a message)."""
+    if isinstance(err, (CohortStatsError, TypeError, ImportError)):  # the library's checks: a sentence each
+        return str(err)
+    if isinstance(err, OSError):
+        if err.strerror:  # raised by the system: "Permission denied: 'path'"
+            return f"{err.strerror}" + (f": {str(err.filename)!r}" if err.filename else "") + "."
+        return str(err)  # ours (a missing file, an occupied folder), written as a sentence
+    text = " ".join(str(err).split()) or "no message"
+    if isinstance(err, ValueError):
+        return f"{text} (rerun with --debug for the traceback)"
+    return (f"unexpected {type(err).__name__}: {text}. This is a bug in cohortstats or an input it does not "
+            "recognise; rerun with --debug for the traceback and report it.")
+
+
 def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -60,73 +99,78 @@ def main(argv=None) -> int:
         return 0
     progress = None if args.quiet else (lambda stage: print(f"[cohortstats] {stage}", file=sys.stderr))
     try:
-        if args.command == "examples":
-            from .examples import EXAMPLES
-
-            for name, text in EXAMPLES.items():
-                print(f"{name}: {text}")
-            return 0
-        if args.command == "example":
-            from .examples import run_example
-
-            out = run_example(args.name, args.out, overwrite=args.overwrite, progress=progress,
-                              reproducible=args.reproducible)
-            print(f"Report written to {out['report']}")
-            return 0
-        if args.command == "extract":
-            from .imaging.batch import extract_folder_tables
-
-            paths = extract_folder_tables(args.manifest, args.out, habitats=args.habitats, params=args.params,
-                                          label=args.label, image_suffix=args.image_suffix,
-                                          mask_suffix=args.mask_suffix, deep_weights=args.deep_weights,
-                                          deep_aggregate=args.deep_aggregate, progress=progress is not None)
-            errors = __import__("pandas").read_csv(paths["extraction_errors"])
-            for name, path in paths.items():
-                print(f"{name}: {path}")
-            if len(errors):
-                print(f"{len(errors)} case(s) failed; see {paths['extraction_errors']}", file=sys.stderr)
-            return 0
-        if args.command == "check-report":
-            from .report.manifest import check_report
-
-            check = check_report(args.folder)
-            print(check.message(), file=sys.stdout if check.ok else sys.stderr)
-            return 0 if check.ok else 1
-        if args.command == "validate":
-            from .study.spec import load_spec
-
-            spec, _ = load_spec(args.study)
-            parts = [f"{len(spec.models)} model(s)", "regression" if spec.regression else "no regression",
-                     "Table 1" if spec.table1 else "no Table 1"]
-            print(f"{args.study}: valid ({', '.join(parts)}).")
-            return 0
-        if args.command == "run":
-            from .study import Study
-
-            study = Study.from_yaml(args.study)
-            from .report.writer import check_output_folder
-
-            out = Path(args.out) if args.out else Path("reports") / Path(args.study).resolve().parent.name
-            check_output_folder(out, overwrite=args.overwrite)  # before the run, not after it
-            result = study.run(progress=progress)
-            written = result.write(out, overwrite=args.overwrite, reproducible=args.reproducible)
-            for s in result.skipped:
-                print(f"Skipped: {s}", file=sys.stderr)
-            print(f"Report written to {written['report']}")
-            return 0
+        return _dispatch(args, progress)
     except KeyboardInterrupt:
         if args.debug:
             raise
-        print("cohortstats: interrupted; no report folder was written or changed.", file=sys.stderr)
+        print("cohortstats: interrupted.", file=sys.stderr)
         return 130
-    except (CohortStatsError, ValueError, FileNotFoundError, FileExistsError, TypeError, KeyError, ImportError) as err:
+    except Exception as err:  # noqa: BLE001 - no traceback reaches the command line; --debug shows it
         if args.debug:
             raise
-        print(f"cohortstats: error: {err}", file=sys.stderr)
+        print(f"cohortstats: error: {_one_line(err)}", file=sys.stderr)
         for note in getattr(err, "__notes__", ()):
             print(f"cohortstats: {note}", file=sys.stderr)
         return 2
-    return 0  # pragma: no cover
+
+
+def _dispatch(args, progress) -> int:
+    """Run one command; errors go back to :func:`main`."""
+    if args.command == "examples":
+        from .examples import EXAMPLES
+
+        for name, text in EXAMPLES.items():
+            print(f"{name}: {text}")
+        return 0
+    if args.command == "example":
+        from .examples import run_example
+
+        if args.out:
+            _out_folder(Path(args.out), args.overwrite)
+        out = run_example(args.name, args.out, overwrite=args.overwrite, progress=progress,
+                          reproducible=args.reproducible)
+        print(f"Report written to {out['report']}")
+        return 0
+    if args.command == "extract":
+        from .imaging.batch import extract_folder_tables
+
+        paths = extract_folder_tables(args.manifest, args.out, habitats=args.habitats, params=args.params,
+                                      label=args.label, image_suffix=args.image_suffix,
+                                      mask_suffix=args.mask_suffix, deep_weights=args.deep_weights,
+                                      deep_aggregate=args.deep_aggregate, progress=progress is not None)
+        errors = __import__("pandas").read_csv(paths["extraction_errors"])
+        for name, path in paths.items():
+            print(f"{name}: {path}")
+        if len(errors):
+            print(f"{len(errors)} case(s) failed; see {paths['extraction_errors']}", file=sys.stderr)
+        return 0
+    if args.command == "check-report":
+        from .report.manifest import check_report
+
+        check = check_report(args.folder)
+        print(check.message(), file=sys.stdout if check.ok else sys.stderr)
+        return 0 if check.ok else 1
+    if args.command == "validate":
+        from .study.spec import load_spec
+
+        spec, _ = load_spec(_study_file(args.study))
+        parts = [f"{len(spec.models)} model(s)", "regression" if spec.regression else "no regression",
+                 "Table 1" if spec.table1 else "no Table 1"]
+        print(f"{args.study}: valid ({', '.join(parts)}).")
+        return 0
+    if args.command == "run":
+        from .study import Study
+
+        study = Study.from_yaml(_study_file(args.study))
+        out = Path(args.out) if args.out else Path("reports") / Path(args.study).resolve().parent.name
+        _out_folder(out, args.overwrite)
+        result = study.run(progress=progress)
+        written = result.write(out, overwrite=args.overwrite, reproducible=args.reproducible)
+        for s in result.skipped:
+            print(f"Skipped: {s}", file=sys.stderr)
+        print(f"Report written to {written['report']}")
+        return 0
+    raise AssertionError(f"unknown command {args.command!r}")  # pragma: no cover
 
 
 if __name__ == "__main__":  # pragma: no cover

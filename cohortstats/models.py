@@ -18,6 +18,15 @@ from ._validation import _preview, as_column_list, check_columns, check_datafram
 from .evaluation.cutoffs import threshold_metrics
 from .evaluation.roc import auc_ci, compare_aucs
 from .exceptions import CohortStatsWarning, DataValidationError, EmptySignatureError
+from .model_checks import (
+    check_events_per_parameter,
+    check_model_inputs,
+    check_separation,
+    check_set_sizes,
+    coded_outcome,
+    imputation_table,
+    model_steps,
+)
 from .regression.logistic import binary_outcome
 from .signatures.lasso import LassoSignature
 from .signatures.screens import CorrelationFilter, MRMRSelector, NearZeroVariance, UnivariateFilter
@@ -29,6 +38,25 @@ __all__ = ["train_test_split", "ModelSpec", "fit_models", "ModelComparison", "bu
 ESTIMATORS = ("logistic", "svm", "random_forest", "lasso_logistic")
 
 
+def _check_seed(random_state) -> None:
+    """A seed must be what scikit-learn accepts: a non-negative integer below 2**32 (or None / a RandomState)."""
+    if isinstance(random_state, (bool, np.bool_)) or (
+            isinstance(random_state, (int, np.integer)) and not 0 <= int(random_state) < 2**32):
+        raise DataValidationError(f"random_state must be a non-negative integer below 2**32 (a seed), or None; got "
+                                  f"{random_state!r}.")
+
+
+def _check_models(models) -> list:
+    if isinstance(models, ModelSpec) or not isinstance(models, (list, tuple)):
+        raise TypeError(f"models must be a list of ModelSpec; got {type(models).__name__}. Wrap one model in a list: "
+                        "[cs.ModelSpec(name, features)].")
+    bad = [type(m).__name__ for m in models if not isinstance(m, ModelSpec)]
+    if bad:
+        raise TypeError(f"models must hold ModelSpec objects; got {', '.join(dict.fromkeys(bad))}. Build each with "
+                        "cs.ModelSpec(name, features, estimator=...).")
+    return list(models)
+
+
 def train_test_split(df: pd.DataFrame, outcome: str, *, test_size: float = 0.2, random_state=0, stratify: bool = True,
                      positive=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split patients into training and test sets (8:2 and stratified by outcome by default).
@@ -36,6 +64,12 @@ def train_test_split(df: pd.DataFrame, outcome: str, *, test_size: float = 0.2, 
     Patients with a missing outcome cannot be assigned and raise an error (remove them first, so
     that the exclusion is counted where it happens). The split settings are recorded in
     ``train.attrs["split"]`` and ``test.attrs["split"]``.
+
+    Raises
+    ------
+    DataValidationError
+        A missing outcome; ``test_size`` outside (0, 1); a class too small to appear in both sets, saying why
+        (e.g. stratification gives the test set test_size x 2 = 0.4 events, which rounds to none).
 
     Notes
     -----
@@ -46,6 +80,7 @@ def train_test_split(df: pd.DataFrame, outcome: str, *, test_size: float = 0.2, 
 
     check_dataframe(df, "df")
     check_columns(df, [outcome], "train_test_split")
+    _check_seed(random_state)
     if df[outcome].isna().any():
         raise DataValidationError(f"outcome {outcome!r} is missing for {int(df[outcome].isna().sum())} patient(s); "
                                   "exclude them (and report it) before splitting.")
@@ -61,7 +96,24 @@ def train_test_split(df: pd.DataFrame, outcome: str, *, test_size: float = 0.2, 
         raise DataValidationError(f"test_size={test_size} gives {n_test} test and {len(df) - n_test} training "
                                   f"patient(s); a stratified split needs at least one patient of each of the "
                                   f"{len(counts)} outcome classes in both sets.")
-    train, test = sk_split(df, test_size=test_size, random_state=random_state, stratify=y if stratify else None)
+    rows_tr, rows_te = sk_split(np.arange(len(df)), test_size=test_size, random_state=random_state,
+                                stratify=y if stratify else None)
+    train, test = df.iloc[rows_tr], df.iloc[rows_te]
+    for set_name, rows in (("test", rows_te), ("training", rows_tr)):
+        got = pd.Series(y[rows]).value_counts()
+        absent = [int(c) for c in counts.index if c not in got.index]
+        if absent:
+            c = absent[0]
+            why = (f"stratification gives each set about test_size x {int(counts[c])} = "
+                   f"{float(test_size) * int(counts[c]):.2f} of them in the test set, which rounds to none"
+                   if stratify and set_name == "test" else
+                   "the split is not stratified" if not stratify else "too few remain for training")
+            raise DataValidationError(
+                f"outcome {outcome!r}: the {set_name} set of this split has no patient of class {c} "
+                f"({int(counts[c])} in all; {why}). "
+                + (f"Raise test_size (so that test_size x {int(counts[c])} >= 1), " if set_name == "test"
+                   else "Lower test_size, ")
+                + ("use stratify=True, " if not stratify else "") + "or use cross-validation instead of one split.")
     info = {"test_size": float(test_size), "random_state": random_state, "stratified": bool(stratify),
             "n_train": len(train), "n_test": len(test)}
     train, test = train.copy(), test.copy()
@@ -88,7 +140,8 @@ class ModelSpec:
         Screening applied to the model's raw features inside the pipeline (keys: ``p_threshold``,
         ``test``, ``fdr``, ``corr_threshold``, ``mrmr_k``).
     impute : {"median", None}
-        Median imputation fitted on the training set (the number of imputed values is reported).
+        Median imputation fitted on the training set (every imputed value is listed, per set and column, in
+        ``ModelComparison.imputation``).
     params : dict
         Extra estimator arguments.
     """
@@ -269,9 +322,21 @@ class ModelComparison(TidyHTML):
     selected : dict
         Per model and rad-score block, the features with non-zero LASSO coefficients.
     imputed : pandas.DataFrame
-        ``model, set, n_imputed`` (values filled by median imputation).
+        ``model, set, n_imputed`` (values filled by median imputation, all columns together).
     split : dict
         The split settings (from ``train.attrs``), when known.
+    estimators : dict
+        ``{name: the estimator in words}``.
+    imputation : pandas.DataFrame
+        One row per model, set and imputed column: ``model, set, column, n`` (patients in the set),
+        ``n_imputed``, ``method`` and ``value`` (the training median that replaced each missing value).
+    checks : pandas.DataFrame
+        One row per model: ``model, estimator``; for unpenalised logistic models ``n_events`` (the smaller
+        training class), ``n_parameters`` (candidate parameters before screening: plain columns plus one per
+        rad-score), ``epv`` and ``separation`` (``"none"``, ``"quasi-complete"`` or ``"complete"``).
+    steps : dict
+        Per model, its actual steps (plain inputs, rad-scores with their feature counts, imputation, screening,
+        LASSO rule, estimator), for the methods text.
     """
 
     performance: pd.DataFrame
@@ -283,6 +348,9 @@ class ModelComparison(TidyHTML):
     split: dict = field(default_factory=dict)
     thresholds: dict = field(default_factory=dict, repr=False)
     estimators: dict = field(default_factory=dict)
+    imputation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    checks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    steps: dict = field(default_factory=dict, repr=False)
 
     def tidy(self) -> pd.DataFrame:
         return self.performance.copy()
@@ -373,30 +441,73 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
     Returns
     -------
     ModelComparison
+        With ``imputation`` (what was imputed, per model, set and column), ``checks`` (EPV and separation of
+        unpenalised logistic models) and ``steps`` (each model's actual steps).
+
+    Raises
+    ------
+    DataValidationError
+        A missing outcome in either set; a test-set outcome value the training set lacks; fewer than two events
+        or non-events in either set (DeLong's variance is undefined); a model input that is the outcome or
+        separates the training outcome perfectly (|AUC - 0.5| = 0.5: leakage); text, infinite values, values
+        beyond 1e100 in magnitude, or a feature missing for every training patient (named with its model).
+    EmptySignatureError
+        A rad-score or a LASSO classifier that keeps no feature (``.model`` names the model).
+
+    Warns
+    -----
+    SmallCellWarning
+        An unpenalised logistic model with fewer than 10 events per candidate parameter (plain columns counted
+        before any screening, plus one per rad-score).
+    SeparationWarning
+        Complete or quasi-complete separation of an unpenalised logistic model in the training set (Konis' linear
+        program, as :func:`cohortstats.logistic_regression`); the solver's own warnings are folded into it.
 
     Notes
     -----
     AUCs with DeLong CIs (pROC's ``ci.auc``); pairwise paired DeLong tests per set
     (``roc.test``); sensitivity etc. at the training set's Youden cut-off applied unchanged to the
-    test set (Wilson CIs in ``threshold_metrics``).
+    test set (Wilson CIs in ``threshold_metrics``). Missing inputs are replaced by the training set's median
+    (``impute="median"``), listed in ``imputation``.
+
+    Examples
+    --------
+    >>> import cohortstats as cs
+    >>> from cohortstats.datasets import make_hematoma_cohort
+    >>> df = make_hematoma_cohort().clinical
+    >>> train, test = cs.train_test_split(df, "expansion", random_state=1)
+    >>> res = cs.fit_models(train, test, "expansion", [cs.ModelSpec("clinical", ["volume", "glucose"])])
+    >>> res.checks[["model", "n_parameters", "separation"]].to_dict("records")
+    [{'model': 'clinical', 'n_parameters': 2, 'separation': 'none'}]
     """
     check_dataframe(train, "train")
     check_dataframe(test, "test")
-    models = list(models)
+    _check_seed(random_state)
+    models = _check_models(models)
     if not models:
         raise DataValidationError("models is empty; give at least one ModelSpec.")
     names = [m.name for m in models]
     if len(set(names)) != len(names):
         raise DataValidationError(f"model names must be unique; got {names}.")
     feature_sets = dict(feature_sets or {})
+    check_columns(train, [outcome], "train")
+    check_columns(test, [outcome], "test")
+    coded_outcome(train[outcome], outcome, None, "training")  # a missing outcome is an error, not a non-event
     y_tr, positive = binary_outcome(train[outcome], outcome, positive)
-    y_te, _ = binary_outcome(test[outcome], outcome, positive) if test[outcome].nunique() == 2 else (None, None)
-    if y_te is None:
-        raise DataValidationError(f"the test set has only one outcome class ({test[outcome].unique().tolist()}); "
-                                  "AUC and DeLong tests need both. Use a stratified split.")
-    rows, preds, pipes, selected, imputed, thresholds, estimators = [], [], {}, {}, [], {}, {}
+    others = sorted(set(test[outcome].dropna().tolist()) - set(train[outcome].dropna().tolist()), key=str)
+    if others:
+        raise DataValidationError(f"outcome {outcome!r} has value(s) {_preview(others)} in the test set that the "
+                                  "training set does not have; both sets must use the same two outcome values.")
+    y_te = coded_outcome(test[outcome], outcome, positive, "test")
+    split = dict(train.attrs.get("split", {}))
+    check_set_sizes(y_tr, y_te, outcome, split)
+    rows, preds, pipes, selected, thresholds, estimators, checks, steps = [], [], {}, {}, {}, {}, [], {}
     # a rad-score used by several models (same feature set and screen) is fitted once on the training set
     resolved = {spec.name: _resolve(spec, train, feature_sets) for spec in models}
+    for spec in models:
+        check_columns(test, [c for v in resolved[spec.name].values() for c in v], f"model {spec.name!r}, test set")
+    check_model_inputs(models, resolved, train, test, outcome, y_tr)
+    imputation = imputation_table(models, resolved, train, test)
     fitted_signatures = {}
     for spec in models:
         for key, cols in resolved[spec.name].items():
@@ -429,25 +540,43 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
         pipe = build_pipeline(spec, cols, random_state, n_train=len(train), fitted_signatures=fitted_signatures)
         all_cols = [c for v in cols.values() for c in v]
         estimators[spec.name] = _describe(spec, len(train), _n_inputs(cols))
+        steps[spec.name] = model_steps(spec, cols)
         if not spec.impute:
             for nm, d in (("train", train), ("test", test)):
                 n_miss = int(d[all_cols].isna().sum().sum())
                 if n_miss:
                     raise DataValidationError(f"model {spec.name!r}: {n_miss} missing value(s) in the {nm} set and "
                                               "impute=None; impute explicitly or remove those patients.")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=FutureWarning)
+        check = {"model": spec.name, "estimator": spec.estimator, "n_events": np.nan, "n_parameters": np.nan,
+                 "epv": np.nan, "separation": ""}
+        if spec.estimator == "logistic":
+            check.update(check_events_per_parameter(spec, cols, y_tr))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             pipe.fit(train[all_cols], y_tr)
+        # scikit-learn's deprecation notices are about our code, not the user's data
+        caught = [w for w in caught if not issubclass(w.category, FutureWarning)]
+        if spec.estimator == "logistic":
+            check["separation"] = check_separation(spec, pipe, train[all_cols], y_tr, caught)
+        else:
+            for w in caught:
+                warnings.warn(f"model {spec.name!r}: {w.message}", w.category, stacklevel=2)
+        checks.append(check)
         pipes[spec.name] = pipe
-        for nm, d in (("train", train), ("test", test)):
-            imputed.append({"model": spec.name, "set": nm, "n_imputed": int(d[all_cols].isna().sum().sum())
-                            if spec.impute else 0})
         for key, cols_k in cols.items():
             if key.startswith("signature:"):
                 selected[(spec.name, key)] = signature_of(pipe, key).selected_features_
         if spec.estimator == "lasso_logistic":
             selected[(spec.name, "model")] = list(np.asarray(pipe[:-1].get_feature_names_out())[
                 np.asarray(pipe.named_steps["model"].coef_ != 0)])
+            if not selected[(spec.name, "model")]:
+                lasso = pipe.named_steps["model"]
+                raise EmptySignatureError(
+                    f"model {spec.name!r}: the LASSO classifier (10-fold CV, lambda.{lasso.rule}) kept none of its "
+                    f"{len(all_cols)} input(s) in the {len(train)} training patients, so it would give every patient "
+                    "the same risk (AUC 0.5, no calibration). "
+                    + ("Leave this model out or give it other inputs (in the API, params={'rule': 'min'} keeps "
+                       "more)." if lasso.rule == "1se" else "Leave this model out, or give it other inputs."), spec.name)
         p_tr = pipe.predict_proba(train[all_cols])[:, 1]
         p_te = pipe.predict_proba(test[all_cols])[:, 1]
         tm_tr = threshold_metrics(y_tr, p_tr, threshold="youden")
@@ -470,8 +599,11 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
             y = sub[sub["model"] == names[0]]["y"].to_numpy()
             scores = {m: sub[sub["model"] == m]["p"].to_numpy() for m in names}
             delong[nm] = compare_aucs(y, scores, conf_level=conf_level)
-    return ModelComparison(pd.DataFrame(rows), delong, predictions, pipes, selected, pd.DataFrame(imputed),
-                           dict(train.attrs.get("split", {})), thresholds, estimators)
+    imputed = pd.DataFrame([{"model": spec.name, "set": nm, "n_imputed": int(imputation.loc[
+        (imputation["model"] == spec.name) & (imputation["set"] == nm), "n_imputed"].sum())}
+        for spec in models for nm in ("train", "test")])
+    return ModelComparison(pd.DataFrame(rows), delong, predictions, pipes, selected, imputed, split, thresholds,
+                           estimators, imputation, pd.DataFrame(checks), steps)
 
 
 @dataclass(frozen=True)
@@ -506,13 +638,23 @@ def cross_validate_models(df: pd.DataFrame, outcome: str, models, *, feature_set
     from ._auc import _auc_sorted
 
     check_dataframe(df, "df")
-    models = list(models)
+    _check_seed(random_state)
+    models = _check_models(models)
     feature_sets = dict(feature_sets or {})
+    check_columns(df, [outcome], "df")
+    coded_outcome(df[outcome], outcome, None, "cross-validation")  # a missing outcome is an error, not a non-event
     y, _ = binary_outcome(df[outcome], outcome, positive)
     cv = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=random_state)
+    smaller = int(min(y.sum(), len(y) - y.sum()))
+    if n_splits > smaller:
+        raise DataValidationError(f"n_splits={n_splits} folds need at least {n_splits} patients of each outcome class; "
+                                  f"the smaller class has {smaller}. Use n_splits <= {max(smaller, 2)}"
+                                  + (" (and at least 2 per fold for an AUC)." if smaller >= 2 else "."))
     rows = []
+    resolved = {spec.name: _resolve(spec, df, feature_sets) for spec in models}
+    check_model_inputs(models, resolved, df, df, outcome, y)
     for spec in models:
-        cols = _resolve(spec, df, feature_sets)
+        cols = resolved[spec.name]
         all_cols = [c for v in cols.values() for c in v]
         for i, (tr, te) in enumerate(cv.split(df, y)):
             pipe = build_pipeline(spec, cols, random_state)

@@ -306,4 +306,4 @@ comparisons: {pairs: [[Clinical, Noise]]}
     assert "comparison Clinical vs Noise (a model was left out)" in res.skipped
     html = res.write(tmp_path / "r")["report"].read_text(encoding="utf-8")
     assert "Skipped: model &#39;Both&#39;: the rad-score of &#39;noise&#39; cannot be built" in html
-    assert "Not fitted: Noise, Both (no feature left for a rad-score in the training set" in html
+    assert "Not fitted: Noise, Both (no feature was left for its LASSO in the training set" in html

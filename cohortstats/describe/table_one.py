@@ -12,7 +12,14 @@ from scipy import stats
 
 from .fisher import TooManyTables, fisher_exact_rxc
 from .._identifiers import identifier_columns
-from .._validation import as_column_list, check_columns, check_dataframe, check_numeric_column
+from .._validation import (
+    _preview,
+    as_column_list,
+    check_columns,
+    check_dataframe,
+    check_finite_columns,
+    check_numeric_column,
+)
 from ..exceptions import DataValidationError, DataWarning, SmallCellWarning
 
 __all__ = ["table_one", "TableOneResult", "smd_continuous", "smd_categorical", "welch_anova", "rank_sum_test"]
@@ -324,7 +331,7 @@ def table_one(
             raise DataValidationError(f"group_order has values not in {group!r}: {unknown}; values are {_levels(data[group])}.")
         if len(groups) < 2:
             raise DataValidationError(
-                f"group {group!r} must have at least two levels; got {len(groups)} ({groups}). "
+                f"group {group!r} must have at least two levels; got {len(groups)} ({_preview(groups)}). "
                 "Check the column, or pass group=None for an overall table."
             )
         gvals = data[group].to_numpy()
@@ -339,6 +346,7 @@ def table_one(
     all_mask = np.ones(len(data), bool)
     col_masks = {OVERALL: all_mask, **masks}
 
+    check_finite_columns(data, variables, "table_one")  # inf is not a level, nor a value to average
     kinds = _classify(data, variables, set(categorical), set(nonnormal))
     rows, test_rows = [], []
     for v in variables:
@@ -354,6 +362,7 @@ def table_one(
         if kind == "continuous":
             display = "median_iqr" if v in nonnormal else "mean_sd"
             finite = ~np.isnan(x)
+            x, exponent = _power_of_two_scaled(x)
             for col in columns:
                 xs = x[col_masks[col] & finite]
                 nmiss = int((col_masks[col] & ~finite).sum())
@@ -361,11 +370,16 @@ def table_one(
                        "missing": nmiss, "count": np.nan, "percent": np.nan}
                 if len(xs):
                     q1, med, q3 = np.quantile(xs, [0.25, 0.5, 0.75])
-                    rec.update(mean=xs.mean(), sd=xs.std(ddof=1) if len(xs) > 1 else np.nan, median=med,
-                               q1=q1, q3=q3, min=xs.min(), max=xs.max())
+                    stat = dict(mean=xs.mean(), sd=xs.std(ddof=1) if len(xs) > 1 else np.nan, median=med,
+                                q1=q1, q3=q3, min=xs.min(), max=xs.max())
+                    rec.update({k: float(np.ldexp(val, exponent)) if exponent else val for k, val in stat.items()})
                 rows.append(rec)
-            test_rows.append({"variable": v, "type": "continuous", "display": display,
-                              **_test_continuous(x, masks, groups, v in nonnormal, equal_var)})
+            tested = _test_continuous(x, masks, groups, v in nonnormal, equal_var)
+            if exponent:
+                tested["note"] = "; ".join(filter(None, [tested["note"], (
+                    f"values divided by 2^{exponent} for the computation (their squares would overflow); the test "
+                    "statistics are scale-free, R's t.test/oneway.test give NaN on the unscaled values")]))
+            test_rows.append({"variable": v, "type": "continuous", "display": display, **tested})
         else:
             s = raw
             levels = _levels(s)
@@ -396,6 +410,26 @@ def table_one(
                "quantiles": "R type 7 (quantile() default)", "percent_denominator": "non-missing values"}
     return TableOneResult(summary=summary, tests=tests, group=group, groups=tuple(groups),
                           n_per_group=n_per_group, excluded=excluded, options=options)
+
+
+_OVERFLOW_SAFE = 1e100  # above this magnitude, sums of squares of a column can overflow
+
+
+def _power_of_two_scaled(x: np.ndarray) -> tuple[np.ndarray, int]:
+    """``(x * 2**-e, e)`` when ``max |x|`` exceeds 1e100, else ``(x, 0)``.
+
+    Dividing by a power of two is exact in floating point, so the summary statistics are recovered exactly by
+    ``ldexp(stat, e)`` and the scale-free test statistics (t, F, SMD) are those of the original values, without the
+    overflow of their squares (which gives t = 0, P = 1 or NaN).
+    """
+    finite = x[~np.isnan(x)]
+    if not len(finite):
+        return x, 0
+    top = float(np.max(np.abs(finite)))
+    if top <= _OVERFLOW_SAFE:
+        return x, 0
+    exponent = int(np.frexp(top)[1])
+    return np.ldexp(x, -exponent), exponent
 
 
 def _empty_test(note=""):

@@ -205,6 +205,7 @@ def build_design(df, predictors, *, categorical=None, reference=None, interactio
             groups[var] = [len(names)]
             names.append(var)
             cols.append(x / div if div != 1.0 else x)
+            _check_magnitude(cols[-1], var)
     col_of = dict(zip(names, range(len(names))))
     for a, b in inter:
         idx = []
@@ -220,6 +221,20 @@ def build_design(df, predictors, *, categorical=None, reference=None, interactio
         X1[:, j + 1] = c
     _check_collinearity(X1, names)
     return Design(X1, names, groups, levels, scales, rows, excluded, predictors, inter)
+
+
+_MAX_MAGNITUDE = 1e100  # beyond this, the squares and cross-products of a column overflow in the fit
+
+
+def _check_magnitude(x: np.ndarray, var: str) -> None:
+    """Refuse a predictor whose values are so large that their squares overflow (the fit would give NaN or a
+    numpy error); the user rescales it, so the odds ratio keeps a unit the reader understands."""
+    top = float(np.max(np.abs(x))) if len(x) else 0.0
+    if top > _MAX_MAGNITUDE:
+        raise DataValidationError(
+            f"predictor {var!r} has values up to {top:.3g} in magnitude; their squares overflow floating point. "
+            f"Rescale it (e.g. scale={{{var!r}: {10 ** np.floor(np.log10(top)):.0e}}}, or divide the column) so "
+            "the odds ratio is per a meaningful unit.")
 
 
 def _check_collinearity(X1, names):

@@ -98,13 +98,32 @@ def load_tables(study, res, workdir, say):
     from dataclasses import replace
 
     res.study_results["merge"] = replace(merged, data=merged.data.iloc[:0])  # the audit is kept, not a second copy of the data
+    if merged.n_kept == 0:
+        raise DataValidationError(_no_id_matched(merged.audit, names, on, spec.how))
     res.study_flow.append(f"Merged on {on!r}: {merged.n_kept} patients kept, {merged.n_dropped} id(s) dropped"
                     + ("".join(f"; {r}: {k}" for r, k in merged.audit.loc[~merged.audit.kept, "reason"]
                                .value_counts().items())) + ".")
+    if spec.how == "left":
+        for name in names[1:]:
+            k = int((merged.audit["kept"] & ~merged.audit[f"in_{name}"]).sum())
+            if k:
+                res.study_flow.append(f"Kept without a row in {name} (data.how: left): {k} patient(s); their {name} "
+                                      "values are missing (model inputs are imputed, see 'Imputed values').")
     for (table, reason), k in merged.excluded_rows.groupby(["table", "reason"]).size().items() if len(merged.excluded_rows) else []:
         res.study_flow.append(f"Rows without an id in {table}: {k} ({reason}).")
     return merged.data, on
 
+
+
+def _no_id_matched(audit, names, on, how) -> str:
+    """The sentence for a merge that kept nobody: which ids each table has, side by side."""
+    examples = []
+    for name in names:
+        ids = audit.loc[audit[f"in_{name}"], "id"].head(3).tolist()
+        examples.append(f"{name}: {_preview(ids, 3) if ids else 'no ids'}")
+    first = "" if how == "inner" else f" (data.how: left keeps the ids of {names[0]}, which has none)"
+    return (f"no patient id in {on!r} occurs in every table{first}, so no patient is left to analyse. Ids look like "
+            + "; ".join(examples) + ". Check data.id and write the ids the same way in every table.")
 
 
 def _wanted_columns(study):
@@ -160,7 +179,7 @@ def apply_exclusions(study, df, res):
     values = pd.unique(df[out.column].dropna())
     if out.positive is not None and out.positive not in set(values.tolist()):
         raise DataValidationError(f"outcome.positive {out.positive!r} does not occur in {out.column!r}; its values are "
-                                  f"{_preview(sorted(values.tolist(), key=str))}.")
+                                  f"{_preview(sorted(values.tolist(), key=str))}.{_type_hint(df[out.column], out.positive)}")
     miss = df[out.column].isna()
     if miss.any():
         res.flow.append(f"Excluded: missing outcome ({out.column}): {int(miss.sum())}.")
@@ -171,6 +190,7 @@ def apply_exclusions(study, df, res):
         if rule.column not in df.columns:
             raise DataValidationError(f"exclusions[{rule.name}]: column {rule.column!r} is not in the data.")
         col = df[rule.column]
+        _check_comparable(rule, col)
         if rule.op == "missing":
             mask = col.isna()
         elif rule.op in ("in", "not in"):
@@ -181,11 +201,92 @@ def apply_exclusions(study, df, res):
         res.flow.append(f"Excluded: {rule.name}: {int(mask.sum())}.")
         df = df.loc[~mask.to_numpy()]
     y = df[out.column]
+    if not len(df):
+        raise DataValidationError("the exclusions leave no patient to analyse (see the counts: "
+                                  + "; ".join(res.flow) + "). Check each rule's op and value.")
+    check_outcome_values(out, y)
     if out.positive is not None:
         df = df.assign(**{out.column: (y == out.positive).astype(int)})
-    res.flow.append(f"Analysed: {len(df)} patients ({int(df[out.column].sum())} with {out.label or out.column}).")
+    n_events = int(df[out.column].sum())
+    if n_events in (0, len(df)):
+        raise DataValidationError(
+            f"after the exclusions, {'none' if n_events == 0 else 'every one'} of the {len(df)} analysed patients has "
+            f"the outcome ({out.column} = {out.positive if out.positive is not None else 1}); the analyses compare "
+            "patients with and without it. Check the exclusions and outcome.positive.")
+    res.flow.append(f"Analysed: {len(df)} patients ({n_events} with {out.label or out.column}).")
     return df
 
+
+
+def _type_hint(values: pd.Series, wanted) -> str:
+    """A hint when a value written as text in the study file is a number in the data, or the reverse."""
+    numeric = pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+    if numeric and isinstance(wanted, str):
+        return f" The column holds numbers: write {wanted} without quotes in the study file."
+    if not numeric and isinstance(wanted, (int, float)) and not isinstance(wanted, bool):
+        return f" The column holds text: write it in quotes ('{wanted}') in the study file."
+    return ""
+
+
+def _norm(value) -> str:
+    return str(value).strip().casefold()
+
+
+def check_outcome_values(out, y: pd.Series) -> None:
+    """The analysed outcome values: every value is the event or a stated non-event; no spelling variant of the
+    event label (it would silently count as a non-event)."""
+    present = sorted(pd.unique(y.dropna()).tolist(), key=str)
+    if out.positive is None:
+        numeric = pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y)
+        if not numeric or not set(float(v) for v in present) <= {0.0, 1.0}:
+            raise DataValidationError(
+                f"outcome {out.column!r} has values {_preview(present, 10)}; without outcome.positive it must be coded "
+                f"0/1. Say which value is the event, e.g. outcome: {{column: {out.column}, positive: {present[-1]!r}}}.")
+        return
+    variants = [v for v in present if v != out.positive and _norm(v) == _norm(out.positive)]
+    if variants:
+        raise DataValidationError(
+            f"outcome {out.column!r}: value(s) {_preview(variants)} differ from outcome.positive {out.positive!r} only in case "
+            "or spaces; they would be counted as non-events. Write the event the same way in every row (or recode "
+            "the column) before the analysis.")
+    if out.negative is not None:
+        unknown = [v for v in present if v != out.positive and v not in out.negative]
+        if unknown:
+            raise DataValidationError(
+                f"outcome {out.column!r} has value(s) {_preview(unknown, 10)} that are neither outcome.positive "
+                f"({out.positive!r}) nor in outcome.negative ({_preview(out.negative, 10)}). List them in "
+                "outcome.negative, or exclude those patients (exclusions: with op 'in').")
+    elif len(present) > 2:
+        others = [v for v in present if v != out.positive]
+        raise DataValidationError(
+            f"outcome {out.column!r} has {len(present)} distinct values ({_preview(present, 10)}), but outcome.positive "
+            f"({out.positive!r}) names only the event; the others would all count as non-events. Say which values are "
+            f"non-events (outcome.negative: {others!r}) or exclude the patients with the other values.")
+
+
+_ORDER_OPS = ("<", "<=", ">", ">=")
+
+
+def _check_comparable(rule, col: pd.Series) -> None:
+    """An exclusion's value must be of the column's kind: a number for a numeric column, text for a text one."""
+    if rule.op == "missing":
+        return
+    values = rule.value if isinstance(rule.value, list) else [rule.value]
+    numeric = pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+    is_number = [isinstance(v, (int, float)) and not isinstance(v, bool) for v in values]
+    if numeric and not all(ok or isinstance(v, bool) for v, ok in zip(values, is_number)):
+        bad = [v for v, ok in zip(values, is_number) if not ok and not isinstance(v, bool)]
+        raise DataValidationError(
+            f"exclusions[{rule.name}]: column {rule.column!r} holds numbers, but the rule compares it with "
+            f"{_preview(bad)} (text); write the value without quotes.")
+    if not numeric and any(is_number):
+        examples = _preview(list(dict.fromkeys(col.dropna().astype(str).head(20)))[:3])
+        hint = ("it cannot be ordered against a number" if rule.op in _ORDER_OPS
+                else "text never equals a number")
+        raise DataValidationError(
+            f"exclusions[{rule.name}]: column {rule.column!r} holds text (e.g. {examples}), so comparing it with the "
+            f"number {_preview([v for v, ok in zip(values, is_number) if ok])} by {rule.op!r} is undefined ({hint}). "
+            "Compare with a quoted value, or fix the column (e.g. decimal commas, a stray word) so it reads as numbers.")
 
 
 def resolve_feature_sets(study, df, reserved=()):
@@ -211,8 +312,8 @@ def keep_used_columns(study, df, sets, id_col):
         used += spec.regression.candidates
     for cols in sets.values():
         used += cols
-    for m in spec.models:  # a model may name columns directly, not only feature sets
-        used += [f for f in m.features if f not in sets]
+    for m in spec.models:  # a model may name plain columns beside feature sets
+        used += [f for f in m.features if not f.startswith("signature:") and f not in sets]
     if spec.survival is not None:
         sv = spec.survival
         used += [sv.duration, sv.event, *sv.predictors] + ([sv.group] if sv.group else [])
@@ -242,7 +343,9 @@ def check_referenced(study, df, sets):
                 problems.append(f"models[{m.name}].features: signature set {target!r} is not defined in feature_sets "
                                 f"({_preview(list(sets))})")
             elif not f.startswith("signature:") and f not in sets and f not in df.columns:
-                problems.append(f"models[{m.name}].features: {f!r} is neither a feature set nor a column")
+                problems.append(f"models[{m.name}].features: {f!r} is neither a feature set "
+                                f"({_preview(list(sets)) if sets else 'none defined'}) nor a column of the data "
+                                "(a model may list both)")
     if problems:
         raise DataValidationError("the study names variables that are not in the data:\n  - " + "\n  - ".join(problems))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..exceptions import CohortStatsError
 
@@ -44,11 +44,38 @@ class DataSpec(_Strict):
     how: Literal["inner", "left"] = "inner"
     na_values: list[str] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _tables_or_synthetic(self):
+        if self.synthetic is not None and self.tables:
+            raise ValueError("give either data.synthetic or data.tables, not both (the tables would be ignored)")
+        if self.synthetic is None and not self.tables:
+            raise ValueError("data.tables is empty; list at least one table (name, path), or use data.synthetic")
+        names = [t.name for t in self.tables]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"data.tables: table names must be distinct; {dup} occur more than once")
+        if self.id is None and len(self.tables) > 1:
+            raise ValueError("data.id is null but there are several tables: patients can only be matched across "
+                             "tables by an id column; name it in data.id")
+        return self
+
 
 class OutcomeSpec(_Strict):
     column: str
     positive: str | int | float | bool | None = None
+    negative: list[str | int | float | bool] | None = None
     label: str | None = None
+
+    @model_validator(mode="after")
+    def _negative_needs_positive(self):
+        if self.negative is not None:
+            if self.positive is None:
+                raise ValueError("outcome.negative lists the non-event values, so outcome.positive must name the event")
+            if not self.negative:
+                raise ValueError("outcome.negative is empty; list the non-event values (or leave the key out)")
+            if self.positive in self.negative:
+                raise ValueError(f"outcome.positive {self.positive!r} is also listed in outcome.negative")
+        return self
 
 
 class ExclusionSpec(_Strict):
@@ -57,11 +84,25 @@ class ExclusionSpec(_Strict):
     op: Literal["<", "<=", ">", ">=", "==", "!=", "missing", "in", "not in"]
     value: str | int | float | list | None = None
 
+    @model_validator(mode="after")
+    def _value_fits_op(self):
+        if self.op == "missing" and self.value is not None:
+            raise ValueError(f"exclusion {self.name!r}: op 'missing' takes no value (got {self.value!r})")
+        if self.op in ("in", "not in") and (self.value is None or self.value == []):
+            raise ValueError(f"exclusion {self.name!r}: op {self.op!r} needs a value or a list of values")
+        if self.op in ("<", "<=", ">", ">=", "==", "!="):
+            if self.value is None or isinstance(self.value, list):
+                raise ValueError(f"exclusion {self.name!r}: op {self.op!r} needs one value (got {self.value!r}); "
+                                 "use op 'in' for a list or op 'missing' for empty cells")
+            if self.op in ("<", "<=", ">", ">=") and (isinstance(self.value, (str, bool))):
+                raise ValueError(f"exclusion {self.name!r}: op {self.op!r} needs a number; got {self.value!r}")
+        return self
+
 
 class SplitSpec(_Strict):
-    test_size: float = 0.2
+    test_size: float = Field(0.2, gt=0, lt=1)
     stratify: bool = True
-    seed: int | None = None
+    seed: int | None = Field(None, ge=0)
 
 
 class TableOneSpec(_Strict):
@@ -72,11 +113,24 @@ class TableOneSpec(_Strict):
     equal_var: bool = False
     yates: bool = True
 
+    @model_validator(mode="after")
+    def _listed_among_variables(self):
+        both = sorted(set(self.categorical) & set(self.nonnormal))
+        if both:
+            raise ValueError(f"{both} listed as both categorical and nonnormal; choose one")
+        if self.variables:
+            for key in ("categorical", "nonnormal"):
+                extra = [v for v in getattr(self, key) if v not in self.variables]
+                if extra:
+                    raise ValueError(f"table1.{key} names {extra}, which are not among table1.variables; add them to "
+                                     "variables or remove them here")
+        return self
+
 
 class RegressionSpec(_Strict):
     candidates: list[str]
     categorical: list[str] = Field(default_factory=list)
-    screen_p: float = 0.05
+    screen_p: float = Field(0.05, gt=0, le=1)
     screen_rule: Literal["wald", "lr"] = "wald"
     multivariable: list[str] | None = None
     ci_method: Literal["profile", "wald"] = "profile"
@@ -84,15 +138,29 @@ class RegressionSpec(_Strict):
     nomogram: bool = True
     validation_B: int = Field(200, ge=0)
 
+    @model_validator(mode="after")
+    def _within_candidates(self):
+        for key in ("categorical", "multivariable"):
+            extra = [v for v in (getattr(self, key) or []) if v not in self.candidates]
+            if extra:
+                raise ValueError(f"regression.{key} names {extra}, which are not among regression.candidates")
+        return self
+
 
 class FeatureSetSpec(_Strict):
     columns: list[str] = Field(default_factory=list)
     prefix: str | None = None
 
+    @model_validator(mode="after")
+    def _columns_or_prefix(self):
+        if not self.columns and self.prefix is None:
+            raise ValueError("a feature set needs columns, a prefix (\"\" for every column), or both")
+        return self
+
 
 class ModelSpecYaml(_Strict):
     name: str
-    features: list[str]
+    features: list[str] = Field(min_length=1)
     estimator: Literal["logistic", "svm", "random_forest", "lasso_logistic"] = "logistic"
     screen: dict | None = None
 
@@ -114,6 +182,20 @@ class ComparisonSpec(_Strict):
     reclassification: bool = True
     nri_cutoffs: list[float] | None = None
 
+    @field_validator("pairs")
+    @classmethod
+    def _two_distinct_models(cls, v):
+        if v == "all":
+            return v
+        if not v:
+            raise ValueError("pairs is empty; list pairs of model names, e.g. [[Clinical, Combined]], or use 'all'")
+        for pair in v:
+            if len(pair) != 2:
+                raise ValueError(f"each pair names two models, e.g. [Clinical, Combined]; got {pair}")
+            if pair[0] == pair[1]:
+                raise ValueError(f"the pair {pair} compares model {pair[0]!r} with itself")
+        return v
+
     @field_validator("nri_cutoffs")
     @classmethod
     def _increasing_risks(cls, v):
@@ -131,7 +213,7 @@ class ReproducibilitySpec(_Strict):
     path: str
     sheet: str | int | None = None
     feature_sets: list[str]
-    threshold: float = 0.75
+    threshold: float = Field(0.75, ge=0, le=1)
     form: Literal["ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"] = "ICC2"
     prefix: str | None = None
 
@@ -146,17 +228,30 @@ class SurvivalSpec(_Strict):
     ties: Literal["efron", "breslow"] = "efron"
     times: list[float] = Field(default_factory=list)
 
+    @field_validator("times")
+    @classmethod
+    def _non_negative_times(cls, v):
+        if any(not t >= 0 for t in v):  # also NaN
+            raise ValueError(f"survival.times must be non-negative follow-up times; got {v}")
+        return v
+
 
 class DecisionCurveSpec(_Strict):
-    start: float = 0.01
-    stop: float = 0.99
-    step: float = 0.01
+    start: float = Field(0.01, gt=0, lt=1)
+    stop: float = Field(0.99, gt=0, lt=1)
+    step: float = Field(0.01, ge=1e-4, le=0.5)
+
+    @model_validator(mode="after")
+    def _increasing(self):
+        if self.stop < self.start:
+            raise ValueError(f"decision_curve.stop ({self.stop}) is below start ({self.start})")
+        return self
 
 
 class ReportSpec(_Strict):
     title: str = "Study report"
     authors: list[str] = Field(default_factory=list)
-    digits: int = 2
+    digits: int = Field(2, ge=0, le=10)
     p_style: Literal["nejm", "apa", "exact"] = "nejm"
     formats: list[Literal["html", "docx", "xlsx", "csv"]] = Field(default_factory=lambda: ["html", "docx", "xlsx", "csv"])
     include_row_level: bool = False
@@ -168,7 +263,7 @@ class StudySpec(_Strict):
 
     data: DataSpec
     outcome: OutcomeSpec
-    seed: int = 2024
+    seed: int = Field(2024, ge=0)
     exclusions: list[ExclusionSpec] = Field(default_factory=list)
     table1: TableOneSpec | None = Field(default_factory=TableOneSpec)
     regression: RegressionSpec | None = None
@@ -201,6 +296,32 @@ class StudySpec(_Strict):
             raise ValueError(f"model names must be unique; got {names}")
         return v
 
+    @model_validator(mode="after")
+    def _names_refer_to_the_spec(self):
+        """Names that point elsewhere in the study file must exist there (a typo fails at validate, not mid-run)."""
+        problems = []
+        models = [m.name for m in self.models]
+        if self.comparisons.pairs != "all":
+            for pair in self.comparisons.pairs:
+                unknown = [p for p in pair if p not in models]
+                if unknown:
+                    near = [difflib.get_close_matches(u, models, n=1) for u in unknown]
+                    hint = "".join(f"; did you mean {n[0]!r}?" for n in near if n)
+                    problems.append(f"comparisons.pairs {pair} names {unknown}, not among the models {models}{hint}")
+        for m in self.models:
+            for f in m.features:
+                if f.startswith("signature:") and f.split(":", 1)[1] not in self.feature_sets:
+                    problems.append(f"models[{m.name}].features: signature set {f.split(':', 1)[1]!r} is not "
+                                    f"defined in feature_sets ({list(self.feature_sets)})")
+        if self.reproducibility is not None:
+            unknown = [f for f in self.reproducibility.feature_sets if f not in self.feature_sets]
+            if unknown:
+                problems.append(f"reproducibility.feature_sets names {unknown}, not among feature_sets "
+                                f"{list(self.feature_sets)}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
 
 def _known_keys(model_cls, loc):
     """The keys allowed at a location of the spec (for 'did you mean' hints)."""
@@ -224,8 +345,8 @@ def _known_keys(model_cls, loc):
 def _format_errors(err: ValidationError, source: str) -> str:
     lines = [f"{source}: the study file is not valid ({err.error_count()} problem(s)):"]
     for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"])
-        msg = e["msg"]
+        loc = ".".join(str(p) for p in e["loc"]) or "study"
+        msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             allowed = _known_keys(StudySpec, e["loc"])
             near = difflib.get_close_matches(str(e["loc"][-1]), allowed, n=1)

@@ -128,13 +128,19 @@ def fit(scope, train, test, outcome, sets) -> tuple[object, list, list]:
     seed = (scope.spec.split or SplitSpec()).seed
     seed = seed if seed is not None else scope.spec.seed
     while True:
-        try:
-            return fit_models(train, test, outcome, specs, feature_sets=sets, random_state=seed), specs, skipped
-        except EmptySignatureError as err:  # that model is left out, and the report says why
-            skipped.append(str(err))  # the message starts with the model's name
-            specs = [s for s in specs if s.name != err.model]
-            if not specs:
-                raise
+        with warnings.catch_warnings(record=True) as caught:  # only the final attempt's warnings are passed on
+            warnings.simplefilter("always")
+            try:
+                models = fit_models(train, test, outcome, specs, feature_sets=sets, random_state=seed)
+            except EmptySignatureError as err:  # that model is left out, and the report says why
+                skipped.append(str(err))  # the message starts with the model's name
+                specs = [s for s in specs if s.name != err.model]
+                if not specs:
+                    raise
+                continue
+        for w in caught:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return models, specs, skipped
 
 
 def compare(scope, models, specs) -> tuple[dict, list]:

@@ -90,15 +90,38 @@ def _figures(ctx, models) -> list:
     return figs
 
 
+def _imputation_table(ctx, models) -> list:
+    """Per model, set and column: how many values were imputed, and with what (shown beside the model table)."""
+    imp = getattr(models, "imputation", None)
+    if imp is None or not len(imp):
+        return []
+    frame = pd.DataFrame({"Model": imp["model"], "Set": imp["set"].str.capitalize(), "Column": imp["column"],
+                          "Imputed": [f"{k} of {n}" for k, n in zip(imp["n_imputed"], imp["n"])],
+                          "Method": imp["method"], "Value": [format_number(v, ctx.digits) for v in imp["value"]]})
+    ctx.table("model_imputation", frame)  # every column in the CSV/XLSX; columns imputed alike share a row here
+    shown = []
+    for (model, set_name, imputed, method), rows in frame.groupby(["Model", "Set", "Imputed", "Method"], sort=False):
+        cols = rows["Column"].tolist()
+        shown.append({"Model": model, "Set": set_name, "Columns": ", ".join(cols[:6]) + (
+            f" and {len(cols) - 6} more" if len(cols) > 6 else ""), "Imputed (each)": imputed, "Method": method,
+            "Value": rows["Value"].iloc[0] if len(cols) == 1 else "per column (see model_imputation.csv)"})
+    return [ReportTable("Imputed values of the model inputs", pd.DataFrame(shown), (
+        "Missing values of each input were replaced by its median in the training set (fitted on the training set "
+        "only, applied unchanged to the test set).",))]
+
+
 def models_section(ctx) -> dict | None:
     models = ctx.results.get("models")
     if models is None:
         return None
     perf = model_performance_frame(models)
     ctx.table("models_train_test", perf)
+    imputation = _imputation_table(ctx, models)
     tables = [ReportTable("Model performance (cut-off: training Youden index, carried to the test set)", perf,
-                          ("AUC 95% CIs by DeLong's method (pROC's ci.auc).", *ctx.warning_notes("models")))]
-    tables += _comparison_tables(ctx) + _signature_table(ctx, models) + _evaluation_tables(ctx)
+                          ("AUC 95% CIs by DeLong's method (pROC's ci.auc).",
+                           *([] if imputation else ["No model input was missing: nothing was imputed."]),
+                           *ctx.warning_notes("models")))]
+    tables += imputation + _comparison_tables(ctx) + _signature_table(ctx, models) + _evaluation_tables(ctx)
     formulas = list(dict.fromkeys(f"{key}: {lasso.formula(4)}"
                                   for (_, key), lasso in ctx.results.get("lassos", {}).items()))
     return {"title": "Models: training and test sets", "tables": tables,
