@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .._validation import as_column_list, check_columns, check_dataframe, check_one_of
-from ..exceptions import DataValidationError, SmallCellWarning
+from ..exceptions import DataValidationError
 from .logistic import LogisticRegressionResult, logistic_regression
 from .._results import TidyHTML
 
@@ -82,13 +81,11 @@ def univariable_logistic(df: pd.DataFrame, outcome: str, predictors, *, categori
     scale_map = scale if isinstance(scale, dict) else {p: scale for p in predictors} if scale else {}
     fits = {}
     for var in predictors:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="only .* events per variable", category=SmallCellWarning)
-            fits[var] = logistic_regression(
-                df, outcome, [var], categorical=[var] if var in categorical else None,
-                reference={var: reference[var]} if var in reference else None,
-                scale={var: scale_map[var]} if scale_map.get(var) else None,
-                ci_method=ci_method, method=method, conf_level=conf_level, positive=positive)
+        fits[var] = logistic_regression(  # events per variable: checked for the multivariable model, not here
+            df, outcome, [var], categorical=[var] if var in categorical else None,
+            reference={var: reference[var]} if var in reference else None,
+            scale={var: scale_map[var]} if scale_map.get(var) else None,
+            ci_method=ci_method, method=method, conf_level=conf_level, positive=positive, epv_warning=0)
     return UnivariableResult(fits, ci_method)
 
 

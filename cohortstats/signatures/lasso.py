@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._auc import _auc_sorted
 from .._validation import _preview, check_one_of
-from ..exceptions import DataValidationError
+from ..exceptions import ConvergenceWarning, DataValidationError
 from ._inputs import _BinaryTags, _as_frame, _check_y, _fit_input
 
 
@@ -46,8 +46,10 @@ def _fortran_path(Z, y, lambdas):
         from glmnet import LogitNet
     except ImportError:
         return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    # the path only seeds cross-validation and the exact solve at the chosen lambda, which is verified by its KKT
+    # conditions (_polish); glmnet's own convergence messages along the path are recorded, not passed on
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
         m = LogitNet(alpha=1, lambda_path=np.asarray(lambdas, float), standardize=False, fit_intercept=True,
                      n_splits=0, tol=1e-7, max_iter=10**6).fit(Z, y.astype(int))
     b = np.asarray(m.coef_path_)[0].T  # (n_lambda, p)
@@ -68,8 +70,8 @@ def _fit_path(Z, y, lambdas, tol):
 
     m = GeneralizedLinearRegressor(family="binomial", alpha_search=True, alphas=lambdas, l1_ratio=1.0,
                                    scale_predictors=False, gradient_tol=tol, max_iter=10000)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True):  # as for glmnet's path: verified later at the chosen lambda
+        warnings.simplefilter("always")
         m.fit(Z, y)
     return np.asarray(m.intercept_path_, float), np.asarray(m.coef_path_, float)
 
@@ -136,12 +138,16 @@ def _fit_one(Z, y, lam, tol, start=None):
 
     m = GeneralizedLinearRegressor(family="binomial", alpha=lam, l1_ratio=1.0, scale_predictors=False,
                                    gradient_tol=tol, max_iter=10000)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         m.fit(Z, y)
     out = (float(m.intercept_), np.asarray(m.coef_, float))
     polished = _polish(Z, y, lam, *out)
-    return polished if polished is not None else out
+    if polished is not None:  # exact: glum's own convergence messages no longer apply
+        return polished
+    for w in caught:  # glum's solution is the answer: its warnings concern the user
+        warnings.warn(f"LASSO at lambda = {lam:.4g}: {w.message}", ConvergenceWarning, stacklevel=3)
+    return out
 
 
 

@@ -98,8 +98,10 @@ class UnivariateFilter(_BinaryTags, TransformerMixin, BaseEstimator):
         width = max(1, _BLOCK_VALUES // max(1, len(a)))
         for start in range(0, a.shape[1], width):
             block = a[:, start:start + width]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            # scipy warns for features with no variation within the classes (its statistic is then NaN): those
+            # features get their own reason below, so the warnings are recorded here and not passed on
+            with warnings.catch_warnings(record=True):
+                warnings.simplefilter("always")
                 if self.test == "ttest":
                     r = stats.ttest_ind(block[case], block[~case], axis=0, equal_var=False)
                 else:
@@ -107,6 +109,7 @@ class UnivariateFilter(_BinaryTags, TransformerMixin, BaseEstimator):
                                            method="asymptotic")
             stat[start:start + width] = r.statistic
             p[start:start + width] = r.pvalue
+        undefined = np.isnan(p)
         p = np.nan_to_num(p, nan=1.0)
         self.statistic_ = stat
         self.p_values_ = p
@@ -114,8 +117,10 @@ class UnivariateFilter(_BinaryTags, TransformerMixin, BaseEstimator):
         self.relevance_ = np.array([abs(_auc_sorted(a[case, j], a[~case, j]) - 0.5) for j in range(a.shape[1])])
         self.support_ = self.q_values_ < self.p_threshold
         label = "q" if self.fdr else "P"
-        self.reasons_ = np.where(self.support_, "", [f"univariable {label} = {v:.3g} >= {self.p_threshold:g}"
-                                                     for v in self.q_values_]).astype(object)
+        self.reasons_ = np.where(self.support_, "", [
+            "univariable test undefined (no variation within the outcome classes)" if bad
+            else f"univariable {label} = {v:.3g} >= {self.p_threshold:g}"
+            for v, bad in zip(self.q_values_, undefined)]).astype(object)
         return self
 
     transform = NearZeroVariance.transform
@@ -175,8 +180,9 @@ class MRMRSelector(_BinaryTags, TransformerMixin, BaseEstimator):
         Xf = _fit_input(self, X, y)
         a = Xf.to_numpy()
         y = _check_y(y)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        # a feature constant within both classes has an undefined F (scipy warns); it ranks last (F = 0)
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
             f = np.nan_to_num(stats.f_oneway(a[y == 1], a[y == 0], axis=0).statistic)
         r = np.abs(np.nan_to_num(np.corrcoef(a, rowvar=False))) if a.shape[1] > 1 else np.ones((1, 1))
         r = np.atleast_2d(r)
