@@ -71,6 +71,8 @@ class TableOneSpec(_Strict):
     by_split: bool = True
     equal_var: bool = False
     yates: bool = True
+    columns: list[Literal["statistic", "test", "smd"]] = Field(default_factory=list)  # extra Table 1 columns
+    digits: dict[str, int] = Field(default_factory=dict)  # decimals per variable (others: gtsummary's rule)
 
 
 class RegressionSpec(_Strict):
@@ -149,8 +151,16 @@ class SurvivalSpec(_Strict):
 
 class DecisionCurveSpec(_Strict):
     start: float = 0.01
-    stop: float = 0.99
+    stop: float | None = Field(None, gt=0, lt=1)  # None: from the outcome's prevalence (decision_curve_stop)
     step: float = 0.01
+
+
+def decision_curve_stop(prevalence: float) -> float:
+    """The default upper threshold of decision curves: 1.5 times the outcome's prevalence, rounded up to 0.05,
+    within [0.3, 0.9]. Above it few patients have a predicted risk that high, and net benefit is noise."""
+    import math
+
+    return min(0.9, max(0.3, math.ceil(round(30 * prevalence, 9)) / 20))
 
 
 class ReportSpec(_Strict):
@@ -160,6 +170,8 @@ class ReportSpec(_Strict):
     p_style: Literal["nejm", "apa", "exact"] = "nejm"
     formats: list[Literal["html", "docx", "xlsx", "csv"]] = Field(default_factory=lambda: ["html", "docx", "xlsx", "csv"])
     include_row_level: bool = False
+    page: Literal["a4", "letter"] = "a4"
+    orientation: Literal["portrait", "landscape"] = "portrait"
 
 
 class StudySpec(_Strict):
@@ -181,6 +193,8 @@ class StudySpec(_Strict):
     comparisons: ComparisonSpec = Field(default_factory=ComparisonSpec)
     decision_curve: DecisionCurveSpec = Field(default_factory=DecisionCurveSpec)
     report: ReportSpec = Field(default_factory=ReportSpec)
+    labels: dict[str, str] = Field(default_factory=dict)  # {column: display name}, e.g. "FVH score, per point"
+    levels: dict[str, dict[str | int | float | bool, str]] = Field(default_factory=dict)  # {column: {value: name}}
 
     @field_validator("signature_screen")
     @classmethod
