@@ -41,15 +41,16 @@ def _series(result, univariable, labels):
 
 
 def _log_ticks(lo: float, hi: float, width_in: float) -> list[float]:
-    """Ticks of a log axis that cannot collide: 1-2-5 steps, decades, or every other decade, as room allows."""
+    """Ticks of a log axis that cannot collide (a label needs about 0.35 in): 1-2-5 steps, decades, or every
+    k-th decade through 1, as the axis' width allows."""
     decades = np.log10(hi / lo)
-    inside = _CANDIDATES[(_CANDIDATES >= lo) & (_CANDIDATES <= hi)]
-    if decades <= 1.1 * width_in and len(inside) <= 7:
+    inside = _CANDIDATES[(_CANDIDATES >= lo * (1 - 1e-9)) & (_CANDIDATES <= hi * (1 + 1e-9))]
+    if decades <= 0.8 * width_in:
         return inside.tolist()
-    dec = inside[np.isclose(np.log10(inside) % 1, 0) | np.isclose(np.log10(inside) % 1, 1)]
-    if decades <= 3.5 * width_in and len(dec) <= 7:
-        return dec.tolist()
-    return dec[::2].tolist()
+    power = np.round(np.log10(inside), 9)
+    dec = inside[power == np.round(power)]
+    step = max(1, int(np.ceil(decades / (2.5 * width_in))))
+    return [float(v) for v in dec if round(np.log10(v)) % step == 0]
 
 
 def plot_forest(result, *, ax=None, univariable=None, digits: int = 2, log: bool = True, title=None,

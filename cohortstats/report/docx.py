@@ -343,7 +343,7 @@ def _place_table(doc, table, report, base, current) -> str:
     """Lay the table out on the base orientation's text width; a table that needs more gets a landscape page (and
     a smaller font if even that is too narrow)."""
     for orientation in ([base, "landscape"] if base == "portrait" else [base]):
-        width = _area(report.page, orientation)[0] * 72
+        width = _area(report.page, orientation)[0] * 72 - 1  # a point to spare for rounding to twips
         for size in (TABLE_PT, 8.0):
             widths, fits = table_layout(table, width, size)
             if fits:
