@@ -162,3 +162,26 @@ def test_html_report_renders_in_chromium(report_dir, tmp_path):
     assert check["errors"] == []
     assert len(check["images"]) == len(res.figures) and all(check["images"])
     assert check["scroll"] <= check["width"] and max(check["tables"]) <= check["width"]
+
+
+def test_report_keys_of_the_study_file(tmp_path):
+    from cohortstats.study import SpecError, load_spec
+    from cohortstats.study.spec import decision_curve_stop
+
+    base = "data: {synthetic: hematoma}\noutcome: {column: expansion}\n"
+    good = tmp_path / "good.yaml"
+    good.write_text(base + "labels: {age: Age}\nlevels: {sex: {M: Men}, expansion: {0: No, 1: Yes}}\n"
+                    "report: {page: letter, orientation: landscape}\ndecision_curve: {stop: 0.6}\n"
+                    "table1: {columns: [smd], digits: {glucose: 1}}\n", encoding="utf-8")
+    spec, _ = load_spec(good)
+    assert spec.levels["expansion"] == {0: "No", 1: "Yes"} and spec.report.page == "letter"
+    assert spec.decision_curve.stop == 0.6 and spec.table1.digits == {"glucose": 1}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(base + "report: {page: a5}\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="report.page"):
+        load_spec(bad)
+    bad.write_text(base + "decision_curve: {stop: 1.5}\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="decision_curve.stop"):
+        load_spec(bad)
+    # the default range: 1.5 times the prevalence, rounded up to 0.05, within [0.3, 0.9]
+    assert [decision_curve_stop(p) for p in (0.1, 0.3, 0.41, 0.8)] == [0.3, 0.45, 0.65, 0.9]

@@ -206,6 +206,17 @@ class StudySpec(_Strict):
             raise ValueError(problem)
         return v
 
+    @field_validator("labels", "levels", mode="before")
+    @classmethod
+    def _names_are_text(cls, v):
+        """YAML reads an unquoted Yes/No as true/false and 1 as a number: display names are text."""
+        def text(x):
+            return ("Yes" if x else "No") if isinstance(x, bool) else x if isinstance(x, (str, dict)) else str(x)
+
+        if isinstance(v, dict):
+            return {k: ({kk: text(vv) for kk, vv in m.items()} if isinstance(m, dict) else text(m)) for k, m in v.items()}
+        return v
+
     @field_validator("models")
     @classmethod
     def _unique_models(cls, v):
