@@ -43,7 +43,8 @@ def plot_calibration(result, *, ax=None, groups: bool = True, rug: bool = True, 
             label=f"Lowess (Eavg {format_number(result.eavg, 3)}, Emax {format_number(result.emax, 3)})")
     if corrected is not None:
         c = corrected.calibration_curve
-        ax.plot(c["predicted"], c["corrected"], color=color(3), linewidth=1.2, label=f"Bias-corrected (B = {corrected.B})")
+        ax.plot(c["predicted"], c["corrected"], color=color(3), linewidth=1.2,
+                label=f"Bias-corrected (B = {corrected.B})")
     if groups and len(result.groups):
         g = result.groups
         lo_err = np.clip(g["observed"] - g["conf_low"], 0, None)  # Wilson limits can sit 1e-16 inside

@@ -12,7 +12,7 @@ def _table_one(r, rep, **o):
     opts = {"labels": rep.labels, "p_style": rep.p_style, **o}
     note_opts = {k: v for k, v in opts.items() if k in ("labels", "dichotomous", "test_column", "statistic_column",
                                                         "smd")}
-    caption = f"Characteristics of the patients by {rep.labels(r.group)}" if r.group else "Characteristics of the patients"
+    caption = "Characteristics of the patients" + (f" by {rep.labels(r.group)}" if r.group else "")
     return fmt.table_one_frame(r, **opts), caption, fmt.table_one_notes(r, **note_opts), ()
 
 

@@ -8,87 +8,17 @@ Cross-references: a paragraph, caption or footnote may say ``[@table:key]`` or `
 from __future__ import annotations
 
 import io
-import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["Report", "ReportTable", "ReportFigure", "ReportSection", "REFERENCE"]
+from .blocks import PAGES, REFERENCE, ReportFigure, ReportSection, ReportTable, numbered
+from .docx import render_report_docx
+from .html import render_report_html
+from .xlsx import write_xlsx
 
-REFERENCE = re.compile(r"\[@(table|figure):([^\]]+)\]")
-PAGES = {"a4": (8.2677, 11.6929), "letter": (8.5, 11.0)}
-
-
-@dataclass(frozen=True)
-class ReportTable:
-    """A formatted table (strings only) with its caption and footnotes.
-
-    ``key`` names the table in cross-references (``[@table:key]``) and in the CSV/XLSX output; ``spanners`` are
-    column-name prefixes shown as spanning headers (``"Univariable"`` spans ``"Univariable OR (95% CI)"`` and
-    ``"Univariable P"``, which then read ``"OR (95% CI)"`` and ``"P"``)."""
-
-    caption: str
-    frame: pd.DataFrame
-    footnotes: tuple = ()
-    key: str = ""
-    spanners: tuple = ()
-    number: int = 0
-
-    def header_rows(self) -> list[list[tuple[str, int]]]:
-        """The header as rows of ``(text, column span)``: a spanner row (when any column is spanned), then the
-        column names with the spanner prefix removed."""
-        columns = [str(c) for c in self.frame.columns]
-        owner = [next((s for s in self.spanners if c.startswith(f"{s} ")), None) for c in columns]
-        names = [c[len(o) + 1:] if o else c for c, o in zip(columns, owner)]
-        if not any(owner):
-            return [[(n, 1) for n in names]]
-        top: list[tuple[str, int]] = []
-        for o in owner:
-            if top and o is not None and top[-1][0] == o:
-                top[-1] = (o, top[-1][1] + 1)
-            else:
-                top.append((o or "", 1))
-        return [top, [(n, 1) for n in names]]
-
-
-@dataclass(frozen=True)
-class ReportFigure:
-    """A figure as PNG bytes (``dpi`` dots per inch, so its printed size is known) with its caption."""
-
-    caption: str
-    png: bytes = field(repr=False)
-    key: str = ""
-    dpi: float = 300.0
-    number: int = 0
-
-    @property
-    def size_inches(self) -> tuple[float, float]:
-        from PIL import Image
-
-        with Image.open(io.BytesIO(self.png)) as im:
-            w, h = im.size
-        return w / self.dpi, h / self.dpi
-
-
-@dataclass(frozen=True)
-class ReportSection:
-    """A titled section: its blocks in order (paragraph strings, :class:`ReportTable`, :class:`ReportFigure`).
-
-    ``ReportSection(title, tables=..., paragraphs=..., figures=...)`` puts the paragraphs first, then the tables,
-    then the figures."""
-
-    title: str
-    tables: tuple = ()
-    paragraphs: tuple = ()
-    figures: tuple = ()
-    id: str = ""
-    blocks: tuple = ()
-
-    def __post_init__(self):
-        if not self.blocks:
-            object.__setattr__(self, "blocks", tuple(self.paragraphs) + tuple(self.tables) + tuple(self.figures))
-
+__all__ = ["Report", "ReportTable", "ReportFigure", "ReportSection", "REFERENCE", "PAGES"]
 
 def _figure_png(figure, dpi: float) -> bytes:
     """PNG bytes of a matplotlib Figure or Axes (closed afterwards), of PNG bytes, or of a PNG file."""
@@ -219,44 +149,14 @@ class Report:
     # ------------------------------------------------------------------ numbering
     def numbered(self) -> list[ReportSection]:
         """The sections with tables and figures numbered and every cross-reference resolved."""
-        numbers, counts = {}, {"table": 0, "figure": 0}
-        for s in self.sections:
-            for b in s.blocks:
-                kind = "table" if isinstance(b, ReportTable) else "figure" if isinstance(b, ReportFigure) else None
-                if kind:
-                    counts[kind] += 1
-                    numbers[(kind, b.key)] = counts[kind]
-
-        def resolve(text: str) -> str:
-            def sub(m):
-                kind, key = m.group(1), m.group(2)
-                if (kind, key) not in numbers:
-                    raise ValueError(f"the text refers to {kind} {key!r}, which is not in the report; known: "
-                                     f"{sorted(k for t, k in numbers if t == kind)}")
-                return f"{kind.capitalize()} {numbers[(kind, key)]}"
-
-            return REFERENCE.sub(sub, text)
-
-        out = []
-        for s in self.sections:
-            blocks = []
-            for b in s.blocks:
-                if isinstance(b, str):
-                    blocks.append(resolve(b))
-                elif isinstance(b, ReportTable):
-                    blocks.append(replace(b, caption=resolve(b.caption), number=numbers[("table", b.key)],
-                                          footnotes=tuple(resolve(n) for n in b.footnotes)))
-                else:
-                    blocks.append(replace(b, caption=resolve(b.caption), number=numbers[("figure", b.key)]))
-            out.append(replace(s, blocks=tuple(blocks)))
-        return out
+        return numbered(self.sections)
 
     def reference(self, kind: str, key: str) -> str:
         """The number a table or figure will carry (``"Table 2"``), for text written outside the report."""
         n = 0
         for s in self.sections:
             for b in s.blocks:
-                if (kind == "table" and isinstance(b, ReportTable)) or (kind == "figure" and isinstance(b, ReportFigure)):
+                if isinstance(b, ReportTable if kind == "table" else ReportFigure):
                     n += 1
                     if b.key == key:
                         return f"{kind.capitalize()} {n}"
@@ -269,8 +169,6 @@ class Report:
     # ------------------------------------------------------------------ writing
     def to_html(self, *, version: str = "") -> str:
         """The report as one self-contained HTML page (figures inline)."""
-        from .html import render_report_html
-
         return render_report_html(self, version=version)
 
     def write_html(self, path) -> Path:
@@ -282,15 +180,11 @@ class Report:
     def write_docx(self, path) -> Path:
         """Write the report as a Word file: A4 (or letter) pages, numbered tables whose header row repeats on
         every page, column widths from their content, figures scaled to the text area with their captions."""
-        from .docx import render_report_docx
-
         return render_report_docx(self, Path(path))
 
     def write_xlsx(self, path) -> Path:
         """Write every table to one Excel file, a sheet per table (named after its key, cut to Excel's 31
         characters); text starting with ``=``, ``+``, ``-`` or ``@`` is written as text, never as a formula."""
-        from .xlsx import write_xlsx
-
         return write_xlsx(self.tables(), Path(path))
 
     def __repr__(self) -> str:

@@ -22,7 +22,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Inches, Pt, RGBColor
 
-from .builder import PAGES, Report, ReportFigure, ReportTable
+from .blocks import PAGES, ReportDocument, ReportFigure, ReportTable, keyed
 from .html import cell_parts
 
 __all__ = ["render_docx", "render_report_docx", "table_layout", "text_width"]
@@ -291,8 +291,8 @@ def _styles(doc) -> None:
         p_pr.remove(el)
 
 
-def render_report_docx(report: Report, path: Path) -> Path:
-    """Write a :class:`Report` to a .docx file; returns its path."""
+def render_report_docx(report, path: Path) -> Path:
+    """Write a :class:`~cohortstats.report.builder.Report` (or a :class:`ReportDocument`) to a .docx file."""
     doc = Document()
     _styles(doc)
     base = report.orientation
@@ -359,12 +359,10 @@ def _place_table(doc, table, report, base, current) -> str:
     return current
 
 
-def render_docx(sections, path, *, title: str, notices=(), page: str = "a4", orientation: str = "portrait") -> Path:
-    """Write :class:`~cohortstats.report.builder.ReportSection` objects (or a Report) to a .docx file."""
-    if isinstance(sections, Report):
+def render_docx(sections, path, *, title: str = "", notices=(), page: str = "a4",
+                orientation: str = "portrait") -> Path:
+    """Write :class:`~cohortstats.report.blocks.ReportSection` objects (or a Report) to a .docx file."""
+    if hasattr(sections, "numbered"):
         return render_report_docx(sections, Path(path))
-    from .html import _keyed
-
-    rep = Report(title, notices=notices, page=page, orientation=orientation)
-    rep.sections = [_keyed(s, i) for i, s in enumerate(sections)]
-    return render_report_docx(rep, Path(path))
+    doc = ReportDocument(title, [keyed(s, i) for i, s in enumerate(sections)], [], list(notices), page, orientation)
+    return render_report_docx(doc, Path(path))

@@ -9,7 +9,7 @@ import re
 
 from markupsafe import Markup, escape
 
-from .builder import Report, ReportFigure, ReportSection, ReportTable
+from .blocks import ReportDocument, ReportFigure, ReportSection, ReportTable, keyed
 from .format import INDENT, MARKERS
 
 __all__ = ["ReportTable", "ReportSection", "ReportFigure", "render_html", "render_report_html", "cell_parts"]
@@ -84,8 +84,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
 
 
-def render_report_html(report: Report, *, version: str = "") -> str:
-    """Render a :class:`Report` into one self-contained HTML page."""
+def render_report_html(report, *, version: str = "") -> str:
+    """Render a :class:`~cohortstats.report.builder.Report` (or a :class:`ReportDocument`) into one self-contained
+    HTML page."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(loader=PackageLoader("cohortstats.report", "templates"),
@@ -110,24 +111,10 @@ def render_report_html(report: Report, *, version: str = "") -> str:
                            sections=sections, version=version)
 
 
-def render_html(sections, *, title: str, subtitle: str = "", notices=(), version: str = "") -> str:
-    """Render :class:`ReportSection` objects (or a :class:`Report`) into one self-contained HTML page."""
-    if isinstance(sections, Report):
+def render_html(sections, *, title: str = "", subtitle: str = "", notices=(), version: str = "") -> str:
+    """Render :class:`ReportSection` objects (or a Report) into one self-contained HTML page."""
+    if hasattr(sections, "numbered"):
         return render_report_html(sections, version=version)
-    rep = Report(title, authors=[subtitle] if subtitle else [], notices=notices)
-    rep.sections = [_keyed(s, i) for i, s in enumerate(sections)]
-    return render_report_html(rep, version=version)
-
-
-def _keyed(section: ReportSection, i: int) -> ReportSection:
-    """Give unkeyed tables and figures of a hand-made section distinct keys."""
-    from dataclasses import replace
-
-    blocks = []
-    for j, b in enumerate(section.blocks):
-        if isinstance(b, (ReportTable, ReportFigure)) and not b.key:
-            b = replace(b, key=f"s{i}_{j}")
-        elif isinstance(b, dict):  # legacy figure dict {"caption", "png_base64"}
-            b = ReportFigure(b["caption"], base64.b64decode(b["png_base64"]), f"s{i}_{j}", dpi=120)
-        blocks.append(b)
-    return replace(section, blocks=tuple(blocks))
+    doc = ReportDocument(title, [keyed(s, i) for i, s in enumerate(sections)], [subtitle] if subtitle else [],
+                         list(notices))
+    return render_report_html(doc, version=version)

@@ -97,7 +97,8 @@ class Labels:
         return _key(value) in self.levels.get(str(column), {})
 
     def term(self, term) -> str:
-        """``"sex[Male]"`` reads ``"Sex: Male"`` (both names from the labels, when given); other terms as :meth:`__call__`."""
+        """``"sex[Male]"`` reads ``"Sex: Male"`` (both names from the labels, when given); other terms as
+        :meth:`__call__`."""
         m = _TERM.match(str(term))
         if not m:
             return self(term)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .builder import Report, ReportFigure, ReportSection, ReportTable
+from .blocks import ReportFigure, ReportSection
+from .builder import Report
 from .labels import Labels
 
 __all__ = ["study_report"]

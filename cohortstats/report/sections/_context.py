@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...formatting import format_p
-from ..builder import ReportTable
+from ..blocks import ReportTable
 from ..labels import Labels
 
 __all__ = ["SectionContext", "join_words"]

@@ -3,9 +3,9 @@ the table or figure that shows it."""
 
 from __future__ import annotations
 
-from ._context import join_words
 from ...provenance import package_versions
 from ..format import test_name
+from ._context import join_words
 
 __all__ = ["methods_section"]
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._context import join_words
-from ...formatting import format_number, format_p
+from ...formatting import format_number
 from ..adders import diagnostic_spanners
 from ..format import (
     calibration_comparison_frame,
@@ -18,6 +17,7 @@ from ..format import (
     reclassification_frame,
     set_name,
 )
+from ._context import join_words
 
 __all__ = ["models_section"]
 
@@ -34,7 +34,8 @@ def _comparison_tables(ctx) -> list:
     for set_key, cmp in ctx.results.get("comparisons", {}).items():
         f = delong_table_frame(cmp, p_style=ctx.p_style)
         glob = ctx.p_text(cmp.global_p_value)
-        tables.append(ctx.report_table(f"delong_{set_key}", f, f"Pairwise comparison of AUCs, {set_name(set_key).lower()}", (
+        caption = f"Pairwise comparison of AUCs, {set_name(set_key).lower()}"
+        tables.append(ctx.report_table(f"delong_{set_key}", f, caption, (
             "ΔAUC = AUC of the first model minus that of the second, with its 95% CI.",
             f"DeLong's test for correlated ROC curves, {spec.comparisons.alternative}"
             + (f"; P adjusted by {adj}'s method." if adj else "; P unadjusted for multiple comparisons."),
@@ -63,7 +64,8 @@ def _evaluation_tables(ctx) -> list:
     dcf = decision_curve_frame(dc)
     cal = calibration_comparison_frame(results["calibration_test_all"], p_style=ctx.p_style)
     groups = len(results["calibration_test"].groups)
-    return [ctx.report_table("net_benefit_test", dcf, "Net benefit on the test set at selected threshold probabilities", (
+    caption = "Net benefit on the test set at selected threshold probabilities"
+    return [ctx.report_table("net_benefit_test", dcf, caption, (
                 "Net benefit = TP/n − FP/n × pt/(1 − pt), where pt is the threshold probability; a predicted risk "
                 "≥ pt counts as positive (as R's dcurves).",)),
             ctx.report_table("calibration_test", cal, "Calibration on the test set", (
@@ -87,7 +89,8 @@ def _figures(ctx, models) -> list:
     if ctx.has_figure("calibration_test"):
         figs.append((ctx.figure("calibration_test"), f"Calibration of {last} on the test set."))
     if ctx.has_figure("calibration_curves_test"):
-        figs.append((ctx.figure("calibration_curves_test"), "Lowess calibration curves of every model on the test set."))
+        figs.append((ctx.figure("calibration_curves_test"),
+                     "Lowess calibration curves of every model on the test set."))
     for name in ctx.res.figures:
         if name.startswith(ctx.figure("lasso_")):
             key = name[len(ctx.figure("lasso_")):]

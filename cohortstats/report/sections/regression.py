@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ._context import join_words
 from ..format import calibration_frame, regression_footnotes, regression_table_frame, validation_frame
+from ._context import join_words
 
 __all__ = ["regression_section"]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ._context import join_words
 from ...formatting import format_ci, format_number
+from ._context import join_words
 
 __all__ = ["summary_section"]
 
