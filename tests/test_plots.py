@@ -125,7 +125,7 @@ def test_roc_calibration_and_decision_figures(models):
     fig = _roc_panels(models)
     legend = [t for t, *_ in drawn_texts(fig)]
     perf = models.performance.query("set == 'test'").iloc[0]
-    assert any(t.startswith("Clinical (volume, onset)  ") and f"({perf.conf_low:.2f}–" in t for t in legend)
+    assert any(t.startswith("Clinical (volume, onset):\nAUC ") and f"({perf.conf_low:.2f}–" in t for t in legend)
     assert legibility_problems(fig) == []
     dc = models.decision_curve("test", thresholds=np.round(np.arange(0.01, 0.61, 0.01), 2))
     fig = _decision_panels(dc)
@@ -135,6 +135,8 @@ def test_roc_calibration_and_decision_figures(models):
     ax = cs.plots.plot_calibration(cal)
     assert any("5 quantile groups" in t for t, *_ in drawn_texts(ax.figure))
     assert legibility_problems(ax.figure) == []
+    assert legibility_problems(cs.plots.plot_clinical_impact(dc, "Glucose").figure) == []
+    assert legibility_problems(cs.plots.plot_interventions_avoided(dc).figure) == []
     cals = {m: models.calibration(m, "test") for m in models.estimators}
     assert legibility_problems(cs.plots.plot_calibration_curves(cals).figure) == []
 
@@ -150,6 +152,8 @@ def test_lasso_figure_labels_the_selected_features():
     assert 0 < len(labelled) == min(len(selected), 14) and set(labelled) <= set(selected)
     assert {t.get_label() for t in cv_ax.get_lines()} >= {"λ.min", "λ.1se"}
     assert legibility_problems(fig) == []
+    for draw in (cs.plots.plot_lasso_coefficients, cs.plots.plot_lasso_path, cs.plots.plot_lasso_cv):
+        assert legibility_problems(draw(sig).figure) == [], draw.__name__
 
 
 def test_nomogram_and_kaplan_meier(birthwt, lung):

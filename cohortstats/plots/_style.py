@@ -31,12 +31,13 @@ def label_of(labels, name) -> str:
     return str(labels.get(name, name))
 
 
-def new_axes(ax, figsize, **kwargs):
-    """``ax`` itself, or the Axes of a new figure of ``figsize`` inches."""
+def new_axes(ax, figsize, layout="constrained", **kwargs):
+    """``ax`` itself, or the Axes of a new figure of ``figsize`` inches (laid out so no label is cut off; figures
+    that place their own text outside the axes pass ``layout=None`` and set their margins)."""
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=figsize, **kwargs)
+        _, ax = plt.subplots(figsize=figsize, layout=layout, **kwargs)
     return ax
 
 
@@ -52,7 +53,7 @@ def finish(ax, *, xlabel=None, ylabel=None, title=None, grid: bool = False) -> N
     if ylabel is not None:
         ax.set_ylabel(ylabel, fontsize=LABEL_PT)
     if title:
-        ax.set_title(title, fontsize=TITLE_PT, loc="left")
+        ax.set_title(title, fontsize=TITLE_PT)
     if grid:
         ax.grid(color="0.92", linewidth=0.6)
         ax.set_axisbelow(True)

@@ -83,7 +83,7 @@ def plot_forest(result, *, ax=None, univariable=None, digits: int = 2, log: bool
     ratio = "HR" if hasattr(result, "ties") else "OR"
     n = len(rows)
     own = ax is None
-    ax = new_axes(ax, (FULL_WIDTH, 0.24 * n + 1.3))
+    ax = new_axes(ax, (FULL_WIDTH, 0.24 * n + 1.3), layout=None)
     fig = ax.figure
     y = np.arange(n)[::-1].astype(float)
     offsets = np.linspace(0.14, -0.14, len(series)) if len(series) > 1 else [0.0]  # univariable above

@@ -40,7 +40,7 @@ def plot_lasso_path(signature, *, ax=None, title=None, labels=None, max_labels: 
     """
     del label_top  # the former name of max_labels: labels now go to the selected features
     own = ax is None
-    ax = new_axes(ax, (FULL_WIDTH, 3.4))
+    ax = new_axes(ax, (FULL_WIDTH, 3.4), layout=None)
     fig = ax.figure
     lam = np.log(signature.lambdas_)
     path = signature.coef_path_ * signature._sd  # standardised coefficients, as glmnet plots them
@@ -67,7 +67,7 @@ def plot_lasso_path(signature, *, ax=None, title=None, labels=None, max_labels: 
         note += f"; the {len(shown)} largest labelled"
     if prefix:
         note += f"; names without “{prefix}”"
-    ax.set_title(f"{title}\n{note}" if title else note, fontsize=TICK_PT, color="0.3", loc="left")
+    ax.set_title(f"{title}\n{note}" if title else note, fontsize=TICK_PT, color="0.3")
     return ax
 
 
@@ -99,6 +99,9 @@ def plot_lasso_cv(signature, *, ax=None, title=None):
     features along the top."""
     if signature.cv_results_ is None:
         raise ValueError("this signature used a fixed lambda_; there is no CV curve to plot.")
+    if ax is None and title is None:
+        title = f"{len(set(signature.foldid_)) if getattr(signature, 'foldid_', None) is not None else 10}-fold " \
+                "cross-validation"
     ax = new_axes(ax, (FULL_WIDTH, 3.0))
     cv = signature.cv_results_
     x = np.log(cv["lambda"]).to_numpy()

@@ -24,7 +24,7 @@ def plot_nomogram(result, *, ax=None, title=None, labels=None):
     surv_times = list(dict.fromkeys(result.survival_axes["time"])) if len(result.survival_axes) else []
     n_rows = len(variables) + 2 + max(1, len(surv_times))
     own = ax is None
-    ax = new_axes(ax, (FULL_WIDTH, 0.5 * n_rows + 0.6))
+    ax = new_axes(ax, (FULL_WIDTH, 0.5 * n_rows + 0.6), layout=None)
     max_pts = float(result.points["points"].max())
     total_max = float(result.total_points.max())
     scale = max_pts / total_max if total_max > 0 else 1.0  # total-points axis is drawn compressed to the width
@@ -92,7 +92,7 @@ def plot_km(result, *, ax=None, ci: bool = True, risk_table: bool = True, times=
     own = ax is None
     curve = result.curve
     groups = list(dict.fromkeys(curve["group"]))
-    ax = new_axes(ax, (FULL_WIDTH, 3.6 + 0.18 * len(groups)))
+    ax = new_axes(ax, (FULL_WIDTH, 3.6 + 0.18 * len(groups)), layout=None)
     name = (lambda g: labels.level(result.group, g)) if hasattr(labels, "level") else (lambda g: str(g))
     for i, g in enumerate(groups):
         cur = curve[curve["group"] == g]

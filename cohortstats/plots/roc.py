@@ -15,7 +15,7 @@ def plot_roc(results, *, ax=None, cis=None, band=None, digits: int = 2, diagonal
     ----------
     results : RocResult or dict of {name: RocResult}
     cis : dict of {name: AucCI or (low, high)}, optional
-        Adds the CI to each legend entry: "Clinical  0.87 (0.83–0.91)" (otherwise the AUC alone).
+        Adds the CI to each legend entry: "Clinical: AUC 0.87 (0.83–0.91)" (otherwise the AUC alone).
     band : RocBand or dict of {name: RocBand}, optional
         Shaded bootstrap band of sensitivity.
     labels : dict or callable, optional
@@ -37,12 +37,14 @@ def plot_roc(results, *, ax=None, cis=None, band=None, digits: int = 2, diagonal
     if band is not None and not isinstance(band, dict):
         band = {next(iter(results)): band}
     for i, (name, r) in enumerate(results.items()):
-        text = format_number(r.auc, digits)
+        text = f"AUC {format_number(r.auc, digits)}"
         if cis and name in cis:
             c = cis[name]
             low, high = (c.conf_low, c.conf_high) if hasattr(c, "conf_low") else c
             text += f" ({format_ci(low, high, digits)})"
-        text = f"{label_of(labels, name)}  {text}" if name else text
+        if name:  # a long name goes on a line of its own, so a narrow panel keeps its width
+            shown = label_of(labels, name)
+            text = f"{shown}:\n{text}" if len(shown) + len(text) > 30 else f"{shown}: {text}"
         style = {"color": color(i), "linewidth": 1.4, **kwargs}
         line, = ax.plot(1 - r.specificity, r.sensitivity, label=text, **style)
         if band and name in band:
@@ -59,6 +61,6 @@ def plot_roc(results, *, ax=None, cis=None, band=None, digits: int = 2, diagonal
     finish(ax, xlabel="1 − specificity", ylabel="Sensitivity", title=title)
     where = ({"loc": "lower right"} if legend == "inside" else
              {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2)})
-    ax.legend(frameon=False, fontsize=TICK_PT, title="AUC (95% CI)" if cis else "AUC", title_fontsize=TICK_PT,
+    ax.legend(frameon=False, fontsize=TICK_PT, title="AUC (95% CI)" if cis else None, title_fontsize=TICK_PT,
               handlelength=1.5, borderaxespad=0.3, **where)
     return ax

@@ -43,12 +43,17 @@ def _font(bold: bool):
 
     prop = font_manager.FontProperties(family=["Liberation Sans", "Arial", "DejaVu Sans"],
                                        weight="bold" if bold else "normal")
-    return ImageFont.truetype(font_manager.findfont(prop), 100)
+    return ImageFont.truetype(font_manager.findfont(prop), 100, layout_engine=ImageFont.Layout.BASIC)
 
 
 def text_width(text: str, size_pt: float, bold: bool = False) -> float:
     """Printed width in points of ``text`` in Arial (Liberation Sans metrics) at ``size_pt``."""
     return _font(bold).getlength(text) * size_pt / 100.0
+
+
+def _keep_counts(text: str) -> str:
+    """``"(n = 72)"`` never breaks over two lines (non-breaking spaces around the equals sign)."""
+    return text.replace(" = ", "\u00a0=\u00a0")
 
 
 def _is_numeric_column(values) -> bool:
@@ -71,8 +76,8 @@ def table_layout(table: ReportTable, width_pt: float, size_pt: float = TABLE_PT)
         for v in values:
             level, text, marks = cell_parts(v)
             body.append((level * INDENT_PT, text, marks))
-        head = header[j][0]
-        head_word = max([text_width(w, size_pt, True) for w in head.split()] or [0.0])
+        head = _keep_counts(header[j][0])
+        head_word = max([text_width(w, size_pt, True) for w in head.split(" ")] or [0.0])
         head_full = text_width(head, size_pt, True)
         full = [ind + text_width(t + m, size_pt) for ind, t, m in body] or [0.0]
         words = [ind + max([text_width(w, size_pt) for w in (t + m).split()] or [0.0]) for ind, t, m in body] or [0.0]
@@ -181,7 +186,7 @@ def _add_table(doc, table: ReportTable, widths, size_pt) -> None:
                 cell = cell.merge(t.cell(i, j + span - 1))
             p = cell.paragraphs[0]
             p.style = _TABLE_STYLE
-            _write(p, text, size_pt, bold=True)
+            _write(p, _keep_counts(text), size_pt, bold=True)
             p.alignment = align[j] if span == 1 else WD_ALIGN_PARAGRAPH.CENTER
             if i == 0:
                 _rule(cell, "top", 12)

@@ -19,6 +19,14 @@ def join_words(items) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _distinct(notes) -> tuple:
+    """Each footnote once; a recorded warning that repeats another note (a fit's EPV note) is left out."""
+    notes = list(dict.fromkeys(notes))
+    plain = {n.rstrip(".") for n in notes if not n.startswith("Warning (")}
+    return tuple(n for n in notes if not (n.startswith("Warning (") and
+                                          n.split("): ", 1)[-1].split(" [")[0].rstrip(".") in plain))
+
+
 @dataclass
 class SectionContext:
     """``res`` (the StudyResult, whose ``tables`` and ``figures`` the builders fill), ``analysis`` (the
@@ -55,7 +63,7 @@ class SectionContext:
     def report_table(self, name: str, frame, caption: str, notes=(), spanners=()) -> ReportTable:
         """A numbered table of the report, also kept for the CSV/XLSX output (``name`` is its key)."""
         self.table(name, frame)
-        return ReportTable(caption, frame, tuple(dict.fromkeys(notes)), f"{self.prefix}{name}", tuple(spanners))
+        return ReportTable(caption, frame, _distinct(notes), f"{self.prefix}{name}", tuple(spanners))
 
     def figure(self, name: str) -> str:
         return f"{self.prefix}{name}"
@@ -69,7 +77,9 @@ class SectionContext:
 
     def p_text(self, p) -> str:
         txt = format_p(p, self.p_style)
-        return f"P {txt[0]} {txt[1:]}" if txt[:1] in "<>" else f"P = {txt}"
+        if not txt:
+            return "P not computable"
+        return f"P {txt[0]} {txt[1:]}" if txt[0] in "<>" else f"P = {txt}"
 
     def warning_notes(self, stage: str) -> list[str]:
         """Footnotes for the warnings a stage raised, shown beside that stage's tables."""
