@@ -80,7 +80,7 @@ def plot_calibration_curves(results: dict, *, ax=None, title=None, labels=None):
 
     if not isinstance(results, dict) or not results:
         raise TypeError("results must be a non-empty dict {model name: CalibrationResult}.")
-    ax = new_axes(ax, (HALF_WIDTH + 0.6, HALF_WIDTH + 0.9 + 0.15 * len(results)))
+    ax = new_axes(ax, (HALF_WIDTH + 0.6, HALF_WIDTH + 0.55 + 0.15 * len(results)))
     _unit_square(ax)
     for i, (name, r) in enumerate(results.items()):
         ax.plot(r.curve["predicted"], r.curve["observed"], color=color(i), linewidth=1.3,
