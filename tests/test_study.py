@@ -56,7 +56,7 @@ def test_docx_tables(fusion_report):
 
     out, result = fusion_report
     doc = Document(out / "report.docx")
-    headers = [tuple(c.text for c in t.rows[0].cells) for t in doc.tables]
+    headers = [tuple(c.text.replace("\u00a0", " ") for c in t.rows[0].cells) for t in doc.tables]  # nbsp: "(n = 72)"
     assert any(h[0] == "Characteristic" and "Overall (n = 235)" in h for h in headers)  # Table 1
     assert any(h[1:3] == ("Univariable", "Univariable") for h in headers)  # a spanner over OR (95% CI) and P
     assert any("Test AUC (95% CI)" in h for h in headers)
