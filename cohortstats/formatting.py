@@ -44,14 +44,21 @@ def format_number(x, digits: int = 2) -> str:
 
 
 def format_p(p, style: str = "nejm", digits: int = 3) -> str:
-    """Format a p-value.
+    """Format a P value in a journal's style.
 
-    Styles: ``"nejm"``: 3 decimals, ``<0.001`` below (default); ``"apa"``: as nejm without
-    the leading zero (``.041``, ``<.001``); ``"exact"``: 3 significant digits, scientific
-    below 1e-4.
+    Styles
+    ------
+    ``"nejm"`` (default), the New England Journal of Medicine's rule: "P values larger than 0.01 should be
+    reported to two decimal places, those between 0.01 and 0.001 to three decimal places; P values smaller than
+    0.001 should be reported as P<0.001" (NEJM, *New Manuscripts: Statistical Reporting Guidelines*,
+    https://www.nejm.org/author-center/new-manuscripts). A value that rounds to 1.00 reads ``>0.99``.
+    ``"apa"``: ``digits`` decimals without the leading zero, ``<.001`` below (APA Publication Manual, 7th ed.,
+    section 6.36). ``"exact"``: 3 significant digits, scientific below 1e-4.
 
-    >>> format_p(0.00042), format_p(0.0412), format_p(0.0412, "apa")
-    ('<0.001', '0.041', '.041')
+    ``digits`` applies to the ``"apa"`` style; the NEJM rule fixes its own decimals.
+
+    >>> format_p(0.00042), format_p(0.0412), format_p(0.0042), format_p(0.0412, "apa")
+    ('<0.001', '0.04', '0.004', '.041')
     """
     if style not in P_STYLES:
         raise ValueError(f"style must be one of {P_STYLES}; got {style!r}.")
@@ -60,11 +67,14 @@ def format_p(p, style: str = "nejm", digits: int = 3) -> str:
     p = float(p)
     if style == "exact":
         return f"{p:.2e}" if p < 1e-4 else f"{p:.3g}"
+    if style == "nejm":
+        if p < 0.001:
+            return "<0.001"
+        out = f"{p:.3f}" if round(p, 3) < 0.01 else f"{p:.2f}"
+        return ">0.99" if out == "1.00" else out
     floor = 10.0 ** (-digits)
     out = f"<{floor:.{digits}f}" if p < floor else f"{p:.{digits}f}"
-    if style == "apa":
-        out = out.replace("0.", ".", 1)
-    return out
+    return out.replace("0.", ".", 1)
 
 
 

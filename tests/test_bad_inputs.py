@@ -565,7 +565,7 @@ def test_left_merge_counts_the_patients_without_a_row_and_reports_imputation(tmp
                                                               "train": 8 * int(imp[imp.set == "train"].n_imputed.iloc[0])}
     assert imp.drop_duplicates("set")["n_imputed"].sum() == 10  # the 10 patients, split between the sets
     assert "model_imputation" in res.tables
-    titles = [t.caption for s in res.sections for t in s.get("tables", [])]
+    titles = [b.caption for s in res.sections for b in s.get("blocks", s.get("tables", [])) if hasattr(b, "frame")]
     assert "Imputed values of the model inputs" in titles
 
 
@@ -592,7 +592,7 @@ def test_methods_text_and_warnings_name_each_models_steps(tmp_path, cohort):
     assert "Imputation, feature screening (near-zero variance" not in methods  # the old blanket sentence
     categories = {(w.category, w.message.split(":")[0]) for w in res.warnings}
     assert ("SeparationWarning", "model 'Rim'") in categories and ("SmallCellWarning", "model 'Rim'") in categories
-    notes = [n for s in res.sections for t in s.get("tables", []) if t.caption.startswith("Model performance")
+    notes = [n for s in res.sections for t in s.get("blocks", []) if getattr(t, "key", "") == "models_train_test"
              for n in t.footnotes]
     assert any("events per candidate parameter (EPV)" in n and "'Rim'" in n for n in notes)
     assert any("separation in the training set" in n for n in notes)

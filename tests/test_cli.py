@@ -23,7 +23,8 @@ def test_example_writes_the_full_report(tmp_path, capsys):
     for f in ("report.html", "report.docx", "tables.xlsx", "manifest.json"):
         assert (out / f).exists()
     t1 = pd.read_csv(out / "tables" / "table1_by_outcome.csv")
-    assert t1.columns[2:5].tolist() == ["Overall (n = 235)", "0 (n = 138)", "1 (n = 97)"]
+    assert t1.columns[2:5].tolist() == ["Overall (n = 235)", "No hematoma expansion (n = 138)",
+                                        "Hematoma expansion (n = 97)"]
     audit = pd.read_csv(out / "tables" / "patient_flow_audit.csv")
     assert audit["n"].sum() == 236  # 235 clinical patients + 1 imaging-only id
     perf = pd.read_csv(out / "tables" / "models_train_test.csv")

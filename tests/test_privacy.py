@@ -121,14 +121,14 @@ def test_figure_text_is_guarded_and_literal():
 
 
 def test_min_cell_masks_small_table_one_cells():
-    f = pd.DataFrame({"Variable": ["sex, n (%)", "", "", "", "age, mean (SD)"], "Level": ["", "F", "X", "Missing", ""],
-                      "Overall (n = 20)": ["", "16 (80.0)", "3 (15.0)", "1", "60.1 (3.2)"],
-                      "0 (n = 12)": ["", "11 (91.7)", "0 (0.0)", "1", "61.0 (2.0)"], "P": ["0.04", "", "", "", "0.3"]})
+    f = pd.DataFrame({"Characteristic": ["Sex", "F", "X", "Missing", "Age"],
+                      "Overall (n = 20)": ["", "16 (80%)", "3 (15%)", "1", "60.1 (3.2)"],
+                      "0 (n = 12)": ["", "11 (92%)", "0 (0%)", "1", "3 (2)"], "P": ["0.04", "", "", "", "0.3"]})
     m = mask_small_cells(f, 5)
-    assert m["Overall (n = 20)"].tolist() == ["", "16 (80.0)", "<5", "<5", "60.1 (3.2)"]
-    assert m["0 (n = 12)"].tolist() == ["", "11 (91.7)", "0 (0.0)", "<5", "61.0 (2.0)"]  # zero is not a patient
+    assert m["Overall (n = 20)"].tolist() == ["", "16 (80%)", "<5", "<5", "60.1 (3.2)"]
+    assert m["0 (n = 12)"].tolist() == ["", "11 (92%)", "0 (0%)", "<5", "3 (2)"]  # zero is not a patient; a mean is not a count
     assert mask_small_cells(f, 1).equals(f)
-    other = f.rename(columns={"Level": "Term"})
+    other = f.rename(columns={"Characteristic": "Term"})
     assert mask_small_cells(other, 5).equals(other)  # only Table 1's layout
 
 
@@ -240,8 +240,8 @@ def test_shared_report_says_what_it_left_out_and_counts_the_audit(leaky):
     assert "Table 1 leaves out 4 column(s) that look like patient identifiers or dates" in html
     audit = pd.read_csv(out / "tables" / "patient_flow_audit.csv", keep_default_na=False)
     assert audit.to_dict("records")[1:] == [
-        {"status": "dropped", "reason": "not in img (an id there differs only by leading zeros)", "n": 2},
-        {"status": "dropped", "reason": "not in clinical (an id there differs only by leading zeros)", "n": 2}]
+        {"Status": "dropped", "Reason": "not in img (an id there differs only by leading zeros)", "n": 2},
+        {"Status": "dropped", "Reason": "not in clinical (an id there differs only by leading zeros)", "n": 2}]
     assert "4 id(s) match an id of another table only after removing leading zeros" in html
     # an id typed into the study file (an exclusion's name) is withheld too, and the report says so
     assert f"Excluded: consent withdrawn by {WITHHELD}: 0." in html
@@ -257,11 +257,13 @@ def test_shared_report_masks_small_cells_and_keeps_formulas_as_text(leaky):
 
     out = leaky[0] / "report"
     t1 = pd.read_csv(out / "tables" / "table1_by_outcome.csv", keep_default_na=False)
-    x = t1[t1["Level"] == "X"].iloc[0]
+    levels = t1["Characteristic"].str.strip()
+    x = t1[levels == "X"].iloc[0]
     assert x["Overall (n = 158)"] == "<5"  # 3 patients, report.min_cell = 5
-    assert ("'" + FORMULA) in t1["Level"].tolist() and "'+cardiology" in t1["Level"].tolist()
+    quoted = [v for v in t1["Characteristic"] if v.startswith("'")]  # the apostrophe first, then the indent
+    assert [v[1:].strip() for v in quoted] == ["+cardiology", "-icu", FORMULA, "@neuro"]
     ws = load_workbook(out / "tables.xlsx")["table1_by_outcome"]
-    cell = next(c for row in ws.iter_rows() for c in row if c.value == FORMULA)
+    cell = next(c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.strip() == FORMULA)
     assert cell.data_type == "s" and cell.quotePrefix
 
 

@@ -1,44 +1,167 @@
-"""Formatting and HTML rendering: numbers become text only here; user strings are escaped."""
+"""Formatted tables in gtsummary's and journals' conventions: numbers become text only here; user strings are
+escaped. Reference values: tests/reference/report.R (report_reference.csv)."""
+
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import reference
+from numpy.testing import assert_allclose
 
 import cohortstats as cs
-from cohortstats.report.format import format_ci, format_estimate_ci, format_number, format_p, table_one_frame
+from cohortstats.report.format import (
+    DASH,
+    INDENT,
+    Labels,
+    diagnostic_frame,
+    diagnostic_notes,
+    format_ci,
+    format_cutoff,
+    format_estimate_ci,
+    format_number,
+    format_p,
+    format_percent,
+    guess_digits,
+    regression_footnotes,
+    regression_table_frame,
+    table_one_frame,
+    table_one_notes,
+)
 from cohortstats.report.html import ReportSection, ReportTable, render_html
-from cohortstats.report.tables import table_one_footnotes, write_tables
+from cohortstats.report.tables import write_tables
+
+REF = reference("report_reference.csv").set_index("name")["value"]
 
 
-def test_number_and_p_formatting():
+def test_number_and_nejm_p_formatting():
     assert format_number(2.5245, 2) == "2.52" and format_number(-0.0001, 2) == "0.00"
     assert format_number(np.nan) == "" and format_number(np.inf) == "Inf"
-    assert format_p(0.00042) == "<0.001" and format_p(0.041) == "0.041" and format_p(0.041, "apa") == ".041"
+    # NEJM: two decimals from 0.01 up, three between 0.001 and 0.01, P<0.001 below
+    assert [format_p(p) for p in (0.5, 0.0412, 0.01, 0.0042, 0.001, 0.00042, 0.996)] == \
+        ["0.50", "0.04", "0.01", "0.004", "0.001", "<0.001", ">0.99"]
+    assert format_p(0.041, "apa") == ".041" and format_p(0.0004, "apa") == "<.001"
     assert format_p(3.2e-7, "exact") == "3.20e-07" and format_p(0.0412, "exact") == "0.0412"
-    assert format_ci(1.4, 4.552) == "1.40–4.55"
-    assert format_estimate_ci(2.524, 1.400, 4.552) == "2.52 (1.40–4.55)"
+    assert format_ci(1.4, 4.552) == "1.40–4.55" and format_estimate_ci(2.524, 1.400, 4.552) == "2.52 (1.40–4.55)"
     with pytest.raises(ValueError, match="style must be one of"):
         format_p(0.1, "spss")
 
 
-def test_table_one_frame_layout(birthwt):
-    t = cs.table_one(birthwt.assign(lwt=birthwt["lwt"].where(birthwt.index > 2)), group="low",
-                     variables=["age", "lwt", "race"], categorical=["race"], nonnormal=["age"])
-    f = table_one_frame(t)
-    assert list(f.columns) == ["Variable", "Level", "Overall (n = 189)", "0 (n = 130)", "1 (n = 59)", "Statistic", "P",
-                               "Test", "SMD"]
-    # R: wilcox.test(age ~ low) W = 4238; t.test(lwt ~ low) t = 2.515534 (lwt here lacks 3 values)
-    assert f["Statistic"].iloc[0] == "W = 4238" and f["Statistic"].iloc[1].startswith("t = ")
-    assert f[f["Variable"] == "race, n (%)"]["Statistic"].iloc[0].startswith("χ² = ")
-    full = table_one_frame(cs.table_one(birthwt, group="low", variables=["lwt", "race"], categorical=["race"]))
-    assert full["Statistic"].tolist()[:2] == ["t = 2.516", "χ² = 5.005"]  # chisq.test X-squared = 5.004813
-    assert "Statistic" not in table_one_frame(t, statistic_column=False).columns
-    assert f["Variable"].tolist()[:3] == ["age, median [Q1, Q3]", "lwt, mean (SD)", ""]
-    assert f.iloc[2]["Level"] == "Missing" and f.iloc[2]["Overall (n = 189)"] == "3"
-    race = f[f["Level"] == "1"].iloc[0]
-    assert race["0 (n = 130)"] == "73 (56.2)"  # 73 of 130 white mothers among normal weight births
-    notes = table_one_footnotes(t)
-    assert any("Wilcoxon rank-sum" in n for n in notes) and any("Yang-Dalton" in n for n in notes)
+def test_gtsummary_decimals_and_percentages():
+    # gtsummary's continuous_digits_guess on R's quantile spreads (report.R): lwt 93.8 -> 0; bwt in kg 2.20 -> 2
+    assert guess_digits(REF["spread_lwt"]) == 0 and guess_digits(REF["spread_bwt_kg"]) == 2
+    assert guess_digits(REF["spread_bwt_10kg"]) == 2 and guess_digits(0.05) == 3 and guess_digits(15.0) == 1
+    assert guess_digits(3.0, integer=True) == 0
+    # style_percent: no decimal from 10% up, one below, "<0.1" under 0.1%
+    assert [format_percent(p) for p in (56.15, 9.94, 0.05, 0.0, 100.0)] == ["56", "9.9", "<0.1", "0", "100"]
+    assert format_cutoff(0.41234) == "0.412" and format_cutoff(14.3) == "14.3"
+
+
+def test_table_one_reads_like_gtsummary(birthwt):
+    d = birthwt.assign(lwt=birthwt["lwt"].where(birthwt.index > 2), bwt_kg=birthwt["bwt"] / 1000)
+    t = cs.table_one(d, group="low", variables=["age", "lwt", "bwt_kg", "race", "smoke"], categorical=["race"],
+                     nonnormal=["age"])
+    lab = Labels({"age": "Age, years", "smoke": "Smoking during pregnancy"},
+                 {"race": {1: "White", 2: "Black", 3: "Other"}, "low": {0: "Normal weight", 1: "Low weight"}})
+    f = table_one_frame(t, labels=lab).set_index("Characteristic")
+    assert list(f.columns) == ["N", "Overall (n = 189)", "Normal weight (n = 130)", "Low weight (n = 59)", "P"]
+    row = t.summary.query("variable == 'age' and group == 'Overall'").iloc[0]
+    assert f.loc["Age, years", "Overall (n = 189)"] == f"{row['median']:.0f} ({row['q1']:.0f}, {row['q3']:.0f})"
+    assert f.loc["lwt", "N"] == "186" and f.loc[INDENT + "Missing", "Overall (n = 189)"] == "3"
+    assert f.loc["bwt_kg", "Normal weight (n = 130)"].count(".") == 2  # spread 2.20 kg: two decimals
+    # race: a label row with the test's marker, level rows indented with their names; 73 of 130 = 56%
+    assert f.loc[INDENT + "White", "Normal weight (n = 130)"] == "73 (56%)"
+    assert f.loc["race", "P"].endswith("ᶜ") and f.loc[INDENT + "White", "P"] == ""
+    # smoke (0/1) on one row, showing the smokers: 30 of 59 low-weight births
+    assert f.loc["Smoking during pregnancy", "Low weight (n = 59)"] == "30 (51%)"
+    assert "Smoking during pregnancy" in f.index and INDENT + "1" not in f.index
+    notes = table_one_notes(t, labels=lab)
+    assert notes[0].startswith("Mean (SD); median (Q1, Q3); n (%)")
+    assert any("“1” (Smoking during pregnancy)" in n for n in notes)
+    assert "ᵃ Wilcoxon rank-sum test (normal approximation with continuity correction)." in notes
+    assert len(notes) == len(set(notes))
+    wide = table_one_frame(t, test_column=True, statistic_column=True, smd=True)
+    assert {"Test", "Statistic", "SMD"} <= set(wide.columns) and not wide["P"].str.contains("ᵃ").any()
+    # R: wilcox.test(age ~ low) W = 4238 (age has no missing value)
+    assert wide.loc[wide["Characteristic"] == "age", "Statistic"].item() == "W = 4238"
+    assert "N" not in table_one_frame(cs.table_one(birthwt, group="low", variables=["age"])).columns
+
+
+def test_outcome_groups_are_named_from_the_study(birthwt):
+    t = cs.table_one(birthwt, group="low", variables=["age"])
+    f = table_one_frame(t, labels=Labels(outcome="low", outcome_label="low birth weight"))
+    assert list(f.columns)[2:4] == ["No low birth weight (n = 130)", "Low birth weight (n = 59)"]
+    # levels written with the original values of an outcome recoded to 0/1 (positive = "Poor")
+    lab = Labels(levels={"outcome": {"Good": "Good outcome", "Poor": "Poor outcome"}}, outcome="outcome",
+                 positive="Poor")
+    assert lab.group("outcome", 0, 72) == "Good outcome (n = 72)" and lab.level("outcome", 1) == "Poor outcome"
+
+
+def _birthwt_table(birthwt):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cs.regression_table(birthwt, "low", ["age", "race", "smoke", "ht"], categorical=["race"],
+                                   multivariable=["age", "race", "smoke", "ht"])
+
+
+def test_regression_table_in_tbl_merge_layout(birthwt):
+    tab = _birthwt_table(birthwt)
+    lab = Labels({"age": "Age", "smoke": "Smoking"}, {"race": {1: "White", 2: "Black", 3: "Other"}})
+    f = regression_table_frame(tab, labels=lab).set_index("Characteristic")
+    assert list(f.columns) == ["Univariable OR (95% CI)", "Univariable P", "Multivariable OR (95% CI)",
+                               "Multivariable P"]
+    assert f.loc[INDENT + "White", "Univariable OR (95% CI)"] == DASH
+    assert f.loc[INDENT + "White", "Multivariable OR (95% CI)"] == DASH
+    # race has three levels: one likelihood-ratio P on its label row (R: anova / drop1, report.R)
+    assert f.loc["race", "Univariable P"] == format_p(REF["race_uni_lr_p"]) == "0.08"
+    assert f.loc["race", "Multivariable P"] == format_p(REF["race_multi_lr_p"]) == "0.02"
+    assert f.loc[INDENT + "Black", "Univariable P"] == ""
+    uni = tab.univariable.fits["smoke"].tidy().set_index("term").loc["smoke"]
+    assert f.loc["Smoking", "Univariable OR (95% CI)"] == format_estimate_ci(uni["estimate"], uni["conf_low"],
+                                                                             uni["conf_high"])
+    notes = regression_footnotes(tab, labels=lab)
+    assert notes[0] == "OR = odds ratio; CI = confidence interval; — = reference category."
+    assert any("profile likelihood" in n for n in notes) and any("likelihood-ratio test" in n for n in notes)
+    assert len(notes) == len(set(notes))
+    screened = cs.regression_table(birthwt, "low", ["age", "smoke", "ht"], screen_p=0.05)
+    g = regression_table_frame(screened).set_index("Characteristic")
+    assert g.loc["age", "Multivariable OR (95% CI)"] == ""  # not selected: blank
+
+
+def test_regression_footnotes_count_exclusions(birthwt):
+    d = birthwt.copy()
+    d.loc[:3, "lwt"] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tab = cs.regression_table(d, "low", ["age", "lwt", "smoke"], multivariable=["lwt", "smoke"])
+    notes = regression_footnotes(tab, labels={"lwt": "Weight, lb"})
+    assert "Univariable model for Weight, lb: 4 patients excluded for missing values (185 analysed)." in notes
+    assert "Left out of the multivariable model for missing values: 4 patients (Weight, lb: 4)." in notes
+
+
+def test_diagnostic_accuracy_table_has_wilson_cis_and_counts(hematoma):
+    y, s = hematoma["expansion"].to_numpy(), hematoma["volume"].to_numpy()
+    tm = cs.threshold_metrics(y, s)
+    assert (tm.tp, tm.fn) == (60, 37)
+    f = diagnostic_frame({"Volume": {"train": tm, "test": tm}}).set_index("Characteristic")
+    assert list(f.columns) == ["Training set % (95% CI)", "Training set n/N", "Test set % (95% CI)", "Test set n/N"]
+    # sensitivity 60/97 with R's prop.test(60, 97, correct = FALSE)$conf.int (Wilson)
+    low, high = REF["wilson_60_97_low"], REF["wilson_60_97_high"]
+    assert f.loc[INDENT + "Sensitivity", "Test set % (95% CI)"] == format_estimate_ci(61.8557, 100 * low, 100 * high, 1)
+    assert f.loc[INDENT + "Sensitivity", "Training set n/N"] == "60/97"
+    assert f.loc[INDENT + "Events: TP / FN", "Test set n/N"] == "60 / 37"
+    assert f.loc[INDENT + "Non-events: FP / TN", "Test set n/N"] == f"{tm.fp} / {tm.tn}"
+    assert "Volume (cut-off 14.3)" in f.index
+    assert any("Wilson" in n for n in diagnostic_notes({"Volume": {"train": tm, "test": tm}}))
+    ci = tm.tidy().set_index("metric").loc["sensitivity"]
+    assert_allclose([ci["conf_low"], ci["conf_high"]], [low, high], rtol=1e-10)
+
+
+@pytest.fixture(scope="module")
+def hematoma():
+    from cohortstats.datasets import make_hematoma_cohort
+
+    return make_hematoma_cohort().clinical
 
 
 def test_html_escapes_user_strings():
@@ -48,6 +171,7 @@ def test_html_escapes_user_strings():
                        title="<i>t</i>")
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Table &lt;1&gt;" in html and "caption &amp; &lt;b&gt;" in html and "&lt;i&gt;t&lt;/i&gt;" in html
+    assert "<span class=\"label\">Table 1.</span>" in html
 
 
 def test_write_tables_csv_and_excel(tmp_path):
@@ -58,68 +182,21 @@ def test_write_tables_csv_and_excel(tmp_path):
     assert sheets == ["a_b_table", "x" * 31]
 
 
-def test_docx_has_journal_tables(tmp_path, birthwt):
-    from docx import Document
-
-    from cohortstats.report.docx import render_docx
-
-    t = cs.table_one(birthwt, group="low", variables=["age", "race"], categorical=["race"])
-    frame = table_one_frame(t)
-    path = render_docx([ReportSection("Table 1", tables=(ReportTable("Table 1 <by low>", frame, ("note",)),))],
-                       tmp_path / "r.docx", title="T")
-    doc = Document(path)
-    assert len(doc.tables) == 1
-    table = doc.tables[0]
-    assert [c.text for c in table.rows[0].cells] == list(frame.columns)
-    assert len(table.rows) == len(frame) + 1
-    assert any(p.text == "Table 1 <by low>" for p in doc.paragraphs)  # kept verbatim in Word
-
-
-def test_regression_and_delong_frames(birthwt):
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tab = cs.regression_table(birthwt, "low", ["age", "race", "smoke", "ht"], categorical=["race"], screen_p=0.05)
-    from cohortstats.report.format import delong_table_frame, regression_footnotes, regression_table_frame
-
-    f = regression_table_frame(tab)
-    race = f[f["Level"].isin(["1", "2", "3"])]
-    assert race["Univariable OR (95% CI)"].iloc[0] == "Reference"
-    smoke = f[f["Variable"] == "smoke"].iloc[0]
-    uni = tab.univariable.fits["smoke"].tidy().set_index("term").loc["smoke"]
-    assert smoke["Univariable OR (95% CI)"] == f"{uni['estimate']:.2f} ({uni['conf_low']:.2f}–{uni['conf_high']:.2f})"
-    notes = regression_footnotes(tab)
-    assert any("profile likelihood" in n for n in notes) and any("Wald P < 0.05" in n for n in notes)
-    y = (birthwt["low"]).to_numpy()
-    cmp = cs.compare_aucs(y, {"lwt": -birthwt["lwt"], "age": -birthwt["age"]})
-    d = delong_table_frame(cmp)
-    assert d["Comparison"].item() == "lwt vs age" and " to " in d["ΔAUC (95% CI)"].item() or "–" in d["ΔAUC (95% CI)"].item()
-
-
-def test_regression_footnotes_count_exclusions(birthwt):
-    import warnings
-
-    from cohortstats.report.format import regression_footnotes
-
-    d = birthwt.copy()
-    d.loc[:3, "lwt"] = np.nan
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tab = cs.regression_table(d, "low", ["age", "lwt", "smoke"], multivariable=["lwt", "smoke"])
-    notes = regression_footnotes(tab)
-    assert "Univariable model for lwt: 4 patient(s) excluded for missing values (185 analysed)." in notes
-    assert any(n.startswith("Excluded from the multivariable model: missing lwt: 4") for n in notes)
-
-
 def test_results_display_in_notebooks(birthwt):
     y = birthwt["low"].to_numpy()
     p = np.clip(birthwt["lwt"].to_numpy() / 300, 0.01, 0.99)
-    for result in (cs.roc(y, -birthwt["lwt"]), cs.auc_ci(y, -birthwt["lwt"]), cs.calibration(y, p),
-                   cs.decision_curve(y, {"m": p}), cs.threshold_metrics(y, p),
-                   cs.table_one(birthwt, group="low", variables=["age"])):
+    tab = _birthwt_table(birthwt)
+    results = (cs.roc(y, -birthwt["lwt"]), cs.auc_ci(y, -birthwt["lwt"]), cs.calibration(y, p),
+               cs.decision_curve(y, {"m": p}), cs.threshold_metrics(y, p),
+               cs.table_one(birthwt, group="low", variables=["age"]), tab, tab.multivariable)
+    for result in results:
         html = result._repr_html_()
         assert html.startswith("<table") and "</table>" in html
+        text = repr(result)
+        assert len(text) < 400 and text.startswith(type(result).__name__ + "("), text
+    assert "Characteristic" in results[5]._repr_html_() and "Univariable" in tab._repr_html_()
+    assert "Sensitivity" in results[4]._repr_html_()
+    assert repr(results[1]).startswith("AucCI(estimate=0.6")  # 4 significant digits, not 17
 
 
 def test_one_sided_delong_table_says_so(asah01):

@@ -44,7 +44,7 @@ def test_overwrite_replaces_the_whole_folder(tmp_path):
     p = _study(tmp_path / "s", rows=True, extra=MODELS)
     Study.from_yaml(p).run().write(out)
     assert (out / "predictions_row_level.csv").exists() and (out / "merge_audit_row_level.csv").exists()
-    assert (out / "figures" / "roc_test.svg").exists()
+    assert (out / "figures" / "roc.svg").exists()
     p = _study(tmp_path / "s", rows=False)  # no model now: no ROC curve either
     with pytest.raises(FileExistsError, match="exists and is not empty; choose another or pass --overwrite"):
         Study.from_yaml(p).run().write(out)
@@ -82,7 +82,7 @@ def test_a_failed_write_leaves_the_previous_report(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("cohortstats.report.docx.render_docx", broken)
+    monkeypatch.setattr("cohortstats.report.builder.render_report_docx", broken)
     with pytest.raises(OSError, match="disk full") as err:
         Study.from_yaml(_study(tmp_path / "s")).run().write(out, overwrite=True)
     assert f"Nothing was written: {str(out)!r} is as it was before the run." in err.value.__notes__
@@ -203,12 +203,12 @@ def test_example_reruns_are_byte_identical(tmp_path):
         assert proc.returncode == 0, err[-3000:]
     files = [sorted(p.relative_to(o).as_posix() for p in o.rglob("*") if p.is_file()) for o in outs]
     assert files[0] == files[1] and len(files[0]) > 40
-    assert {"data/clinical.csv", "report.docx", "tables.xlsx", "figures/roc_test.svg", "manifest.json"} <= set(files[0])
+    assert {"data/clinical.csv", "report.docx", "tables.xlsx", "figures/roc.svg", "manifest.json"} <= set(files[0])
     differ = [f for f in files[0] if (outs[0] / f).read_bytes() != (outs[1] / f).read_bytes()]
     assert differ == []
     manifest = json.loads((outs[0] / "manifest.json").read_text())
     assert "timings_seconds" not in manifest and set(manifest["files"]) == set(files[0]) - {"manifest.json"}
-    assert "<dc:date>" not in (outs[0] / "figures" / "roc_test.svg").read_text()
+    assert "<dc:date>" not in (outs[0] / "figures" / "roc.svg").read_text()
 
 
 def test_default_reruns_differ_only_in_the_timings(tmp_path):

@@ -27,16 +27,17 @@ def test_report_files_and_sections(fusion_report):
     for f in ("report.html", "report.docx", "tables.xlsx", "manifest.json"):
         assert (out / f).exists(), f
     html = (out / "report.html").read_text(encoding="utf-8")
-    for section in ("Patient flow", "Statistical methods", "Results in brief", "Table 1", "Risk factors",
+    for section in ("Patient flow", "Statistical methods", "Results in brief", "Patient characteristics", "Risk factors",
                     "Models: training and test sets"):
         assert f">{section}</h2>" in html, section
-    assert html.count("<table>") >= 10 and html.count("data:image/png;base64,") == len(result.figures) == 11
+    assert html.count("<table>") >= 10 and html.count("data:image/png;base64,") == len(result.figures) == 9
     assert "Rad-score formulas (training set): radiomics: Rad-score = " in html
-    assert not re.search(r"HE\d{3}", html)  # no patient ids anywhere in the report
-    assert "DeLong" in html and "Welch t-test" in html and "profile likelihood" in html
+    assert not re.search(r"HE\d{3}", re.sub(r"data:image/png;base64,[^\"]+", "", html))  # no patient ids
+    assert "DeLong" in html and "Welch&#39;s t-test" in html and "profile likelihood" in html
     # the results paragraph quotes the DeLong Z and P of each test-set comparison, as the seed papers do
     z = result.results["comparisons"]["test"].pairs.iloc[0]
-    assert f"DeLong tests on the test set (two-sided): {z.model_a} vs {z.model_b} Z = {z.statistic:.3f}" in html
+    z_text = f"{z.statistic:.3f}".replace("-", "\u2212")  # a typeset minus in running text
+    assert f"DeLong tests on the test set (two-sided): {z.model_a} vs {z.model_b}, Z = {z_text}" in html
     # calibration of every model on the test set, equal to the statistics module's numbers
     cal = result.tables["calibration_test"].set_index("Statistic")
     assert list(cal.columns) == ["Radiomics", "Deep learning", "Fused"]
@@ -45,7 +46,7 @@ def test_report_files_and_sections(fusion_report):
     direct = result.results["models"].calibration("Radiomics", "test")
     assert cal.loc["Calibration slope", "Radiomics"] == format_number(direct.slope, 3)
     figs = sorted(p.name for p in (out / "figures").iterdir())
-    assert "roc_test.png" in figs and "roc_test.svg" in figs and "nomogram.png" in figs
+    assert "roc.png" in figs and "roc.svg" in figs and "nomogram.png" in figs
     manifest = pd.read_json(out / "manifest.json", typ="series")
     assert manifest["seed"] == 2024 and "versions" in manifest
 
@@ -55,11 +56,11 @@ def test_docx_tables(fusion_report):
 
     out, result = fusion_report
     doc = Document(out / "report.docx")
-    headers = [tuple(c.text for c in t.rows[0].cells) for t in doc.tables]
-    assert any(h[:2] == ("Variable", "Level") for h in headers)  # Table 1
-    assert any("Univariable OR (95% CI)" in h for h in headers)
-    assert any("AUC (95% CI)" in h for h in headers)
-    assert len(doc.inline_shapes) == 11
+    headers = [tuple(c.text.replace("\u00a0", " ") for c in t.rows[0].cells) for t in doc.tables]  # nbsp: "(n = 72)"
+    assert any(h[0] == "Characteristic" and "Overall (n = 235)" in h for h in headers)  # Table 1
+    assert any(h[1:3] == ("Univariable", "Univariable") for h in headers)  # a spanner over OR (95% CI) and P
+    assert any("Test AUC (95% CI)" in h for h in headers)
+    assert len(doc.inline_shapes) == 9
 
 
 def test_rerun_gives_identical_tables(fusion_report, tmp_path):
@@ -77,7 +78,7 @@ def test_worked_analyses_run(name, tmp_path):
     if name == "fvh_asah":
         reg = result.tables["regression_or"]
         assert "wfns" in result.results["regression"].selected
-        assert reg["Variable"].str.startswith("wfns").any() and "Not run" in html  # no models block: said so
+        assert reg["Characteristic"].str.startswith("wfns").any() and "Not run" in html  # no models block: said so
         assert "row1" not in html
     if name == "habitat":
         perf = result.tables["models_train_test"]
@@ -211,7 +212,8 @@ survival: {duration: time, event: status, event_value: 2, predictors: [age, sex,
 """)
     res = Study.from_yaml(p).run(workdir=tmp_path)
     html = res.write(tmp_path / "r")["report"].read_text(encoding="utf-8")
-    assert ">Survival</h2>" in html and "Log-rank test (survdiff)" in html and "Efron ties (as coxph)" in html
+    assert ">Survival</h2>" in html and "Log-rank test (as R&#39;s survdiff)" in html
+    assert "Efron ties (as R&#39;s coxph)" in html
     km = res.tables["kaplan_meier"].set_index("Group")
     assert km.loc["1", "Median (95% CI)"] == "270.0 (212.0–310.0)"  # survfit's median and log CI (men)
     assert res.results["cox"].n == 227
@@ -266,7 +268,7 @@ cv: {{n_splits: 3, n_repeats: 1}}
     html = res.write(tmp_path / "r")["report"].read_text(encoding="utf-8")
     assert "Feature reproducibility between readings" in html and "Repeated cross-validation" in html
     assert "Net reclassification and integrated discrimination improvement, test set" in html
-    assert "risk categories at 0.2, 0.4" in html
+    assert "risk categories at 0.2 and 0.4" in html
 
 
 def test_several_tables_need_an_id(tmp_path):
@@ -306,4 +308,4 @@ comparisons: {pairs: [[Clinical, Noise]]}
     assert "comparison Clinical vs Noise (a model was left out)" in res.skipped
     html = res.write(tmp_path / "r")["report"].read_text(encoding="utf-8")
     assert "Skipped: model &#39;Both&#39;: the rad-score of &#39;noise&#39; cannot be built" in html
-    assert "Not fitted: Noise, Both (no feature was left for its LASSO in the training set" in html
+    assert "Not fitted: Noise and Both (no feature was left for its LASSO in the training set" in html

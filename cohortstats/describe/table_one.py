@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from .fisher import TooManyTables, fisher_exact_rxc
+from .._results import TidyHTML
 from .._identifiers import identifier_columns
 from .._validation import (
     _preview,
@@ -29,7 +30,7 @@ OVERALL = "Overall"
 
 
 @dataclass(frozen=True)
-class TableOneResult:
+class TableOneResult(TidyHTML):
     """Numbers of a Table 1; formatting happens in :mod:`cohortstats.report`.
 
     Attributes
@@ -51,7 +52,9 @@ class TableOneResult:
     excluded : pandas.DataFrame
         Rows left out and why (``reason, n``): rows with a missing group value.
     options : dict
-        The test choices used (``equal_var``, ``yates``, ``fisher``, quantile rule).
+        The test choices used (``equal_var``, ``yates``, ``fisher``, quantile rule) and ``digits_basis``
+        (per continuous variable: ``spread``, the 5th-95th percentile range, and ``integer``, all values
+        whole), from which the report chooses decimals as gtsummary does.
     """
 
     summary: pd.DataFrame
@@ -71,11 +74,6 @@ class TableOneResult:
     def tests_used(self) -> list[str]:
         """Distinct test names, in order of first use (for footnotes)."""
         return [t for t in dict.fromkeys(self.tests["test"]) if isinstance(t, str) and t]
-
-    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
-        from ..report.format import table_one_frame
-
-        return table_one_frame(self).to_html(index=False, escape=True)
 
 
 # ---------------------------------------------------------------- statistics helpers
@@ -348,7 +346,7 @@ def table_one(
 
     check_finite_columns(data, variables, "table_one")  # inf is not a level, nor a value to average
     kinds = _classify(data, variables, set(categorical), set(nonnormal))
-    rows, test_rows = [], []
+    rows, test_rows, digits_basis = [], [], {}
     for v in variables:
         kind = kinds[v]
         raw = data[v]
@@ -363,6 +361,9 @@ def table_one(
             display = "median_iqr" if v in nonnormal else "mean_sd"
             finite = ~np.isnan(x)
             x, exponent = _power_of_two_scaled(x)
+            if finite.any():  # what the report's decimals follow (gtsummary: integers, else the 5th-95th spread)
+                p05, p95 = np.quantile(x[finite], [0.05, 0.95])
+                digits_basis[v] = {"spread": float(p95 - p05), "integer": bool(np.all(x[finite] == np.round(x[finite])))}
             for col in columns:
                 xs = x[col_masks[col] & finite]
                 nmiss = int((col_masks[col] & ~finite).sum())
@@ -407,7 +408,8 @@ def table_one(
                                              "p_value", "smd", "note"])
     n_per_group = {col: int(col_masks[col].sum()) for col in columns}
     options = {"equal_var": equal_var, "yates": yates, "fisher": fisher,
-               "quantiles": "R type 7 (quantile() default)", "percent_denominator": "non-missing values"}
+               "quantiles": "R type 7 (quantile() default)", "percent_denominator": "non-missing values",
+               "digits_basis": digits_basis}
     return TableOneResult(summary=summary, tests=tests, group=group, groups=tuple(groups),
                           n_per_group=n_per_group, excluded=excluded, options=options)
 

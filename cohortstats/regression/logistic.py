@@ -103,7 +103,7 @@ def hosmer_lemeshow(y, p, *, groups: int = 10) -> HosmerLemeshow:
 
 
 @dataclass(frozen=True)
-class LogisticRegressionResult:
+class LogisticRegressionResult(TidyHTML):
     """A fitted logistic regression.
 
     Attributes
@@ -275,9 +275,6 @@ class LogisticRegressionResult:
     def linear_predictor(self, new_df: pd.DataFrame) -> np.ndarray:
         X = self.design.encode(new_df)
         return self.coef[0] + X @ self.coef[1:]
-
-    def _repr_html_(self) -> str:  # pragma: no cover
-        return self.tidy().to_html(index=False)
 
 
 def _level_counts(design: Design, y: np.ndarray, df: pd.DataFrame) -> dict:

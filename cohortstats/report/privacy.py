@@ -34,7 +34,8 @@ _DELIMITERS = r"\s()\[\]{}<>\"',;=|`"
 _TOKEN = re.compile(rf"[^{_DELIMITERS}]+")
 _QUOTED = re.compile(r"(['\"])([^'\"]{1,200})\1")
 _GROUP_COLUMN = re.compile(r"\(n = \d+\)$")
-_COUNT_CELL = re.compile(r"^(\d+)(?: \(.*\))?$")
+_PERCENT_CELL = re.compile(r"^(\d+) \([^)]*%\)$")  # "3 (2%)": a count with its percentage
+_BARE_COUNT = re.compile(r"^(\d+)$")
 
 
 def _key(value) -> str:
@@ -221,26 +222,29 @@ def _path_prefixes(base) -> tuple:
 
 
 def mask_small_cells(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    """Table 1 (columns ``Variable``, ``Level``, then ``<group> (n = k)``): a level or Missing cell counting
-    1 to ``min_cell - 1`` patients reads ``<min_cell``. Other tables are returned unchanged.
+    """Table 1 (a ``Characteristic`` column, then ``<group> (n = k)`` columns): a count cell (``"3 (2%)"``, or
+    the count on a ``Missing`` row) of 1 to ``min_cell - 1`` patients reads ``<min_cell``; means, medians and
+    other tables are returned unchanged.
 
     This masks single cells; it is not full disclosure control (a masked count can sometimes be recovered from
     the group's total and the other levels).
 
     >>> import pandas as pd
-    >>> f = pd.DataFrame({"Variable": ["sex, n (%)", ""], "Level": ["", "F"], "A (n = 9)": ["", "3 (33.3)"]})
+    >>> f = pd.DataFrame({"Characteristic": ["Age", "Sex", "F", "Missing"], "A (n = 9)": ["23 (5)", "", "3 (33%)", "2"]})
     >>> mask_small_cells(f, 5)["A (n = 9)"].tolist()
-    ['', '<5']
+    ['23 (5)', '', '<5', '<5']
     """
-    if min_cell <= 1 or list(frame.columns[:2]) != ["Variable", "Level"]:
+    if min_cell <= 1 or "Characteristic" not in frame.columns:
         return frame
     groups = [c for c in frame.columns if isinstance(c, str) and _GROUP_COLUMN.search(c)]
     out = frame.copy()
-    rows = out["Level"].astype(str) != ""
-    for c in groups:
-        def mask(cell):
-            m = _COUNT_CELL.match(str(cell))
-            return f"<{min_cell}" if m and 0 < int(m.group(1)) < min_cell else cell
+    missing_rows = out["Characteristic"].astype(str).str.strip().isin(["Missing", "Unknown"])
 
-        out.loc[rows, c] = out.loc[rows, c].map(mask)
+    def mask(cell, count_only):
+        text = str(cell)
+        m = _PERCENT_CELL.match(text) or (_BARE_COUNT.match(text) if count_only else None)
+        return f"<{min_cell}" if m and 0 < int(m.group(1)) < min_cell else cell
+
+    for c in groups:
+        out[c] = [mask(v, miss) for v, miss in zip(out[c], missing_rows)]
     return out

@@ -1,9 +1,11 @@
-"""The figures of a study report, drawn from an analysis' result objects (the runner makes none)."""
+"""The figures of a study report, drawn from an analysis' result objects (the runner makes none), at the size they
+are printed, with the study's labels."""
 
 from __future__ import annotations
 
 from .. import plots
 from ..evaluation.roc import roc
+from .labels import Labels
 
 __all__ = ["analysis_figures"]
 
@@ -11,44 +13,63 @@ __all__ = ["analysis_figures"]
 def analysis_figures(results: dict, spec, prefix: str = "") -> dict:
     """``{name: matplotlib Figure}`` for every result that has a figure. ``prefix`` keeps the names of a further
     analysis apart from the main one's."""
+    labels = Labels.from_spec(spec)
     figs = {}
     tab = results.get("regression")
     if tab is not None:
-        figs["forest_plot"] = plots.plot_forest(tab).figure
+        figs["forest_plot"] = plots.plot_forest(tab, labels=labels).figure
         if "calibration_multivariable" in results:
             figs["calibration_multivariable"] = plots.plot_calibration(
                 results["calibration_multivariable"], corrected=results.get("validation")).figure
         if "nomogram" in results:
-            figs["nomogram"] = plots.plot_nomogram(results["nomogram"]).figure
+            figs["nomogram"] = plots.plot_nomogram(results["nomogram"], labels=labels).figure
     models = results.get("models")
     if models is not None:
         figs.update(_model_figures(results, models))
     if "km" in results:
         times = spec.survival.times if spec.survival is not None else None
-        figs["kaplan_meier"] = plots.plot_km(results["km"], times=times or None).figure
+        figs["kaplan_meier"] = plots.plot_km(results["km"], times=times or None, labels=labels).figure
     if "cox" in results:
-        figs["forest_cox"] = plots.plot_forest(results["cox"]).figure
+        figs["forest_cox"] = plots.plot_forest(results["cox"], labels=labels).figure
     return {f"{prefix}{name}": fig for name, fig in figs.items()}
 
 
+def _roc_panels(models):
+    import matplotlib.pyplot as plt
+
+    n_models = len(set(models.performance["model"]))
+    fig, axes = plt.subplots(1, 2, figsize=(plots.FULL_WIDTH, 3.5 + 0.16 * n_models), layout="constrained")
+    for ax, set_name, title in zip(axes, ("train", "test"), ("Training set", "Test set")):
+        y, scores = models.scores(set_name)
+        perf = models.performance[models.performance["set"] == set_name]
+        cis = {r.model: (r.conf_low, r.conf_high) for r in perf.itertuples()}
+        plots.plot_roc({k: roc(y, v) for k, v in scores.items()}, cis=cis, title=title, ax=ax, legend="below")
+    return fig
+
+
+def _decision_panels(dc):
+    import matplotlib.pyplot as plt
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(plots.FULL_WIDTH * 0.85, 5.6), sharex=True)
+    plots.plot_decision_curve(dc, ax=top)
+    top.set_xlabel("")
+    plots.plot_interventions_avoided(dc, ax=bottom, legend=False)
+    fig.subplots_adjust(left=0.16, right=0.97, top=0.97, bottom=0.09, hspace=0.1)
+    return fig
+
+
 def _model_figures(results, models) -> dict:
-    figs = {}
-    y_te, s_te = models.scores("test")
-    perf = models.performance[models.performance.set == "test"]
-    cis = {r.model: (r.conf_low, r.conf_high) for r in perf.itertuples()}
-    figs["roc_test"] = plots.plot_roc({k: roc(y_te, v) for k, v in s_te.items()}, cis=cis, title="Test set").figure
-    figs["decision_curves_test"] = plots.plot_decision_curve(results["decision_curve"], title="Test set").figure
+    figs = {"roc": _roc_panels(models), "decision_curves_test": _decision_panels(results["decision_curve"])}
     cal_all = results["calibration_test_all"]
     if len(cal_all) > 1:
-        figs["calibration_curves_test"] = plots.plot_calibration_curves(cal_all, title="Test set").figure
+        figs["calibration_curves_test"] = plots.plot_calibration_curves(cal_all).figure
     last = list(cal_all)[-1]
-    figs["calibration_test"] = plots.plot_calibration(cal_all[last], title=f"{last}, test set").figure
+    figs["calibration_test"] = plots.plot_calibration(cal_all[last]).figure
     drawn = set()
     for (model, key), lasso in results.get("lassos", {}).items():
         if id(lasso) in drawn:  # a rad-score shared by several models is one fit: drawn once
             continue
         drawn.add(id(lasso))
-        figs[f"lasso_path_{key}"] = plots.plot_lasso_path(lasso, title=f"LASSO paths: {key}").figure
-        if lasso.cv_results_ is not None:
-            figs[f"lasso_cv_{key}"] = plots.plot_lasso_cv(lasso, title=f"10-fold CV: {key}").figure
+        axes = plots.plot_lasso(lasso)
+        figs[f"lasso_{key}"] = axes[0].figure
     return figs

@@ -27,7 +27,13 @@ def safe_filename(name: str) -> str:
 
 
 def _formula_like(value) -> bool:
-    return isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMERIC_TEXT.match(value)
+    """Text a spreadsheet could evaluate: starting with a formula character, also after leading spaces (Table 1
+    indents its levels, and some spreadsheets trim spaces on import)."""
+    if not isinstance(value, str):
+        return False
+    stripped = value.lstrip(" \u00a0\u2003")
+    return (value.startswith(_FORMULA_START) or stripped.startswith(_FORMULA_START)) \
+        and not _NUMERIC_TEXT.match(stripped)
 
 
 def spreadsheet_text(value):

@@ -189,59 +189,71 @@ def _move_into_place(tmp: Path, out: Path) -> None:
         os.rename(tmp, out)
 
 
-def _guarded_sections(res, guard, pngs):
-    from .html import ReportSection
+def _guarded_report(report, guard):
+    """The study's Report with the privacy guard applied to every text it shows (titles, paragraphs, captions,
+    table cells, footnotes, spanners, notices)."""
+    from .blocks import ReportFigure, ReportTable
 
-    sections = []
-    for s in res.sections:
-        figs = tuple({"caption": guard.text(cap), "png_base64": pngs[name]}
-                     for name, cap in s.get("figures", ()) if name in pngs)
-        tables = tuple(dataclasses.replace(t, caption=guard.text(t.caption), frame=guard.frame(t.frame),
-                                           footnotes=tuple(guard.text(f) for f in t.footnotes))
-                       for t in s.get("tables", ()))
-        sections.append(ReportSection(guard.text(s["title"]), tables=tables,
-                                      paragraphs=tuple(guard.text(p) for p in s.get("paragraphs", ())),
-                                      figures=figs))
-    return sections
+    def block(b):
+        if isinstance(b, str):
+            return guard.text(b)
+        if isinstance(b, ReportTable):
+            return dataclasses.replace(b, caption=guard.text(b.caption), frame=guard.frame(b.frame),
+                                       footnotes=tuple(guard.text(f) for f in b.footnotes),
+                                       spanners=tuple(_guarded_spanner(s, guard) for s in b.spanners))
+        if isinstance(b, ReportFigure):
+            return dataclasses.replace(b, caption=guard.text(b.caption))
+        return b
+
+    report.sections = [dataclasses.replace(s, title=guard.text(s.title), blocks=tuple(block(b) for b in s.blocks))
+                       for s in report.sections]
+    report.title = guard.text(report.title)
+    report.authors = [guard.text(a) for a in report.authors]
+    report.notices = [guard.text(n) for n in report.notices]
+    return report
+
+
+def _guarded_spanner(spanner, guard):
+    if isinstance(spanner, str):
+        return guard.text(spanner)
+    if isinstance(spanner, tuple):
+        return tuple(guard.text(x) if isinstance(x, str) else x for x in spanner)
+    return spanner
 
 
 def _write_files(res, tmp: Path, guard: PrivacyGuard, include: dict) -> dict:
-    from .docx import render_docx
     from .figures import save_figure
-    from .html import render_html
     from .reproducible import stabilise_office_file
+    from .study_report import study_report
     from .tables import write_csv, write_tables
 
     spec = res.study.spec
     formats = set(spec.report.formats)
-    pngs = {}
     for name, fig in res.figures.items():
         guard.figure(fig)
-        pngs[name] = save_figure(fig, tmp, name)
+        save_figure(fig, tmp, name)
     _checkpoint("figures")
-    sections = _guarded_sections(res, guard, pngs)
-    title, subtitle = guard.text(spec.report.title), guard.text(", ".join(spec.report.authors))
+    report = _guarded_report(study_report(res, {name: tmp / "figures" / f"{name}.png" for name in res.figures}),
+                             guard)
     paths = {}
     if {"csv", "xlsx"} & formats:
         paths = write_tables({name: guard.frame(t) for name, t in res.tables.items()}, tmp)
-        stabilise_office_file(tmp / "tables.xlsx", title=title)
+        stabilise_office_file(tmp / "tables.xlsx", title=report.title)
         if "csv" not in formats:
             shutil.rmtree(tmp / "tables")
             paths = {}
         if "xlsx" not in formats:
             (tmp / "tables.xlsx").unlink()
     _checkpoint("tables")
-    notices = [guard.text(n) for n in res.notices]
     if guard.withheld:
-        notices.append(f"The privacy guard withheld {guard.withheld} value(s) that matched patient identifiers or "
-                       "dates in the data; they read [withheld].")
+        report.notices.append(f"The privacy guard withheld {guard.withheld} value(s) that matched patient "
+                              "identifiers or dates in the data; they read [withheld].")
     if "html" in formats:
-        html = render_html(sections, title=title, subtitle=subtitle, notices=notices, version=__version__)
-        (tmp / "report.html").write_text(html, encoding="utf-8")
+        (tmp / "report.html").write_text(report.to_html(version=__version__), encoding="utf-8")
     _checkpoint("html")
     if "docx" in formats:
-        render_docx(sections, tmp / "report.docx", title=title, notices=notices)
-        stabilise_office_file(tmp / "report.docx", title=title)
+        report.write_docx(tmp / "report.docx")
+        stabilise_office_file(tmp / "report.docx", title=report.title)
     _checkpoint("docx")
     if guard.allow_row_level:
         if "models" in res.results:

@@ -112,6 +112,8 @@ class TableOneSpec(_Strict):
     by_split: bool = True
     equal_var: bool = False
     yates: bool = True
+    columns: list[Literal["statistic", "test", "smd"]] = Field(default_factory=list)  # extra Table 1 columns
+    digits: dict[str, int] = Field(default_factory=dict)  # decimals per variable (others: gtsummary's rule)
 
     @model_validator(mode="after")
     def _listed_among_variables(self):
@@ -238,14 +240,22 @@ class SurvivalSpec(_Strict):
 
 class DecisionCurveSpec(_Strict):
     start: float = Field(0.01, gt=0, lt=1)
-    stop: float = Field(0.99, gt=0, lt=1)
+    stop: float | None = Field(None, gt=0, lt=1)  # None: from the outcome's prevalence (decision_curve_stop)
     step: float = Field(0.01, ge=1e-4, le=0.5)
 
     @model_validator(mode="after")
     def _increasing(self):
-        if self.stop < self.start:
+        if self.stop is not None and self.stop < self.start:
             raise ValueError(f"decision_curve.stop ({self.stop}) is below start ({self.start})")
         return self
+
+
+def decision_curve_stop(prevalence: float) -> float:
+    """The default upper threshold of decision curves: 1.5 times the outcome's prevalence, rounded up to 0.05,
+    within [0.3, 0.9]. Above it few patients have a predicted risk that high, and net benefit is noise."""
+    import math
+
+    return min(0.9, max(0.3, math.ceil(round(30 * prevalence, 9)) / 20))
 
 
 class ReportSpec(_Strict):
@@ -256,6 +266,8 @@ class ReportSpec(_Strict):
     formats: list[Literal["html", "docx", "xlsx", "csv"]] = Field(default_factory=lambda: ["html", "docx", "xlsx", "csv"])
     include_row_level: bool = False
     min_cell: int = Field(1, ge=1)
+    page: Literal["a4", "letter"] = "a4"
+    orientation: Literal["portrait", "landscape"] = "portrait"
 
 
 class StudySpec(_Strict):
@@ -277,6 +289,8 @@ class StudySpec(_Strict):
     comparisons: ComparisonSpec = Field(default_factory=ComparisonSpec)
     decision_curve: DecisionCurveSpec = Field(default_factory=DecisionCurveSpec)
     report: ReportSpec = Field(default_factory=ReportSpec)
+    labels: dict[str, str] = Field(default_factory=dict)  # {column: display name}, e.g. "FVH score, per point"
+    levels: dict[str, dict[str | int | float | bool, str]] = Field(default_factory=dict)  # {column: {value: name}}
 
     @field_validator("signature_screen")
     @classmethod
@@ -286,6 +300,17 @@ class StudySpec(_Strict):
         problem = screen_problem(v)
         if problem:
             raise ValueError(problem)
+        return v
+
+    @field_validator("labels", "levels", mode="before")
+    @classmethod
+    def _names_are_text(cls, v):
+        """YAML reads an unquoted Yes/No as true/false and 1 as a number: display names are text."""
+        def text(x):
+            return ("Yes" if x else "No") if isinstance(x, bool) else x if isinstance(x, (str, dict)) else str(x)
+
+        if isinstance(v, dict):
+            return {k: ({kk: text(vv) for kk, vv in m.items()} if isinstance(m, dict) else text(m)) for k, m in v.items()}
         return v
 
     @field_validator("models")

@@ -14,6 +14,7 @@ import pandas as pd
 from .._identifiers import identifier_columns, identifier_reason
 from ..describe.table_one import table_one
 from ..evaluation.calibration import calibration
+from ..evaluation.cutoffs import threshold_metrics
 from ..evaluation.reclassification import compare_reclassification
 from ..evaluation.roc import compare_aucs
 from ..evaluation.validation import bootstrap_validation
@@ -22,7 +23,7 @@ from ..models import ModelSpec, cross_validate_models, fit_models, signature_of,
 from ..regression.nomogram import nomogram
 from ..regression.survival import cox_regression, kaplan_meier
 from ..regression.univariable import regression_table
-from .spec import SplitSpec
+from .spec import SplitSpec, decision_curve_stop
 
 __all__ = ["describe", "regress", "validate", "split", "describe_split", "fit", "compare", "evaluate",
            "cross_validate", "survive"]
@@ -174,9 +175,15 @@ def old_new_pairs(pairs: pd.DataFrame, alternative: str) -> list[tuple[str, str]
 def evaluate(scope, models, specs) -> dict:
     """Decision curves and calibration of every model on the test set, and each rad-score's LASSO."""
     dcs = scope.spec.decision_curve
-    thr = np.round(np.arange(dcs.start, dcs.stop + dcs.step / 2, dcs.step), 6)
+    stop = dcs.stop if dcs.stop is not None else decision_curve_stop(float(np.mean(
+        np.r_[models.scores("train")[0], models.scores("test")[0]])))
+    thr = np.round(np.arange(dcs.start, stop + dcs.step / 2, dcs.step), 6)
+    groups = 10 if len(models.scores("test")[0]) >= 100 else 5  # about ten patients or more per group
     out = {"decision_curve": models.decision_curve("test", thresholds=thr),
-           "calibration_test_all": {m.name: models.calibration(m.name, "test") for m in specs}}
+           "calibration_test_all": {m.name: models.calibration(m.name, "test", groups=groups) for m in specs}}
+    y_test, p_test = models.scores("test")  # each model's training cut-off carried to the test set
+    out["diagnostic"] = {m.name: {"train": models.thresholds[m.name], "test": threshold_metrics(
+        y_test, p_test[m.name], threshold=models.thresholds[m.name])} for m in specs if m.name in models.thresholds}
     out["calibration_test"] = out["calibration_test_all"][specs[-1].name]
     lassos = {}
     for (mname, block), _ in models.selected.items():

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..html import ReportTable
-
 __all__ = ["not_run_section", "warnings_section"]
 
 
@@ -13,7 +11,7 @@ def not_run_section(ctx) -> dict | None:
     skipped = ctx.res.skipped
     if not skipped:
         return None
-    return {"title": "Not run", "paragraphs": [f"Skipped: {s.rstrip('.')}." for s in skipped]}
+    return {"title": "Not run", "blocks": [f"Skipped: {s.rstrip('.')}." for s in skipped]}
 
 
 def warnings_section(ctx) -> dict | None:
@@ -22,7 +20,7 @@ def warnings_section(ctx) -> dict | None:
         return None
     rows = pd.DataFrame([{"Analysis": w.analysis or "Study", "Stage": w.stage, "Warning": w.category,
                           "Message": w.message, "Times": w.count} for w in res.warnings])
-    res.tables["warnings"] = rows
-    return {"title": "Warnings", "paragraphs": [
-        "Every warning raised while the study ran, by stage. Each is also shown beside the result it concerns."],
-        "tables": [ReportTable("Warnings raised during the analysis", rows)]}
+    table = ctx.report_table("warnings", rows, "Warnings raised during the analysis")
+    return {"title": "Warnings", "blocks": [
+        f"{ctx.ref('table', 'warnings')} lists every warning raised while the study ran, by stage; each is also "
+        "shown beside the result it concerns.", table]}

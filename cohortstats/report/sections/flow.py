@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from ..html import ReportTable
-
 __all__ = ["flow_section"]
 
 
 def flow_section(ctx) -> dict:
     res = ctx.res
-    audit = res.study_results["merge"].summary()
-    ctx.table("patient_flow_audit", audit)
-    tables = [ReportTable("Data audit: ids kept and dropped by reason", audit)]
+    blocks = list(res.study_flow) if ctx.analysis.main else []
+    blocks += list(ctx.analysis.flow)
+    if ctx.analysis.main:
+        audit = res.study_results["merge"].summary()
+        audit = audit.rename(columns={c: c.capitalize() for c in audit.columns if c != "n"})
+        blocks.append(ctx.report_table("patient_flow_audit", audit, "Data audit: identifiers kept and dropped, "
+                                                                   "by reason"))
     if "reproducibility_summary" in ctx.results:
-        rs = ctx.results["reproducibility_summary"]
-        ctx.table("reproducibility", rs)
         r = ctx.spec.reproducibility
-        tables.append(ReportTable("Feature reproducibility between readings", rs,
-                                  (f"Intraclass correlation {r.form} (Shrout & Fleiss, as psych::ICC); features "
-                                   f"with ICC < {r.threshold:g} were excluded before any modelling.",)))
-    lines = (list(res.study_flow) if ctx.analysis.main else []) + list(ctx.analysis.flow)
-    return {"title": "Patient flow", "paragraphs": lines, "tables": tables if ctx.analysis.main else tables[1:]}
+        blocks.append(ctx.report_table("reproducibility", ctx.results["reproducibility_summary"],
+                                       "Feature reproducibility between readings", (
+                                           f"Intraclass correlation {r.form} (Shrout and Fleiss, as R's psych::ICC); "
+                                           f"features with ICC < {r.threshold:g} were excluded before any "
+                                           "modelling.",)))
+    return {"title": "Patient flow", "blocks": blocks}

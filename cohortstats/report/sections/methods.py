@@ -1,30 +1,39 @@
-"""The generated statistical-methods paragraphs: each names the test or estimator behind a number."""
+"""The generated statistical-methods paragraphs: each names the test or estimator behind a number, and refers to
+the table or figure that shows it."""
 
 from __future__ import annotations
 
 from ...provenance import package_versions
+from ..format import test_name
+from ._context import join_words
 
 __all__ = ["methods_section"]
 
 
-def _table1(t1) -> str:
-    return ("Baseline characteristics are given as mean (SD), median [Q1, Q3] or n (%), and compared between "
-            f"outcome groups with: {'; '.join(t1.tests_used)} (chi-square replaced by Fisher's exact test when an "
-            "expected count was below 5); standardised mean differences are reported.")
+def _table1(ctx, t1) -> str:
+    shown = {"mean_sd": "mean (SD)", "median_iqr": "median (Q1, Q3)", "n_percent": "n (%)"}
+    stats = [v for k, v in shown.items() if k in set(t1.tests["display"])]
+    tests = [test_name(t) for t in t1.tests_used if not t.startswith("Fisher")]
+    fisher = ("; Fisher's exact test replaced the χ² test when an expected count was below 5"
+              if t1.options.get("fisher", "auto") == "auto" and any("chi" in t for t in t1.tests_used) else "")
+    return (f"Baseline characteristics are summarised as {join_words(stats)} ({ctx.ref('table', 'table1_by_outcome')}) "
+            f"and compared between patients with and without {ctx.outcome} with {join_words(tests)}{fisher}.")
 
 
-def _regression(tab, results) -> list[str]:
+def _regression(ctx, tab, results) -> list[str]:
     fit = next(iter(tab.univariable.fits.values()))
-    out = [f"Associations with the outcome were estimated by {fit.method} logistic regression; predictors "
-           f"with {tab.rule} entered the multivariable model. Odds ratios are given with "
-           f"{round(100 * fit.conf_level)}% confidence intervals by {fit.ci_method} and P values from the "
-           f"{fit.p_method}. Complete cases were analysed."]
+    rule = (f"Candidate predictors with {tab.rule} entered the multivariable model" if tab.rule != "given by the user"
+            else "The investigators chose the predictors of the multivariable model")
+    out = [f"Associations with {ctx.outcome} were estimated by logistic regression ({fit.method}). {rule}. Odds "
+           f"ratios are given with {round(100 * fit.conf_level)}% confidence intervals by {fit.ci_method} and P "
+           f"values from the {fit.p_method} ({ctx.ref('table', 'regression_or')}); each model used the patients with "
+           "complete data for its predictors."]
     if "validation" in results:
         val = results["validation"]
-        out.append(f"The multivariable model was internally validated with {val.B} bootstrap resamples "
-                   "(Harrell's optimism correction, every modelling step repeated in each resample); calibration "
-                   "was assessed with the calibration intercept and slope, lowess calibration curves and the "
-                   "Hosmer-Lemeshow test.")
+        out.append(f"The multivariable model was internally validated with {val.B} bootstrap resamples (Harrell's "
+                   "optimism correction, repeating every modelling step in each resample); calibration was assessed "
+                   "with the calibration intercept and slope, a lowess calibration curve and the Hosmer-Lemeshow "
+                   f"test ({ctx.ref('table', 'validation_multivariable')}).")
     return out
 
 
@@ -36,30 +45,37 @@ def _sided(alternative: str) -> str:
             "AUC; one-sided confidence intervals of the difference")
 
 
-def _models(models, spec, results) -> list[str]:
+def _models(ctx, models, results) -> list[str]:
+    spec = ctx.spec
     sp = models.split
-    test_size = sp.get("test_size", 0.2)
+    test_pct = round(100 * sp.get("test_size", 0.2))
+    how = "stratified by outcome" if sp.get("stratified", True) else "without stratification"
     cmp = spec.comparisons
     reclass = ""
     if "reclassification" in results:
-        cats = (f" and with risk categories at {', '.join(f'{c:g}' for c in cmp.nri_cutoffs)}"
+        cats = (f" and with risk categories at {join_words(f'{c:g}' for c in cmp.nri_cutoffs)}"
                 if cmp.nri_cutoffs else "")
-        reclass = (f", with the net reclassification improvement (category-free{cats}) and the integrated "
-                   "discrimination improvement")
+        reclass = (f"; reclassification with the net reclassification improvement (category-free{cats}) and the "
+                   "integrated discrimination improvement")
+    dc = results.get("decision_curve")
+    dc_range = ""
+    if dc is not None:
+        thr = dc.table["threshold"]
+        dc_range = f" over threshold probabilities from {thr.min():.2f} to {thr.max():.2f}"
     steps = getattr(models, "steps", {}) or {}
-    out = [f"Patients were randomly split into training and test sets ({round((1 - test_size) * 100)}:"
-           f"{round(test_size * 100)}, {'stratified by outcome' if sp.get('stratified', True) else 'not stratified'}"
-           f", seed {sp.get('random_state')}). " + _fitted_on_training(steps)
-           + "Discrimination was measured by the AUC with DeLong 95% CIs and compared with "
-           f"DeLong's test for correlated ROC curves ({_sided(cmp.alternative)}){reclass}; sensitivity and specificity use "
-           "the training set's Youden cut-off. Clinical utility was assessed with decision curves (net benefit). "
-           "Models, each with its own steps: "
-           + "; ".join(_model_sentence(k, v, steps.get(k), _check_of(models, k)) for k, v in models.estimators.items())
-           + "."]
+    out = [f"Patients were randomly split into a training set ({100 - test_pct}%) and a test set ({test_pct}%), "
+           f"{how} (random seed {sp.get('random_state')}). " + _fitted_on_training(steps)
+           + "Discrimination was measured by the area under the ROC curve (AUC) with DeLong 95% confidence intervals "
+           f"and compared with DeLong's test for correlated ROC curves ({_sided(cmp.alternative)}){reclass}. "
+           "Sensitivity, specificity and predictive values (Wilson 95% confidence intervals) use the cut-off that "
+           "maximised the Youden index on the training set. Clinical utility was assessed with decision curves"
+           f"{dc_range} (net benefit and net interventions avoided). Models, each with its own steps: "
+           + "; ".join(_model_sentence(k, _lower_first(v), steps.get(k), _check_of(models, k))
+                       for k, v in models.estimators.items()) + "."]
     left_out = [m.name for m in spec.models if m.name not in models.estimators]
     if left_out:
-        out.append(f"Not fitted: {', '.join(left_out)} (no feature was left for its LASSO in the training "
-                   "set; see 'Not run').")
+        out.append(f"Not fitted: {join_words(left_out)} (no feature was left for its LASSO in the training set; "
+                   "see \u201cNot run\u201d).")
     return out
 
 
@@ -110,21 +126,26 @@ def _check_of(models, name: str) -> dict | None:
     return checks.set_index("model").loc[name].to_dict()
 
 
+def _lower_first(text: str) -> str:
+    """``"Logistic regression"`` reads ``"logistic regression"``; ``"RBF-kernel SVM"`` stays as it is."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
 def _software() -> str:
     v = package_versions()
-    return ("Analyses used cohortstats " + v.get("cohortstats", "?") + " (Python " + v["python"] + "; " +
-            ", ".join(f"{k} {val}" for k, val in v.items() if k not in ("cohortstats", "python")) + ").")
+    others = [f"{k} {val}" for k, val in v.items() if k not in ("cohortstats", "python")]
+    return (f"Analyses used cohortstats {v.get('cohortstats', '?')} (Python {v['python']}; {join_words(others)}).")
 
 
 def methods_section(ctx) -> dict:
     results = ctx.results
     out = []
     if results.get("table1") is not None:
-        out.append(_table1(results["table1"]))
+        out.append(_table1(ctx, results["table1"]))
     if results.get("regression") is not None:
-        out += _regression(results["regression"], results)
+        out += _regression(ctx, results["regression"], results)
     if results.get("models") is not None:
-        out += _models(results["models"], ctx.spec, results)
+        out += _models(ctx, results["models"], results)
     out.append(_software())
     ctx.res.methods = out
-    return {"title": "Statistical methods", "paragraphs": out}
+    return {"title": "Statistical methods", "blocks": out}

@@ -1,27 +1,31 @@
-"""Models on the training and test sets: performance, DeLong tests, NRI/IDI, rad-scores, decision curves and
-calibration."""
+"""Models on the training and test sets: discrimination, diagnostic accuracy, DeLong tests, NRI/IDI, rad-scores,
+decision curves and calibration."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ...formatting import format_number, format_p
+from ...formatting import format_number
+from ..adders import diagnostic_spanners
 from ..format import (
     calibration_comparison_frame,
     decision_curve_frame,
     delong_table_frame,
+    diagnostic_frame,
+    diagnostic_notes,
     model_performance_frame,
     reclassification_frame,
+    set_name,
 )
-from ..html import ReportTable
+from ._context import join_words
 
 __all__ = ["models_section"]
 
 _RECLASSIFICATION_NOTE = (
-    "\"A over B\": A is the new model. Category-free NRI: net proportion of events given a higher predicted risk by "
-    "A than by B plus net proportion of non-events given a lower one (the two components); IDI: gain in "
-    "discrimination slope (mean risk change in events minus that in non-events). SEs, Z and 95% CIs as R's "
-    "Hmisc::improveProb (categorical NRI as PredictABEL).")
+    "\u201cA over B\u201d: A is the new model. NRI = net reclassification improvement (category-free: the net "
+    "proportion of events given a higher predicted risk by A than by B plus the net proportion of non-events given a "
+    "lower one, the two components); IDI = integrated discrimination improvement (gain in discrimination slope). "
+    "SEs, Z and 95% CIs as R's Hmisc::improveProb (categorical NRI as PredictABEL).")
 
 
 def _sidedness(alternative: str) -> str:
@@ -35,58 +39,72 @@ def _sidedness(alternative: str) -> str:
 def _comparison_tables(ctx) -> list:
     tables, spec = [], ctx.spec
     adj = spec.comparisons.adjust
-    for set_name, cmp in ctx.results.get("comparisons", {}).items():
+    for set_key, cmp in ctx.results.get("comparisons", {}).items():
         f = delong_table_frame(cmp, p_style=ctx.p_style)
-        ctx.table(f"delong_{set_name}", f)
-        tables.append(ReportTable(f"Pairwise DeLong tests, {set_name} set", f, (
+        glob = ctx.p_text(cmp.global_p_value)
+        caption = f"Pairwise comparison of AUCs, {set_name(set_key).lower()}"
+        tables.append(ctx.report_table(f"delong_{set_key}", f, caption, (
+            "ΔAUC = AUC of the first model minus that of the second, with its CI.",
             "DeLong's test for correlated ROC curves, " + _sidedness(spec.comparisons.alternative)
-            + (f"; P adjusted by {adj}." if adj else "; unadjusted P."),
-            f"Global test of equal AUCs: chi-square = {format_number(cmp.global_statistic, 2)}, "
-            f"df = {cmp.global_df}, P = {format_p(cmp.global_p_value, ctx.p_style)}.",
+            + (f"; P adjusted by {adj}'s method." if adj else "; P unadjusted for multiple comparisons."),
+            *([f"Global test of equal AUCs: χ² = {format_number(cmp.global_statistic, 2)}, df = {cmp.global_df}, "
+               f"{glob}."] if format_number(cmp.global_statistic, 2) else []),
             *ctx.warning_notes("comparisons"))))
-    for set_name, rc in ctx.results.get("reclassification", {}).items():
+    for set_key, rc in ctx.results.get("reclassification", {}).items():
         f = reclassification_frame(rc, p_style=ctx.p_style)
-        ctx.table(f"reclassification_{set_name}", f)
-        tables.append(ReportTable(f"Net reclassification and integrated discrimination improvement, {set_name} set",
-                                  f, (_RECLASSIFICATION_NOTE,)))
+        tables.append(ctx.report_table(f"reclassification_{set_key}", f,
+                                       f"Net reclassification and integrated discrimination improvement, "
+                                       f"{set_name(set_key).lower()}", (_RECLASSIFICATION_NOTE,)))
     return tables
 
 
 def _signature_table(ctx, models) -> list:
-    rows = [{"Model": m, "Block": b.replace("signature:", "rad-score of "), "Features kept": len(f),
-             "Features": ", ".join(f)} for (m, b), f in models.selected.items()]
+    rows = [{"Model": m, "Rad-score": b.replace("signature:", ""), "Features kept": len(f),
+             "Features": ", ".join(ctx.labels(x) for x in f)} for (m, b), f in models.selected.items()]
     if not rows:
         return []
-    sel = pd.DataFrame(rows)
-    ctx.table("signature_features", sel)
-    return [ReportTable("Features in each LASSO rad-score (fitted on the training set)", sel)]
+    return [ctx.report_table("signature_features", pd.DataFrame(rows),
+                             "Features in each LASSO rad-score (selected on the training set)")]
 
 
 def _evaluation_tables(ctx) -> list:
     results = ctx.results
-    dcf = decision_curve_frame(results["decision_curve"])
-    ctx.table("net_benefit_test", dcf)
+    dc = results["decision_curve"]
+    dcf = decision_curve_frame(dc)
     cal = calibration_comparison_frame(results["calibration_test_all"], p_style=ctx.p_style)
-    ctx.table("calibration_test", cal)
-    return [ReportTable("Net benefit on the test set", dcf, (
-                "Net benefit = TP/n - FP/n x pt/(1 - pt); risk >= threshold is positive (R dcurves).",)),
-            ReportTable("Calibration on the test set", cal, (
-                "Statistics as rms::val.prob (intercept and slope of logistic recalibration, lowess-based Eavg, E90 "
-                "and Emax); " + results["calibration_test"].hosmer_lemeshow.rule + ".",
+    groups = len(results["calibration_test"].groups)
+    caption = "Net benefit on the test set at selected threshold probabilities"
+    return [ctx.report_table("net_benefit_test", dcf, caption, (
+                "Net benefit = TP/n − FP/n × pt/(1 − pt), where pt is the threshold probability; a predicted risk "
+                "≥ pt counts as positive (as R's dcurves).",)),
+            ctx.report_table("calibration_test", cal, "Calibration on the test set", (
+                "Statistics as R's rms::val.prob: intercept and slope of the logistic recalibration; Eavg, E90 and "
+                "Emax are the mean, 90th percentile and largest distance between the lowess calibration curve and "
+                "the ideal line.",
+                f"Hosmer-Lemeshow test: {results['calibration_test'].hosmer_lemeshow.rule}; figures show "
+                f"{groups} quantile groups.",
                 *ctx.warning_notes("evaluation")))]
 
 
 def _figures(ctx, models) -> list:
     last = models.performance["model"].iloc[-1]
-    figs = [(ctx.figure("roc_test"), "ROC curves, test set"),
-            (ctx.figure("decision_curves_test"), "Decision curves, test set"),
-            (ctx.figure("calibration_test"), f"Calibration of {last}, test set")]
+    figs = []
+    if ctx.has_figure("roc"):
+        figs.append((ctx.figure("roc"), "ROC curves on the training and test sets, with each model's AUC (95% CI)."))
+    if ctx.has_figure("decision_curves_test"):
+        figs.append((ctx.figure("decision_curves_test"), "Decision curves on the test set: net benefit (top) and net "
+                     "interventions avoided per 100 patients (bottom) against the threshold probability, with "
+                     "treat-all and treat-none."))
+    if ctx.has_figure("calibration_test"):
+        figs.append((ctx.figure("calibration_test"), f"Calibration of {last} on the test set."))
     if ctx.has_figure("calibration_curves_test"):
-        figs.append((ctx.figure("calibration_curves_test"), "Calibration curves of every model, test set"))
+        figs.append((ctx.figure("calibration_curves_test"),
+                     "Lowess calibration curves of every model on the test set."))
     for name in ctx.res.figures:
         if name.startswith(ctx.figure("lasso_")):
-            kind = "LASSO coefficient paths" if "_path_" in name else "LASSO cross-validation"
-            figs.append((name, f"{kind}: {name.split('_', 2 + ctx.prefix.count('_'))[-1]}"))
+            key = name[len(ctx.figure("lasso_")):]
+            figs.append((name, f"LASSO rad-score {key}: 10-fold cross-validated deviance with λ.min and λ.1se (A) "
+                               "and coefficient paths, labelled for the features selected at the chosen λ (B)."))
     return figs
 
 
@@ -100,14 +118,23 @@ def _imputation_table(ctx, models) -> list:
                           "Method": imp["method"], "Value": [format_number(v, ctx.digits) for v in imp["value"]]})
     ctx.table("model_imputation", frame)  # every column in the CSV/XLSX; columns imputed alike share a row here
     shown = []
-    for (model, set_name, imputed, method), rows in frame.groupby(["Model", "Set", "Imputed", "Method"], sort=False):
+    for (model, set_label, imputed, method), rows in frame.groupby(["Model", "Set", "Imputed", "Method"], sort=False):
         cols = rows["Column"].tolist()
-        shown.append({"Model": model, "Set": set_name, "Columns": ", ".join(cols[:6]) + (
+        shown.append({"Model": model, "Set": set_label, "Columns": ", ".join(cols[:6]) + (
             f" and {len(cols) - 6} more" if len(cols) > 6 else ""), "Imputed (each)": imputed, "Method": method,
             "Value": rows["Value"].iloc[0] if len(cols) == 1 else "per column (see model_imputation.csv)"})
-    return [ReportTable("Imputed values of the model inputs", pd.DataFrame(shown), (
+    return [ctx.report_table("model_imputation_summary", pd.DataFrame(shown), "Imputed values of the model inputs", (
         "Missing values of each input were replaced by its median in the training set (fitted on the training set "
         "only, applied unchanged to the test set).",))]
+
+
+def _diagnostic(ctx) -> list:
+    metrics = ctx.results.get("diagnostic")
+    if not metrics:
+        return []
+    f = diagnostic_frame(metrics)
+    return [ctx.report_table("diagnostic_accuracy", f, "Diagnostic accuracy of each model at its cut-off",
+                             diagnostic_notes(metrics), diagnostic_spanners(metrics))]
 
 
 def models_section(ctx) -> dict | None:
@@ -115,15 +142,30 @@ def models_section(ctx) -> dict | None:
     if models is None:
         return None
     perf = model_performance_frame(models)
-    ctx.table("models_train_test", perf)
     imputation = _imputation_table(ctx, models)
-    tables = [ReportTable("Model performance (cut-off: training Youden index, carried to the test set)", perf,
-                          ("AUC 95% CIs by DeLong's method (pROC's ci.auc).",
-                           *([] if imputation else ["No model input was missing: nothing was imputed."]),
-                           *ctx.warning_notes("models")))]
-    tables += imputation + _comparison_tables(ctx) + _signature_table(ctx, models) + _evaluation_tables(ctx)
+    t = models.performance
+    sizes = "; ".join(f"{set_name(s).lower()}: {int(g['n'].iloc[0])} patients ({int(g['n_events'].iloc[0])} events)"
+                      for s, g in t.groupby("set", sort=False))
+    tables = [ctx.report_table("models_train_test", perf, "Discrimination of the models", (
+        f"AUC = area under the ROC curve, with 95% CIs by DeLong's method (as R's pROC::ci.auc); {sizes}.",
+        "Cut-off: the Youden index on the training set.",
+        *([] if imputation else ["No model input was missing: nothing was imputed."]), *ctx.warning_notes("models")))]
+    tables += imputation + _diagnostic(ctx) + _comparison_tables(ctx) + _signature_table(ctx, models)
+    tables += _evaluation_tables(ctx)
+    figs = _figures(ctx, models)
+    keys = {b.key[len(ctx.prefix):] for b in tables}
+    refs = [f"{ctx.ref('table', 'models_train_test')} gives the AUCs"]
+    if "diagnostic_accuracy" in keys:
+        refs.append(f"{ctx.ref('table', 'diagnostic_accuracy')} the accuracy at each cut-off")
+    if "delong_test" in keys:
+        refs.append(f"{ctx.ref('table', 'delong_test')} the DeLong tests on the test set")
+    text = join_words(refs) + "."
+    fig_refs = [f"{ctx.ref('figure', n[len(ctx.prefix):])}" for n, _ in figs[:2]]
+    if fig_refs:
+        text += f" ROC and decision curves are in {join_words(fig_refs)}."
     formulas = list(dict.fromkeys(f"{key}: {lasso.formula(4)}"
                                   for (_, key), lasso in ctx.results.get("lassos", {}).items()))
-    return {"title": "Models: training and test sets", "tables": tables,
-            "paragraphs": ["Rad-score formulas (training set): " + " | ".join(formulas)] if formulas else [],
-            "figures": _figures(ctx, models)}
+    blocks = [text, *tables]
+    if formulas:
+        blocks.append("Rad-score formulas (training set): " + "; ".join(formulas) + ".")
+    return {"title": "Models: training and test sets", "blocks": blocks + figs}

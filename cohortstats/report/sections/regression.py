@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..format import calibration_frame, regression_footnotes, regression_table_frame, validation_frame
-from ..html import ReportTable
+from ._context import join_words
 
 __all__ = ["regression_section"]
 
@@ -13,25 +13,43 @@ def regression_section(ctx) -> dict | None:
     tab = results.get("regression")
     if tab is None:
         return None
-    f = regression_table_frame(tab, digits=ctx.digits, p_style=ctx.p_style)
-    ctx.table("regression_or", f)
-    notes = list(regression_footnotes(tab)) + ctx.warning_notes("regression")
-    tables = [ReportTable("Univariable and multivariable logistic regression", f, tuple(notes))]
-    figs = [(ctx.figure("forest_plot"), "Odds ratios with 95% CIs")]
+    f = regression_table_frame(tab, labels=ctx.labels, digits=ctx.digits, p_style=ctx.p_style)
+    notes = list(regression_footnotes(tab, labels=ctx.labels)) + ctx.warning_notes("regression")
+    spanners = ("Univariable", "Multivariable") if tab.multivariable is not None else ("Univariable",)
+    blocks = [ctx.report_table("regression_or", f, f"Univariable and multivariable logistic regression for "
+                                                   f"{ctx.outcome}", notes, spanners)]
+    text = [f"{ctx.ref('table', 'regression_or')} gives the univariable and multivariable odds ratios"]
+    if ctx.has_figure("forest_plot"):
+        blocks.append((ctx.figure("forest_plot"), "Odds ratios with 95% confidence intervals, univariable and "
+                                                  "multivariable (log scale)."))
+        text[0] += f", shown in {ctx.ref('figure', 'forest_plot')}"
     if "calibration_multivariable" in results:
         cal_result = results["calibration_multivariable"]
         cal = calibration_frame(cal_result, p_style=ctx.p_style)
-        ctx.table("calibration_multivariable", cal)
-        tables.append(ReportTable("Calibration of the multivariable model (apparent)", cal,
-                                  ("Statistics as rms::val.prob; " + cal_result.hosmer_lemeshow.rule + ".",)))
-        figs.append((ctx.figure("calibration_multivariable"), "Calibration of the multivariable model"))
+        blocks.append(ctx.report_table("calibration_multivariable", cal,
+                                       "Calibration of the multivariable model (apparent)",
+                                       ("Statistics as R's rms::val.prob; " + cal_result.hosmer_lemeshow.rule + ".",)))
+        if ctx.has_figure("calibration_multivariable"):
+            blocks.append((ctx.figure("calibration_multivariable"), "Calibration of the multivariable model: lowess "
+                           "curve, grouped observed proportions with 95% CIs and, where validated, the bootstrap "
+                           "bias-corrected curve."))
+        fig = (f" and {ctx.ref('figure', 'calibration_multivariable')}" if ctx.has_figure("calibration_multivariable")
+               else "")
+        text.append(f"The multivariable model's apparent calibration is in "
+                    f"{ctx.ref('table', 'calibration_multivariable')}{fig}")
     if "validation" in results:
         val_result = results["validation"]
         val = validation_frame(val_result)
-        ctx.table("validation_multivariable", val)
-        notes = (val_result.method + "; as rms::validate.", *ctx.warning_notes("validation"))
-        tables.append(ReportTable(f"Bootstrap internal validation (B = {val_result.B})", val, notes))
+        blocks.append(ctx.report_table("validation_multivariable", val,
+                                       f"Bootstrap internal validation of the multivariable model (B = {val_result.B})",
+                                       (val_result.method + "; as R's rms::validate.",
+                                        *ctx.warning_notes("validation"))))
+        text.append(f"its optimism-corrected performance in {ctx.ref('table', 'validation_multivariable')}")
     if "nomogram" in results:
         ctx.table("nomogram_points", results["nomogram"].points)
-        figs.append((ctx.figure("nomogram"), "Nomogram of the multivariable model"))
-    return {"title": "Risk factors", "tables": tables, "figures": figs}
+        if ctx.has_figure("nomogram"):
+            blocks.append((ctx.figure("nomogram"), "Nomogram of the multivariable model."))
+            text.append(f"its nomogram in {ctx.ref('figure', 'nomogram')}")
+    para = text[0] + "." + (" " + join_words(text[1:]) + "." if len(text) > 1 else "")
+    para = para.replace(". its", ". Its")
+    return {"title": "Risk factors", "blocks": [para, *blocks]}

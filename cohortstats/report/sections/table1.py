@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
-from ..format import table_one_frame
-from ..html import ReportTable
-from ..tables import table_one_footnotes
+from ..format import table_one_frame, table_one_notes
 
 __all__ = ["table1_section"]
+
+
+def _options(ctx) -> dict:
+    t1 = ctx.spec.table1
+    extra = set(getattr(t1, "columns", None) or ())
+    return {"test_column": "test" in extra, "statistic_column": "statistic" in extra, "smd": "smd" in extra}
 
 
 def table1_section(ctx) -> dict | None:
     t1 = ctx.results.get("table1")
     if t1 is None:
         return None
-    f = table_one_frame(t1, digits=ctx.digits, p_style=ctx.p_style)
-    ctx.table("table1_by_outcome", f)
-    label = ctx.spec.outcome.label or ctx.spec.outcome.column
-    notes = table_one_footnotes(t1) + tuple(ctx.warning_notes("table1"))
-    tables = [ReportTable(f"Characteristics by {label}", f, notes)]
+    opts = _options(ctx)
+    digits = getattr(ctx.spec.table1, "digits", None) or None
+    f = table_one_frame(t1, labels=ctx.labels, digits=digits, p_style=ctx.p_style, **opts)
+    notes = table_one_notes(t1, labels=ctx.labels, **opts) + tuple(ctx.warning_notes("table1"))
+    n = t1.n_per_group.get("Overall", sum(t1.n_per_group.values()))
+    blocks = [ctx.report_table("table1_by_outcome", f, f"Characteristics of the patients by {ctx.outcome}", notes)]
+    text = f"{ctx.ref('table', 'table1_by_outcome')} gives the characteristics of the {n} patients by {ctx.outcome}"
     t1s = ctx.results.get("table1_split")
     if t1s is not None:
-        fs = table_one_frame(t1s, digits=ctx.digits, p_style=ctx.p_style)
-        ctx.table("table1_by_split", fs)
-        tables.append(ReportTable("Characteristics of the training and test sets", fs, table_one_footnotes(t1s)))
-    return {"title": "Table 1", "tables": tables}
+        split_opts = {**opts, "smd": True}
+        names = {"train": "Training set", "test": "Test set"}
+        fs = table_one_frame(t1s, labels=ctx.labels, digits=digits, p_style=ctx.p_style, group_names=names,
+                             **split_opts)
+        blocks.append(ctx.report_table("table1_by_split", fs, "Characteristics of the training and test sets",
+                                       table_one_notes(t1s, labels=ctx.labels, **split_opts)))
+        text += f"; {ctx.ref('table', 'table1_by_split')} compares the training and test sets"
+    return {"title": "Patient characteristics", "blocks": [text + ".", *blocks]}
