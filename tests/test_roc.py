@@ -275,8 +275,11 @@ def test_compare_aucs_selected_pairs(a):
     full = cs.compare_aucs(a["y"], scores)
     sub = cs.compare_aucs(a["y"], scores, pairs=[("wfns", "s100b")], adjust="holm")
     assert len(sub.pairs) == 1
+    # the pair keeps the order given (wfns vs s100b): Z and the difference change sign, never the pair's order
+    assert tuple(sub.pairs[["model_a", "model_b"]].iloc[0]) == ("wfns", "s100b")
     row = full.pairs[(full.pairs.model_a == "s100b") & (full.pairs.model_b == "wfns")].iloc[0]
-    assert_allclose(sub.pairs["statistic"].iloc[0], row["statistic"], rtol=1e-12)
+    assert_allclose(sub.pairs["statistic"].iloc[0], -row["statistic"], rtol=1e-12)
+    assert_allclose(sub.pairs["p_value"].iloc[0], row["p_value"], rtol=1e-12)
     assert sub.pairs["p_adjusted"].iloc[0] == sub.pairs["p_value"].iloc[0]  # Holm over the one reported pair
     with pytest.raises(DataValidationError, match="unknown model"):
         cs.compare_aucs(a["y"], scores, pairs=[("s100b", "nope")])

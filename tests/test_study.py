@@ -165,8 +165,8 @@ def test_missing_file_value_and_variables(tmp_path):
     with pytest.raises(ValueError, match="regression.candidates: 'glucose'"):
         Study.from_yaml(p).run(workdir=tmp_path)
     p = _base(tmp_path, "models:\n  - {name: m, features: ['signature:rad']}\n")
-    with pytest.raises(ValueError, match="signature set 'rad' is not defined"):
-        Study.from_yaml(p).run(workdir=tmp_path)
+    with pytest.raises(SpecError, match="'signature:rad' names feature set 'rad', which is not in feature_sets"):
+        Study.from_yaml(p).run(workdir=tmp_path)  # found by validate already
 
 
 def test_user_strings_are_escaped(tmp_path):

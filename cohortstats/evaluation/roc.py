@@ -488,7 +488,9 @@ def compare_aucs(y, scores: dict, *, adjust=None, alternative: str = "two-sided"
         Multiplicity adjustment of the pairwise p-values (``p_adjusted``), as R's ``p.adjust``, over the
         pairs reported.
     pairs : list of (name, name), optional
-        Only these comparisons (in either order); default every pair.
+        Only these comparisons, each in the order given (model_a vs model_b: the difference and Z are
+        AUC_a - AUC_b, and a one-sided ``alternative`` is about that order); default every pair in the order
+        of ``scores``.
 
     Notes
     -----
@@ -509,15 +511,14 @@ def compare_aucs(y, scores: dict, *, adjust=None, alternative: str = "two-sided"
     auc_table = pd.DataFrame({"model": names, "auc": aucs, "std_error": se,
                               "conf_low": np.clip(aucs - z * se, 0, 1), "conf_high": np.clip(aucs + z * se, 0, 1)})
     rows = []
-    wanted = None
+    order = list(combinations(range(len(names)), 2))
     if pairs is not None:
-        wanted = {tuple(p) for p in pairs} | {tuple(p)[::-1] for p in pairs}
         unknown = sorted({n for p in pairs for n in p} - set(names))
         if unknown:
             raise DataValidationError(f"pairs name unknown model(s) {unknown}; models are {names}.")
-    for i, j in combinations(range(len(names)), 2):
-        if wanted is not None and (names[i], names[j]) not in wanted:
-            continue
+        index = {n: i for i, n in enumerate(names)}
+        order = list(dict.fromkeys((index[a], index[b]) for a, b in pairs))  # the user's order, never reordered
+    for i, j in order:
         var = cov[i, i] + cov[j, j] - 2 * cov[i, j]
         d = aucs[i] - aucs[j]
         s = np.sqrt(var) if var > 0 else np.nan

@@ -23,32 +23,53 @@ def analysis_figures(results: dict, spec, prefix: str = "") -> dict:
     models = results.get("models")
     if models is not None:
         figs.update(_model_figures(results, models))
+    if results.get("score_roc"):
+        sr = results["score_roc"]
+        figs["score_roc"] = plots.plot_roc({k: v["roc"] for k, v in sr.items()},
+                                           cis={k: v["auc"] for k, v in sr.items()},
+                                           title="All analysed patients (no split)").figure
+    if "model_nomogram" in results:
+        figs["nomogram_model"] = plots.plot_nomogram(results["model_nomogram"]).figure
     if "km" in results:
         times = spec.survival.times if spec.survival is not None else None
         figs["kaplan_meier"] = plots.plot_km(results["km"], times=times or None).figure
     if "cox" in results:
         figs["forest_cox"] = plots.plot_forest(results["cox"]).figure
+    import matplotlib.pyplot as plt
+
+    for fig in figs.values():  # kept as objects until written; pyplot need not hold them (its 20-figure warning)
+        plt.close(fig)
     return {f"{prefix}{name}": fig for name, fig in figs.items()}
 
 
+def slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
+
+
 def _model_figures(results, models) -> dict:
+    """ROC curves, decision curves and calibration on the test and the training set; each model's own
+    calibration plot per set and LASSO path and CV curve per block."""
     figs = {}
-    y_te, s_te = models.scores("test")
-    perf = models.performance[models.performance.set == "test"]
-    cis = {r.model: (r.conf_low, r.conf_high) for r in perf.itertuples()}
-    figs["roc_test"] = plots.plot_roc({k: roc(y_te, v) for k, v in s_te.items()}, cis=cis, title="Test set").figure
-    figs["decision_curves_test"] = plots.plot_decision_curve(results["decision_curve"], title="Test set").figure
-    cal_all = results["calibration_test_all"]
-    if len(cal_all) > 1:
-        figs["calibration_curves_test"] = plots.plot_calibration_curves(cal_all, title="Test set").figure
-    last = list(cal_all)[-1]
-    figs["calibration_test"] = plots.plot_calibration(cal_all[last], title=f"{last}, test set").figure
-    drawn = set()
+    for set_name, title in (("test", "Test set"), ("train", "Training set")):
+        y, scores = models.scores(set_name)
+        perf = models.performance[models.performance.set == set_name]
+        cis = {r.model: (r.conf_low, r.conf_high) for r in perf.itertuples()}
+        figs[f"roc_{set_name}"] = plots.plot_roc({k: roc(y, v) for k, v in scores.items()}, cis=cis,
+                                                 title=title).figure
+        dc = results.get("decision_curve" if set_name == "test" else "decision_curve_train")
+        if dc is not None:
+            figs[f"decision_curves_{set_name}"] = plots.plot_decision_curve(dc, title=title).figure
+        cal_all = results.get(f"calibration_{set_name}_all", {})
+        if len(cal_all) > 1:
+            figs[f"calibration_curves_{set_name}"] = plots.plot_calibration_curves(cal_all, title=title).figure
+        for name, cal in cal_all.items():
+            figs[f"calibration_{set_name}_{slug(name)}"] = plots.plot_calibration(
+                cal, title=f"{name}, {title.lower()}").figure
     for (model, key), lasso in results.get("lassos", {}).items():
-        if id(lasso) in drawn:  # a rad-score shared by several models is one fit: drawn once
-            continue
-        drawn.add(id(lasso))
-        figs[f"lasso_path_{key}"] = plots.plot_lasso_path(lasso, title=f"LASSO paths: {key}").figure
+        tag = f"{slug(model)}_{slug(key)}"
+        figs[f"lasso_path_{tag}"] = plots.plot_lasso_path(lasso, title=f"LASSO paths: {model} ({key})").figure
         if lasso.cv_results_ is not None:
-            figs[f"lasso_cv_{key}"] = plots.plot_lasso_cv(lasso, title=f"10-fold CV: {key}").figure
+            figs[f"lasso_cv_{tag}"] = plots.plot_lasso_cv(lasso, title=f"10-fold CV: {model} ({key})").figure
     return figs

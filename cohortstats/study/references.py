@@ -230,7 +230,7 @@ def data_problems(spec, base) -> list[str]:
             problems.append(f"data.tables[{t.name}]: no file at {str(path)!r} (paths are relative to the study file)")
             continue
         seen: list = []
-        read_table(path, sheet=t.sheet, decimal=t.decimal, columns=lambda c: seen.append(c) or False)
+        read_table(path, sheet=t.sheet, decimal=t.decimal, columns=lambda c: seen.append(c) or len(seen) == 1)
         id_col = spec.data.id
         columns |= {c if c == id_col else f"{t.prefix or ''}{c}" for c in seen}
     if problems:

@@ -100,8 +100,9 @@ def run_study(study, *, progress, workdir=None, show_bars=False) -> StudyResult:
         res.analyses.append(ar)
         with run.stage("population", "population", ar):
             check_names(eff, df.columns, analysis=a.name, study_level=False)
-            sub, line = stages.population(a, df, getattr(spec, "labels", None))
+            sub, line, text = stages.population(a, df, getattr(spec, "labels", None))
             ar.flow.append(line)
+            ar.results["population_text"] = text
         run_analysis(study, eff, sub, id_col, ar, run, show_bars=show_bars)
     with run.stage("report", "assembling the report"):
         res.sections = study_sections(res)

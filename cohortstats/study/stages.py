@@ -96,18 +96,18 @@ def _value_counts(value: pd.Series) -> str:
     return ", ".join(parts + [f"missing {miss}"])
 
 
-def population(analysis, df, labels=None) -> tuple[pd.DataFrame, str]:
-    """The patients of a further analysis (its ``population`` condition) and its patient-flow line; patients
-    whose condition is missing are outside the population (counted)."""
+def population(analysis, df, labels=None) -> tuple[pd.DataFrame, str, str]:
+    """The patients of a further analysis (its ``population`` condition), its patient-flow line and the
+    condition in words; patients whose condition is missing are outside the population (counted)."""
     if analysis.population is None:
-        return df, f"Population: all {len(df)} patients."
+        return df, f"Population: all {len(df)} patients.", ""
     cond = evaluate_expression(analysis.population, df, where=f"analyses[{analysis.name}].population")
     inside = (cond == True).to_numpy()  # noqa: E712 - NaN (missing) is outside
     missing = int(pd.isna(cond).sum())
     text = describe_expression(analysis.population, labels)
     line = (f"Population: {text}: {int(inside.sum())} of {len(df)} patients ({int((~inside).sum()) - missing} "
             f"outside the population" + (f", {missing} with the condition missing" if missing else "") + ").")
-    return df.loc[inside], line
+    return df.loc[inside], line, text
 
 
 def agreement(spec, df) -> dict:
@@ -136,6 +136,7 @@ def score_roc(scope, df, outcome) -> dict:
     result = {"score_roc": out}
     if sr.compare and len(sr.scores) > 1:
         d = df[[outcome, *sr.scores]].dropna()
+        result["score_roc_comparison_n"] = len(d)
         result["score_roc_comparison"] = compare_aucs(d[outcome].to_numpy().astype(int),
                                                       {s: d[s].to_numpy(dtype=float) for s in sr.scores},
                                                       direction=sr.direction)

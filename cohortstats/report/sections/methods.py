@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...provenance import package_versions
+from .study_methods import analysis_methods, sidedness, validation_sentence
 
 __all__ = ["methods_section"]
 
@@ -20,11 +21,7 @@ def _regression(tab, results) -> list[str]:
            f"{round(100 * fit.conf_level)}% confidence intervals by {fit.ci_method} and P values from the "
            f"{fit.p_method}. Complete cases were analysed."]
     if "validation" in results:
-        val = results["validation"]
-        out.append(f"The multivariable model was internally validated with {val.B} bootstrap resamples "
-                   "(Harrell's optimism correction, every modelling step repeated in each resample); calibration "
-                   "was assessed with the calibration intercept and slope, lowess calibration curves and the "
-                   "Hosmer-Lemeshow test.")
+        out.append(validation_sentence(results["validation"]))
     return out
 
 
@@ -43,8 +40,10 @@ def _models(models, spec, results) -> list[str]:
            "Imputation, feature screening (near-zero variance, Mann-Whitney test, correlation redundancy) and "
            "LASSO logistic regression (10-fold cross-validation, lambda.1se, as glmnet) were fitted on the "
            "training set only. Discrimination was measured by the AUC with DeLong 95% CIs and compared with "
-           f"DeLong's test for correlated ROC curves ({cmp.alternative}){reclass}; sensitivity and specificity use "
-           "the training set's Youden cut-off. Clinical utility was assessed with decision curves (net benefit). "
+           f"DeLong's test for correlated ROC curves ({sidedness(cmp.alternative)}){reclass}; sensitivity and "
+           "specificity use "
+           "the training set's Youden cut-off. Clinical utility was assessed with decision curves (net benefit); ROC "
+           "curves, decision curves and calibration are reported for the training and the test set. "
            "Models: " + "; ".join(f"{k}: {v}" for k, v in models.estimators.items()) + "."]
     left_out = [m.name for m in spec.models if m.name not in models.estimators]
     if left_out:
@@ -61,7 +60,7 @@ def _software() -> str:
 
 def methods_section(ctx) -> dict:
     results = ctx.results
-    out = []
+    out = analysis_methods(ctx)
     if results.get("table1") is not None:
         out.append(_table1(results["table1"]))
     if results.get("regression") is not None:

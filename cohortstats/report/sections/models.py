@@ -3,7 +3,6 @@ calibration."""
 
 from __future__ import annotations
 
-import pandas as pd
 
 from ...formatting import format_number, format_p
 from ..format import (
@@ -14,6 +13,7 @@ from ..format import (
     reclassification_frame,
 )
 from ..html import ReportTable
+from .study_methods import sidedness
 
 __all__ = ["models_section"]
 
@@ -31,7 +31,7 @@ def _comparison_tables(ctx) -> list:
         f = delong_table_frame(cmp, p_style=ctx.p_style)
         ctx.table(f"delong_{set_name}", f)
         tables.append(ReportTable(f"Pairwise DeLong tests, {set_name} set", f, (
-            f"DeLong's test for correlated ROC curves, {spec.comparisons.alternative}"
+            f"DeLong's test for correlated ROC curves, {sidedness(spec.comparisons.alternative)}"
             + (f"; P adjusted by {adj}." if adj else "; unadjusted P."),
             f"Global test of equal AUCs: chi-square = {format_number(cmp.global_statistic, 2)}, "
             f"df = {cmp.global_df}, P = {format_p(cmp.global_p_value, ctx.p_style)}.",
@@ -42,16 +42,6 @@ def _comparison_tables(ctx) -> list:
         tables.append(ReportTable(f"Net reclassification and integrated discrimination improvement, {set_name} set",
                                   f, (_RECLASSIFICATION_NOTE,)))
     return tables
-
-
-def _signature_table(ctx, models) -> list:
-    rows = [{"Model": m, "Block": b.replace("signature:", "rad-score of "), "Features kept": len(f),
-             "Features": ", ".join(f)} for (m, b), f in models.selected.items()]
-    if not rows:
-        return []
-    sel = pd.DataFrame(rows)
-    ctx.table("signature_features", sel)
-    return [ReportTable("Features in each LASSO rad-score (fitted on the training set)", sel)]
 
 
 def _evaluation_tables(ctx) -> list:
@@ -65,21 +55,35 @@ def _evaluation_tables(ctx) -> list:
             ReportTable("Calibration on the test set", cal, (
                 "Statistics as rms::val.prob (intercept and slope of logistic recalibration, lowess-based Eavg, E90 "
                 "and Emax); " + results["calibration_test"].hosmer_lemeshow.rule + ".",
-                *ctx.warning_notes("evaluation")))]
+                *ctx.warning_notes("evaluation"))),
+            *_train_calibration(ctx)]
+
+
+def _train_calibration(ctx) -> list:
+    cal_all = ctx.results.get("calibration_train_all")
+    if not cal_all:
+        return []
+    cal = calibration_comparison_frame(cal_all, p_style=ctx.p_style)
+    ctx.table("calibration_train", cal)
+    return [ReportTable("Calibration on the training set (apparent)", cal, (
+        "As on the test set; on the data a model was fitted on, calibration is optimistic.",))]
 
 
 def _figures(ctx, models) -> list:
-    last = models.performance["model"].iloc[-1]
-    figs = [(ctx.figure("roc_test"), "ROC curves, test set"),
-            (ctx.figure("decision_curves_test"), "Decision curves, test set"),
-            (ctx.figure("calibration_test"), f"Calibration of {last}, test set")]
-    if ctx.has_figure("calibration_curves_test"):
-        figs.append((ctx.figure("calibration_curves_test"), "Calibration curves of every model, test set"))
-    for name in ctx.res.figures:
-        if name.startswith(ctx.figure("lasso_")):
-            kind = "LASSO coefficient paths" if "_path_" in name else "LASSO cross-validation"
-            figs.append((name, f"{kind}: {name.split('_', 2 + ctx.prefix.count('_'))[-1]}"))
-    return figs
+    from ..study_figures import slug
+
+    figs = []
+    for set_name in ("test", "train"):
+        where = "test set" if set_name == "test" else "training set"
+        figs += [(ctx.figure(f"roc_{set_name}"), f"ROC curves, {where}"),
+                 (ctx.figure(f"decision_curves_{set_name}"), f"Decision curves, {where}")]
+        if ctx.has_figure(f"calibration_curves_{set_name}"):
+            figs.append((ctx.figure(f"calibration_curves_{set_name}"), f"Calibration curves of every model, {where}"))
+        figs += [(ctx.figure(f"calibration_{set_name}_{slug(m)}"), f"Calibration of {m}, {where}")
+                 for m in models.performance["model"].unique()]
+    if ctx.has_figure("nomogram_model"):
+        figs.append((ctx.figure("nomogram_model"), f"Nomogram of {ctx.results['model_nomogram_name']}"))
+    return [f for f in figs if ctx.has_figure(f[0][len(ctx.prefix):])]
 
 
 def models_section(ctx) -> dict | None:
@@ -90,9 +94,5 @@ def models_section(ctx) -> dict | None:
     ctx.table("models_train_test", perf)
     tables = [ReportTable("Model performance (cut-off: training Youden index, carried to the test set)", perf,
                           ("AUC 95% CIs by DeLong's method (pROC's ci.auc).", *ctx.warning_notes("models")))]
-    tables += _comparison_tables(ctx) + _signature_table(ctx, models) + _evaluation_tables(ctx)
-    formulas = list(dict.fromkeys(f"{key}: {lasso.formula(4)}"
-                                  for (_, key), lasso in ctx.results.get("lassos", {}).items()))
-    return {"title": "Models: training and test sets", "tables": tables,
-            "paragraphs": ["Rad-score formulas (training set): " + " | ".join(formulas)] if formulas else [],
-            "figures": _figures(ctx, models)}
+    tables += _comparison_tables(ctx) + _evaluation_tables(ctx)
+    return {"title": "Models: training and test sets", "tables": tables, "figures": _figures(ctx, models)}

@@ -29,9 +29,27 @@ def regression_section(ctx) -> dict | None:
         val_result = results["validation"]
         val = validation_frame(val_result)
         ctx.table("validation_multivariable", val)
-        notes = (val_result.method + "; as rms::validate.", *ctx.warning_notes("validation"))
+        notes = (val_result.method + "; indexes as rms::validate.", *ctx.warning_notes("validation"))
         tables.append(ReportTable(f"Bootstrap internal validation (B = {val_result.B})", val, notes))
+        if len(val_result.selection):
+            tables.append(_selection_table(ctx, val_result))
     if "nomogram" in results:
         ctx.table("nomogram_points", results["nomogram"].points)
         figs.append((ctx.figure("nomogram"), "Nomogram of the multivariable model"))
     return {"title": "Risk factors", "tables": tables, "figures": figs}
+
+
+def _selection_table(ctx, val) -> ReportTable:
+    """How often each candidate entered the model over the bootstrap resamples (Harrell's rule)."""
+    import pandas as pd
+
+    from ...formatting import format_number
+
+    sel = val.selection
+    n = int(val.table["n"].iloc[0])
+    f = pd.DataFrame({"Candidate": sel["variable"], "Selected (of resamples)": [f"{k} / {n}" for k in sel["n_selected"]],
+                      "Frequency (%)": [format_number(100 * v, 1) for v in sel["frequency"]]})
+    ctx.table("bootstrap_selection", f)
+    return ReportTable("How often each candidate was selected in the bootstrap resamples", f,
+                       ("The univariable screen and the multivariable fit were repeated in each resample (Harrell's "
+                        "rule); a candidate selected in few resamples is not a stable predictor.",))

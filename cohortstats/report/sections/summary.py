@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...formatting import format_estimate_ci, format_number
+from .study_methods import sidedness
 
 __all__ = ["summary_section"]
 
@@ -24,7 +25,7 @@ def summary_section(ctx) -> dict | None:
                                                  for r in perf.itertuples()) + ".")
         cmp = results.get("comparisons", {}).get("test")
         if cmp is not None and len(cmp.pairs):
-            alt = ctx.spec.comparisons.alternative
+            alt = sidedness(ctx.spec.comparisons.alternative)
             out.append(f"DeLong tests on the test set ({alt}): " + "; ".join(
                 f"{r.model_a} vs {r.model_b} Z = {format_number(r.statistic, 3)}, {ctx.p_text(r.p_value)}"
                 for r in cmp.pairs.itertuples()) + ".")
