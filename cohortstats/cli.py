@@ -89,7 +89,9 @@ def main(argv=None) -> int:
             from .study.spec import SpecError
 
             spec, base = load_spec(args.study)
-            problems = data_problems(spec, base)
+            problems, notes = data_problems(spec, base)
+            for note in notes:
+                print(f"note: {note}", file=sys.stderr)
             if problems:
                 raise SpecError(f"{Path(args.study).name}: the study file is not valid ({len(problems)} problem(s)):\n"
                                 + "\n".join(f"  - {p}" for p in problems))

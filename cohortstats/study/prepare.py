@@ -207,7 +207,10 @@ def apply_exclusions(study, df, res):
     y = df[out.column]
     if out.positive is not None:
         df = df.assign(**{out.column: (y == out.positive).astype(int)})
-    res.flow.append(f"Analysed: {len(df)} patients ({int(df[out.column].sum())} with {out.label or out.column}).")
+    k, n = int(df[out.column].sum()), len(df)
+    pct = (lambda x: f" ({100 * x / n:.1f}%)") if n else (lambda x: "")
+    res.flow.append(f"Analysed: {n} patients: {k}{pct(k)} with {out.label or out.column}, {n - k}{pct(n - k)} "
+                    "without.")
     return df
 
 

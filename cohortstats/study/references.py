@@ -214,27 +214,28 @@ def check_names(spec, columns, *, analysis: str = "", study_level: bool = True) 
                                   + "\n  - ".join(dict.fromkeys(problems)))
 
 
-def data_problems(spec, base) -> list[str]:
+def data_problems(spec, base) -> tuple[list[str], list[str]]:
     """``cohortstats validate``: the column checks against the data tables' headers (files are read, not
-    analysed); a missing file is a problem too."""
+    analysed). Returns (problems, notes); a table file that does not exist yet is a note, and the names are then
+    not checked against the data."""
     from pathlib import Path
 
     from ..data import read_table
 
     if spec.data.synthetic:
-        return []  # checked from the known columns already
-    columns, problems = set(), []
+        return [], []  # checked from the known columns already
+    columns, absent = set(), []
     for t in spec.data.tables:
         path = (Path(base) / t.path).resolve()
         if not path.exists():
-            problems.append(f"data.tables[{t.name}]: no file at {str(path)!r} (paths are relative to the study file)")
+            absent.append(f"data.tables[{t.name}]: no file at {str(path)!r} yet; column names were not checked")
             continue
         seen: list = []
         read_table(path, sheet=t.sheet, decimal=t.decimal, columns=lambda c: seen.append(c) or len(seen) == 1)
         id_col = spec.data.id
         columns |= {c if c == id_col else f"{t.prefix or ''}{c}" for c in seen}
-    if problems:
-        return problems
+    if absent:
+        return [], absent
     if spec.data.id is None:
         columns.add("row_id")
-    return _column_problems(spec, columns)
+    return _column_problems(spec, columns), []
