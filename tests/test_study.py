@@ -28,18 +28,34 @@ def test_report_files_and_sections(fusion_report):
         assert (out / f).exists(), f
     html = (out / "report.html").read_text(encoding="utf-8")
     for section in ("Patient flow", "Statistical methods", "Results in brief", "Table 1", "Risk factors",
-                    "Models: training and test sets"):
+                    "Models: training and test sets", "Feature selection and rad-scores"):
         assert f">{section}</h2>" in html, section
-    assert html.count("<table>") >= 10 and html.count("data:image/png;base64,") == len(result.figures) == 11
-    assert "Rad-score formulas (training set): radiomics: Rad-score = " in html
-    assert not re.search(r"HE\d{3}", html)  # no patient ids anywhere in the report
+    assert html.count("<table>") >= 10 and html.count("data:image/png;base64,") == len(result.figures)
+    # every model gets its own outputs: calibration in both sets, LASSO path and CV curve per block
+    models = ["radiomics", "deep_learning", "fused", "clinical_rad_scores"]
+    expected = {"roc_train", "roc_test", "decision_curves_train", "decision_curves_test", "calibration_curves_train",
+                "calibration_curves_test", "nomogram", "nomogram_model",
+                *(f"calibration_{s}_{m}" for s in ("train", "test") for m in models),
+                *(f"lasso_{k}_{t}" for k in ("path", "cv") for t in ("radiomics_radiomics", "deep_learning_deep",
+                                                                      "fused_radiomics_deep",
+                                                                      "clinical_rad_scores_radiomics",
+                                                                      "clinical_rad_scores_deep"))}
+    assert expected <= set(result.figures), expected - set(result.figures)
+    assert re.search(r"Clinical \+ rad-scores, rad-score of radiomics \(λ = [\d.]+ \(lambda.1se\)\): Rad-score = ", html)
+    assert "Fused: one LASSO over radiomics+deep" in html
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)  # base64 can spell anything
+    assert not re.search(r"HE\d{3}", text)  # no patient ids anywhere in the report
     assert "DeLong" in html and "Welch t-test" in html and "profile likelihood" in html
-    # the results paragraph quotes the DeLong Z and P of each test-set comparison, as the seed papers do
+    # the results paragraph quotes the DeLong Z and P of each test-set comparison, as the seed papers do, and
+    # says the test is one-sided (the paper's Z = -1.794 with P < 0.05)
     z = result.results["comparisons"]["test"].pairs.iloc[0]
-    assert f"DeLong tests on the test set (two-sided): {z.model_a} vs {z.model_b} Z = {z.statistic:.3f}" in html
+    assert (z.model_a, z.model_b) == ("Radiomics", "Deep learning")  # the pair as the study file gives it
+    assert (f"DeLong tests on the test set (one-sided; H1: the AUC of the first model of each pair is lower than "
+            f"the second&#39;s): {z.model_a} vs {z.model_b} Z = {z.statistic:.3f}") in html
     # calibration of every model on the test set, equal to the statistics module's numbers
     cal = result.tables["calibration_test"].set_index("Statistic")
-    assert list(cal.columns) == ["Radiomics", "Deep learning", "Fused"]
+    assert list(cal.columns) == ["Radiomics", "Deep learning", "Fused", "Clinical + rad-scores"]
+    assert list(result.tables["calibration_train"].columns)[1:] == list(cal.columns)
     from cohortstats.report.format import format_number
 
     direct = result.results["models"].calibration("Radiomics", "test")
@@ -59,7 +75,7 @@ def test_docx_tables(fusion_report):
     assert any(h[:2] == ("Variable", "Level") for h in headers)  # Table 1
     assert any("Univariable OR (95% CI)" in h for h in headers)
     assert any("AUC (95% CI)" in h for h in headers)
-    assert len(doc.inline_shapes) == 11
+    assert len(doc.inline_shapes) == len(result.figures)
 
 
 def test_rerun_gives_identical_tables(fusion_report, tmp_path):
@@ -81,7 +97,9 @@ def test_worked_analyses_run(name, tmp_path):
         assert "row1" not in html
     if name == "habitat":
         perf = result.tables["models_train_test"]
-        assert perf["Model"].nunique() == 4 and "P (holm)" in result.tables["delong_test"].columns
+        assert perf["Model"].nunique() == 4
+        assert result.tables["delong_test"]["Comparison"].str.startswith("ROI sub3 (interface) vs").all()
+        assert "sub-region 3 of 3 the outermost, at the interface with the surrounding tissue" in html
     if name == "breast_cancer":
         perf = result.results["models"].performance.set_index(["model", "set"])
         assert perf.loc[("LASSO signature (30 features)", "test"), "auc"] > 0.95
@@ -90,7 +108,7 @@ def test_worked_analyses_run(name, tmp_path):
 def test_bundled_examples_equal_analyses():
     from cohortstats.examples import example_spec_path
 
-    for name in ("fusion", "habitat"):
+    for name in ("fusion", "habitat", "fvh"):
         assert example_spec_path(name).read_text() == (ANALYSES / name / "study.yaml").read_text()
 
 

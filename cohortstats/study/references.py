@@ -175,7 +175,7 @@ def spec_problems(spec, known_columns=None) -> list[str]:
                 out.append(p)
     out = main + out
     if known_columns is None and spec.data.synthetic:
-        from .prepare import synthetic_columns
+        from .synthetic import synthetic_columns
 
         known_columns = synthetic_columns(spec.data.synthetic)
     if known_columns is not None:
