@@ -432,10 +432,8 @@ class LassoSelector(_BinaryTags, TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y):
-        Xf = _as_frame(X)
+        Xf = _fit_input(self, X, y)
         self.signature_ = LassoSignature(rule=self.rule, cv=self.cv, random_state=self.random_state).fit(Xf, y)
-        self.feature_names_in_ = np.asarray(Xf.columns, dtype=object)
-        self.n_features_in_ = Xf.shape[1]
         self.support_ = (self.signature_.coef_ != 0).to_numpy()
         return self
 
@@ -445,10 +443,12 @@ class LassoSelector(_BinaryTags, TransformerMixin, BaseEstimator):
     def transform(self, X):
         from sklearn.utils.validation import check_is_fitted
 
+        from sklearn.utils.validation import validate_data
+
         check_is_fitted(self, "support_")
-        if isinstance(X, pd.DataFrame):
-            return X[list(self.feature_names_in_[self.support_])].to_numpy(dtype=float)
-        return np.asarray(X, dtype=float)[:, self.support_]
+        if isinstance(X, pd.DataFrame) and set(self.feature_names_in_) <= set(X.columns):
+            X = X[list(self.feature_names_in_)]
+        return validate_data(self, X, reset=False, dtype=float)[:, self.support_]
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray(self.feature_names_in_[self.support_], dtype=object)

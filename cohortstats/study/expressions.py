@@ -25,7 +25,7 @@ import pandas as pd
 from ..exceptions import CohortStatsError
 
 __all__ = ["ExpressionError", "Expression", "parse_expression", "evaluate", "describe_expression", "cut_variable",
-           "unknown_name_message", "ALLOWED"]
+           "interval_labels", "unknown_name_message", "ALLOWED"]
 
 ALLOWED = ("column names, numbers, strings, True/False, + - * / **, comparisons (== != < <= > >=), "
            "and / or / not, in [..] and not in [..]")
@@ -340,12 +340,31 @@ def describe_expression(expression, labels: dict | None = None) -> str:
     return text(expr.tree.body)
 
 
+def interval_labels(breaks, *, right: bool = True, include_lowest: bool = False) -> list[str]:
+    """R's labels of ``cut``'s intervals: "(0,3]", "(3,6]", ... ("[0,3]" for the first with ``include_lowest``).
+
+    >>> interval_labels([0, 3, 6, 9], include_lowest=True)
+    ['[0,3]', '(3,6]', '(6,9]']
+    """
+    b = [float(x) for x in breaks]
+    lo, hi = ("(", "]") if right else ("[", ")")
+    out = [f"{lo}{a:g},{c:g}{hi}" for a, c in zip(b, b[1:])]
+    if include_lowest and right:
+        out[0] = "[" + out[0][1:]
+    elif include_lowest:
+        out[-1] = out[-1][:-1] + "]"
+    return out
+
+
 def cut_variable(series: pd.Series, breaks, *, labels=None, right: bool = True, include_lowest: bool = False,
                  where: str = "cut") -> pd.Series:
     """Cut a numeric column into ordered groups, as R's ``cut`` (``right = TRUE``: intervals (a, b]; values
     outside the breaks, or on the lowest break without ``include_lowest``, become missing).
 
-    Returns an ordered pandas Categorical (its categories are ``labels``, or "(a, b]" texts).
+    Returns an ordered pandas Categorical (its categories are ``labels``, or R's "(a,b]" texts).
+
+    >>> cut_variable(pd.Series([0, 1, 3, 4, 9, 10]), [0, 3, 6, 9]).astype(object).tolist()
+    [nan, '(0,3]', '(0,3]', '(3,6]', '(6,9]', nan]
     """
     from .._validation import check_numeric_column
 
@@ -353,11 +372,13 @@ def cut_variable(series: pd.Series, breaks, *, labels=None, right: bool = True, 
     if len(breaks) < 2 or any(b <= a for a, b in zip(breaks, breaks[1:])):
         raise ExpressionError(f"{where}: breaks must be at least two increasing numbers; got {breaks}.")
     if labels is None:
-        lo, hi = ("(", "]") if right else ("[", ")")
-        labels = [f"{lo}{a:g}, {b:g}{hi}" for a, b in zip(breaks, breaks[1:])]
+        labels = interval_labels(breaks, right=right, include_lowest=include_lowest)
     elif len(labels) != len(breaks) - 1:
         raise ExpressionError(f"{where}: {len(breaks)} breaks make {len(breaks) - 1} groups but {len(labels)} labels "
                               f"were given ({labels}); give one label per interval.")
     x = check_numeric_column(series, where)
-    out = pd.cut(x, bins=breaks, labels=list(labels), right=right, include_lowest=include_lowest, ordered=True)
-    return pd.Series(out, index=series.index)
+    out = pd.Series(pd.cut(x, bins=breaks, labels=list(labels), right=right, include_lowest=include_lowest,
+                           ordered=True), index=series.index)
+    if include_lowest and not right:  # R closes the last interval [a, b]; pandas only ever closes the first one
+        out[(x == breaks[-1]).to_numpy()] = labels[-1]
+    return out

@@ -37,8 +37,8 @@ def _derived_order_problems(spec) -> list[str]:
         reads = [rule.cut] if not isinstance(rule, str) else list(parse_expression(rule).names)
         for r in reads:
             if r == name:
-                out.append(f"variables.{name}: reads itself; a derived variable is computed from columns and the "
-                           "variables above it")
+                out.append(f"variables.{name}: reads {name!r}, its own name; a derived variable never replaces a "
+                           "column: give it a new name")
             elif r in names[i + 1:]:
                 out.append(f"variables.{name}: reads {r!r}, which is defined below it; derived variables are "
                            f"computed in order: move {r!r} above {name!r}")

@@ -33,7 +33,7 @@ from ..regression.nomogram import nomogram
 from ..regression.survival import cox_regression, kaplan_meier
 from ..regression.univariable import regression_table
 from ..signatures.agreement import agreement as reader_agreement
-from .expressions import ExpressionError, cut_variable, describe_expression, unknown_name_message
+from .expressions import ExpressionError, cut_variable, describe_expression, interval_labels, unknown_name_message
 from .expressions import evaluate as evaluate_expression
 from .spec import SplitSpec
 
@@ -76,13 +76,7 @@ def derive(spec, df) -> tuple[pd.DataFrame, list, list]:
 
 
 def _intervals(rule) -> list:
-    b = rule.breaks
-    lo, hi = ("(", "]") if rule.right else ("[", ")")
-    out = [f"{lo}{a:g}, {c:g}{hi}" for a, c in zip(b, b[1:])]
-    if rule.include_lowest:
-        out[0] = ("[" + out[0][1:]) if rule.right else out[0]
-        out[-1] = out[-1] if rule.right else out[-1][:-1] + "]"
-    return out
+    return interval_labels(rule.breaks, right=rule.right, include_lowest=rule.include_lowest)
 
 
 def _value_counts(value: pd.Series) -> str:
