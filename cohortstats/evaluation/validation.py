@@ -70,7 +70,6 @@ class LogisticSpec:
         def predict(df: pd.DataFrame) -> np.ndarray:
             return expit(coef[0] + design.encode(df) @ coef[1:])
 
-        predict.selected = tuple(self.predictors)
         return predict
 
     @property
