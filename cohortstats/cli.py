@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
                                      "folder of <id>_ct.nii.gz / <id>_mask.nii.gz pairs")
     xt.add_argument("--out", required=True, help="folder for the feature tables")
     xt.add_argument("--habitats", type=int, default=0, help="number of habitat sub-regions (0: whole ROI only)")
+    xt.add_argument("--habitat-order", default="intensity", choices=["intensity", "distance"],
+                    help="number sub-regions by mean intensity (default) or by mean distance from the ROI boundary, "
+                         "innermost first (the last is the outermost: the interface)")
     xt.add_argument("--params", default=None, help="pyradiomics parameter file (default: bin width 25, original "
                                                    "image, 7 feature classes, no resampling)")
     xt.add_argument("--label", type=int, default=None, help="mask label (needed when masks have several)")
@@ -135,7 +138,7 @@ def _dispatch(args, progress) -> int:
         from .imaging.batch import extract_folder_tables
 
         paths = extract_folder_tables(args.manifest, args.out, habitats=args.habitats, params=args.params,
-                                      label=args.label, image_suffix=args.image_suffix,
+                                      habitat_order=args.habitat_order, label=args.label, image_suffix=args.image_suffix,
                                       mask_suffix=args.mask_suffix, deep_weights=args.deep_weights,
                                       deep_aggregate=args.deep_aggregate, progress=progress is not None)
         errors = __import__("pandas").read_csv(paths["extraction_errors"])
@@ -153,7 +156,16 @@ def _dispatch(args, progress) -> int:
     if args.command == "validate":
         from .study.spec import load_spec
 
-        spec, _ = load_spec(_study_file(args.study))
+        from .study.references import data_problems
+        from .study.spec import SpecError
+
+        spec, base = load_spec(_study_file(args.study))
+        problems, notes = data_problems(spec, base)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+        if problems:
+            raise SpecError(f"{Path(args.study).name}: the study file is not valid ({len(problems)} problem(s)):\n"
+                            + "\n".join(f"  - {p}" for p in problems))
         parts = [f"{len(spec.models)} model(s)", "regression" if spec.regression else "no regression",
                  "Table 1" if spec.table1 else "no Table 1"]
         print(f"{args.study}: valid ({', '.join(parts)}).")

@@ -1,7 +1,7 @@
 """Bundled example studies that run with no files of the user's.
 
-Each is a study YAML shipped with the package (the same files as ``analyses/fusion`` and
-``analyses/habitat``) whose data source is the synthetic hematoma cohort.
+Each is a study YAML shipped with the package (the same files as ``analyses/fusion``, ``analyses/habitat`` and
+``analyses/fvh``) whose data source is a synthetic cohort (hematoma, or FVH).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ EXAMPLES = {
     "fusion": "Deep-learning + radiomics fusion (SVM), 8:2 split, DeLong, decision curves, calibration, nomogram "
               "(synthetic hematoma cohort; the default).",
     "habitat": "Habitat radiomics: whole hematoma and three sub-regions, one model per ROI (synthetic cohort).",
+    "fvh": "FLAIR vascular hyperintensities: infarction in all patients, then poor outcome among those with "
+           "infarction; reader agreement, trend test, the score's ROC (synthetic FVH cohort).",
 }
 ALIASES = {"hematoma": "fusion"}
 

@@ -237,7 +237,9 @@ def model_steps(spec, columns: dict) -> dict:
             steps.append(f"correlation redundancy |r| > {screen.get('corr_threshold', 0.9):g}")
         if screen.get("mrmr_k"):
             steps.append(f"mRMR top {screen['mrmr_k']}")
-    return {"plain": [c for k, v in columns.items() if not k.startswith("signature:") for c in v],
+    blocks = ("signature:", "selected:")
+    return {"plain": [c for k, v in columns.items() if not k.startswith(blocks) for c in v],
             "signatures": {k.split(":", 1)[1]: len(v) for k, v in columns.items() if k.startswith("signature:")},
+            "selected": {k.split(":", 1)[1]: len(v) for k, v in columns.items() if k.startswith("selected:")},
             "impute": spec.impute, "screen": steps, "lasso_rule": (screen or {}).get("lasso_rule", "1se"),
             "estimator": spec.estimator}

@@ -28,14 +28,29 @@ from .model_checks import (
     model_steps,
 )
 from .regression.logistic import binary_outcome
-from .signatures.lasso import LassoSignature
+from .signatures.lasso import LassoSelector, LassoSignature
 from .signatures.screens import CorrelationFilter, MRMRSelector, NearZeroVariance, UnivariateFilter
 from ._results import TidyHTML
 
 __all__ = ["train_test_split", "ModelSpec", "fit_models", "ModelComparison", "build_pipeline", "cross_validate_models",
-           "CrossValidatedPerformance"]
+           "CrossValidatedPerformance", "feature_block", "screening_steps", "model_inputs"]
 
 ESTIMATORS = ("logistic", "svm", "random_forest", "lasso_logistic")
+BLOCK_KINDS = ("signature", "selected")
+
+
+def feature_block(item: str) -> tuple[str | None, list[str]]:
+    """What a model input names: ``"signature:a"`` -> ("signature", ["a"]) (one LASSO rad-score),
+    ``"selected:a+b"`` -> ("selected", ["a", "b"]) (one LASSO over the union of the sets, whose selected
+    columns go to the estimator), a column or feature-set name -> (None, [name])."""
+    kind, _, rest = str(item).partition(":")
+    if rest and kind in BLOCK_KINDS:
+        return kind, [s.strip() for s in rest.split("+")]
+    return None, [item]
+
+
+def _is_block(key: str) -> bool:
+    return feature_block(key)[0] is not None
 
 
 def _check_seed(random_state) -> None:
@@ -130,8 +145,10 @@ class ModelSpec:
     ----------
     name : str
     features : sequence of str
-        Column names, names of feature sets (``fit_models(feature_sets=...)``), or
-        ``"signature:<set>"`` for a LASSO rad-score built from a feature set inside the pipeline.
+        Column names, names of feature sets (``fit_models(feature_sets=...)``),
+        ``"signature:<set>[+<set>...]"`` for a LASSO rad-score built from one or more feature sets inside the
+        pipeline, or ``"selected:<set>[+<set>...]"`` for one LASSO over the union of the sets whose selected
+        columns (standardised) go to the estimator.
     estimator : {"logistic", "svm", "random_forest", "lasso_logistic"}
         Unpenalised logistic regression (Newton-Cholesky, exact MLE), RBF SVM with Platt-scaled
         probabilities (fitted by internal CV on the training set), random forest (500 trees), or a
@@ -209,7 +226,7 @@ def _nystroem_components(n_inputs) -> int:
 
 
 def _n_inputs(columns: dict) -> int:
-    """Columns reaching the estimator at most: one per rad-score, plus the plain columns."""
+    """Columns reaching the estimator at most: one per rad-score, plus the plain and selectable columns."""
     return sum(1 if key.startswith("signature:") else len(cols) for key, cols in columns.items())
 
 
@@ -255,14 +272,18 @@ def _screen_summary(pipe, n_features: int) -> str:
     return "; ".join(parts)
 
 
-def signature_pipeline(screen: dict | None, impute: bool, random_state=0):
-    """Imputation, screening and the LASSO rad-score of one feature set (a scikit-learn Pipeline)."""
+def signature_pipeline(screen: dict | None, impute: bool, random_state=0, kind: str = "signature"):
+    """Imputation, screening and the LASSO of one block (a scikit-learn Pipeline): the rad-score
+    (``kind="signature"``), or the LASSO-selected columns standardised (``kind="selected"``)."""
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
-
+    from sklearn.preprocessing import StandardScaler
 
     pre = [("impute", SimpleImputer(strategy="median"))] if impute else []
     rule = (screen or {}).get("lasso_rule", "1se")
+    if kind == "selected":
+        return Pipeline(pre + _screen_steps(screen) + [("lasso", LassoSelector(rule=rule, random_state=random_state)),
+                                                       ("scale", StandardScaler())])
     return Pipeline(pre + _screen_steps(screen) + [("lasso", LassoSignature(rule=rule, random_state=random_state))])
 
 
@@ -277,7 +298,7 @@ def build_pipeline(spec: ModelSpec, columns: dict, random_state=0, n_train=None,
     from sklearn.preprocessing import StandardScaler
 
     blocks = []
-    plain = [c for key, cols in columns.items() if not key.startswith("signature:") for c in cols]
+    plain = [c for key, cols in columns.items() if not _is_block(key) for c in cols]
     pre = [("impute", SimpleImputer(strategy="median"))] if spec.impute else []
     if plain:
         steps = list(pre)
@@ -287,14 +308,14 @@ def build_pipeline(spec: ModelSpec, columns: dict, random_state=0, n_train=None,
             steps.append(("scale", StandardScaler()))
         blocks.append(("features", Pipeline(steps) if steps else "passthrough", plain))
     for key, cols in columns.items():
-        if key.startswith("signature:"):
+        if _is_block(key):
             cached = (fitted_signatures or {}).get((key, repr(spec.screen), bool(spec.impute)))
             if cached is not None:
                 from sklearn.frozen import FrozenEstimator
 
                 block = FrozenEstimator(cached)  # fitted once on this training set, shared by the models using it
             else:
-                block = signature_pipeline(spec.screen, bool(spec.impute), random_state)
+                block = signature_pipeline(spec.screen, bool(spec.impute), random_state, feature_block(key)[0])
             blocks.append((key.replace(":", "_"), block, list(cols)))
     ct = ColumnTransformer(blocks, remainder="drop", verbose_feature_names_out=True)
     pipe = Pipeline([("inputs", ct), ("model", _estimator(spec, random_state, n_train, _n_inputs(columns)))])
@@ -337,6 +358,8 @@ class ModelComparison(TidyHTML):
     steps : dict
         Per model, its actual steps (plain inputs, rad-scores with their feature counts, imputation, screening,
         LASSO rule, estimator), for the methods text.
+    specs : dict
+        ``{name: ModelSpec}`` as fitted.
     """
 
     performance: pd.DataFrame
@@ -351,6 +374,7 @@ class ModelComparison(TidyHTML):
     imputation: pd.DataFrame = field(default_factory=pd.DataFrame)
     checks: pd.DataFrame = field(default_factory=pd.DataFrame)
     steps: dict = field(default_factory=dict, repr=False)
+    specs: dict = field(default_factory=dict, repr=False)
 
     def tidy(self) -> pd.DataFrame:
         return self.performance.copy()
@@ -375,11 +399,54 @@ class ModelComparison(TidyHTML):
         return calibration(y, np.clip(scores[model], 1e-12, 1 - 1e-12), **kwargs)
 
 
-def signature_of(pipe, key: str):
-    """The fitted LassoSignature of a ``signature:<set>`` block of a fitted model pipeline."""
+def _block_of(pipe, key: str):
     block = pipe.named_steps["inputs"].named_transformers_[key.replace(":", "_")]
-    block = getattr(block, "estimator", block)  # FrozenEstimator wraps a shared, already fitted block
-    return block.named_steps["lasso"]
+    return getattr(block, "estimator", block)  # FrozenEstimator wraps a shared, already fitted block
+
+
+def signature_of(pipe, key: str):
+    """The fitted LassoSignature of a ``signature:`` or ``selected:`` block of a fitted model pipeline."""
+    lasso = _block_of(pipe, key).named_steps["lasso"]
+    return getattr(lasso, "signature_", lasso)
+
+
+def model_inputs(comparison: "ModelComparison", name: str, df: pd.DataFrame, feature_sets: dict) -> pd.DataFrame:
+    """A fitted model's inputs for ``df`` on their own scale: its plain columns as they are and one column per
+    rad-score (``"Rad-score (<set>)"``), e.g. to fit the nomogram of clinical covariates + rad-score."""
+    spec = comparison.specs[name]
+    cols = _resolve(spec, df, dict(feature_sets or {}))
+    pipe = comparison.pipelines[name]
+    out = {}
+    for key, c in cols.items():
+        kind, names = feature_block(key)
+        if kind == "selected":
+            raise DataValidationError(f"model {name!r} feeds LASSO-selected features to its estimator; its inputs "
+                                      "are not a rad-score (use 'signature:<set>' for a nomogram).")
+        if kind == "signature":  # the block as fitted: imputation, screens, LASSO
+            out[f"Rad-score ({' + '.join(names)})"] = np.asarray(_block_of(pipe, key).transform(df[c]),
+                                                                  dtype=float).ravel()
+        else:
+            for col in c:
+                out[col] = df[col].to_numpy()
+    return pd.DataFrame(out, index=df.index)
+
+
+def screening_steps(pipe, key: str) -> pd.DataFrame:
+    """How many features each step of a fitted ``signature:``/``selected:`` block kept: ``step, n_in, n_kept``
+    (input features, near-zero variance, univariable test, correlation, mRMR, LASSO)."""
+    block = _block_of(pipe, key)
+    n = int(block.n_features_in_)
+    rows = [{"step": "input features", "n_in": n, "n_kept": n}]
+    for name, step in block.steps:
+        if name == "lasso":
+            kept = int(np.sum(np.asarray(getattr(step, "signature_", step).coef_) != 0))
+        elif getattr(step, "support_", None) is not None:
+            kept = int(np.sum(step.support_))
+        else:
+            continue
+        rows.append({"step": name, "n_in": n, "n_kept": kept})
+        n = kept
+    return pd.DataFrame(rows)
 
 
 def _describe(spec: ModelSpec, n_train: int, n_inputs=None) -> str:
@@ -393,15 +460,26 @@ def _describe(spec: ModelSpec, n_train: int, n_inputs=None) -> str:
             "lasso_logistic": "cross-validated binomial LASSO (glmnet-equal)"}[spec.estimator]
 
 
+def _inputs_text(spec: ModelSpec) -> str:
+    parts = []
+    for item in spec.features:
+        kind, names = feature_block(item)
+        sets = " + ".join(names)
+        parts.append(f"the LASSO rad-score of {sets}" if kind == "signature" else
+                     f"the features of {sets} selected by one LASSO" if kind == "selected" else item)
+    return "; ".join(parts)
+
+
 def _resolve(spec: ModelSpec, df: pd.DataFrame, feature_sets: dict) -> dict:
     out = {}
     for item in spec.features:
-        if item.startswith("signature:"):
-            name = item.split(":", 1)[1]
-            if name not in feature_sets:
-                raise DataValidationError(f"model {spec.name!r} names signature set {name!r}, which is not among the "
-                                          f"feature sets {_preview(list(feature_sets))}.")
-            out[item] = list(feature_sets[name])
+        kind, names = feature_block(item)
+        if kind is not None:
+            for name in names:
+                if name not in feature_sets:
+                    raise DataValidationError(f"model {spec.name!r} names {kind} set {name!r}, which is not among the "
+                                              f"feature sets {_preview(list(feature_sets))}.")
+            out[item] = list(dict.fromkeys(c for name in names for c in feature_sets[name]))
         elif item in feature_sets:
             out[item] = list(feature_sets[item])
         elif item in df.columns:
@@ -512,10 +590,10 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
     for spec in models:
         for key, cols in resolved[spec.name].items():
             sig_key = (key, repr(spec.screen), bool(spec.impute))
-            if key.startswith("signature:") and sig_key not in fitted_signatures:
+            if _is_block(key) and sig_key not in fitted_signatures:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", category=FutureWarning)
-                    sp = signature_pipeline(spec.screen, bool(spec.impute), random_state)
+                    sp = signature_pipeline(spec.screen, bool(spec.impute), random_state, feature_block(key)[0])
                     sp.set_output(transform="pandas")
                     try:
                         fitted_signatures[sig_key] = sp.fit(train[cols], y_tr)
@@ -526,7 +604,8 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
                             + ("" if "0 feature(s)" in str(err) else f" ({err})")
                             + ". Relax the screen (e.g. screen: {p_threshold: 0.1}) or leave this feature set out.",
                             spec.name) from err
-                    lasso = fitted_signatures[sig_key][-1]
+                    lasso = fitted_signatures[sig_key].named_steps["lasso"]
+                    lasso = getattr(lasso, "signature_", lasso)
                     if not np.any(np.asarray(lasso.coef_) != 0):
                         raise EmptySignatureError(
                             f"model {spec.name!r}: the LASSO (10-fold CV, lambda.{lasso.rule}) kept no feature of "
@@ -539,7 +618,7 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
         cols = resolved[spec.name]
         pipe = build_pipeline(spec, cols, random_state, n_train=len(train), fitted_signatures=fitted_signatures)
         all_cols = [c for v in cols.values() for c in v]
-        estimators[spec.name] = _describe(spec, len(train), _n_inputs(cols))
+        estimators[spec.name] = f"{_describe(spec, len(train), _n_inputs(cols))}; inputs: {_inputs_text(spec)}"
         steps[spec.name] = model_steps(spec, cols)
         if not spec.impute:
             for nm, d in (("train", train), ("test", test)):
@@ -564,7 +643,7 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
         checks.append(check)
         pipes[spec.name] = pipe
         for key, cols_k in cols.items():
-            if key.startswith("signature:"):
+            if _is_block(key):
                 selected[(spec.name, key)] = signature_of(pipe, key).selected_features_
         if spec.estimator == "lasso_logistic":
             selected[(spec.name, "model")] = list(np.asarray(pipe[:-1].get_feature_names_out())[
@@ -603,7 +682,7 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
         (imputation["model"] == spec.name) & (imputation["set"] == nm), "n_imputed"].sum())}
         for spec in models for nm in ("train", "test")])
     return ModelComparison(pd.DataFrame(rows), delong, predictions, pipes, selected, imputed, split, thresholds,
-                           estimators, imputation, pd.DataFrame(checks), steps)
+                           estimators, imputation, pd.DataFrame(checks), steps, {m.name: m for m in models})
 
 
 @dataclass(frozen=True)

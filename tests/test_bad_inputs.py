@@ -380,11 +380,11 @@ SPEC_CASES = [
      "listed as both categorical and nonnormal"),
     ("pair_self", _spec(comparisons={"pairs": [["A", "A"]]}), "compares model 'A' with itself"),
     ("pair_unknown", _spec(comparisons={"pairs": [["A", "Bb"]]}),
-     r"names \['Bb'\], not among the models \['A', 'B'\]; did you mean 'B'\?"),
+     r"comparisons.pairs: 'Bb' is not a model; did you mean 'B'\?"),
     ("pair_of_three", _spec(comparisons={"pairs": [["A", "B", "A"]]}), "each pair names two models"),
     ("pairs_empty", _spec(comparisons={"pairs": []}), "pairs is empty"),
     ("signature_undefined", _spec(models=[{"name": "A", "features": ["signature:rad"]}]),
-     "signature set 'rad' is not defined in feature_sets"),
+     "'signature:rad' names feature set 'rad', which is not in feature_sets"),
     ("negative_without_positive", _spec(outcome={"column": "y", "negative": [0]}),
      "outcome.negative lists the non-event values, so outcome.positive must name the event"),
     ("positive_in_negative", _spec(outcome={"column": "y", "positive": 1, "negative": [0, 1]}),
@@ -405,7 +405,7 @@ SPEC_CASES = [
     ("icc_threshold", _spec(reproducibility={"path": "r.csv", "feature_sets": [], "threshold": 2}),
      "reproducibility.threshold"),
     ("reproducibility_unknown_set", _spec(reproducibility={"path": "r.csv", "feature_sets": ["rad"]}),
-     r"reproducibility.feature_sets names \['rad'\], not among feature_sets"),
+     "reproducibility.feature_sets: 'rad' is not a feature set"),
     ("no_tables", _spec(data={"tables": []}), "data.tables is empty"),
     ("tables_and_synthetic", _spec(data={"synthetic": "hematoma", "tables": [{"name": "a", "path": "a.csv"}]}),
      "give either data.synthetic or data.tables, not both"),
@@ -499,7 +499,7 @@ PREPARE_CASES = [
      {"exclusions": [{"name": "ev", "column": "y", "op": "==", "value": 1}]},
      "after the exclusions, none of the 67 analysed patients has the outcome"),
     ("unknown_plain_column", _clinical, {"models": [{"name": "A", "features": ["agee"]}]},
-     r"models\[A\].features: 'agee' is neither a feature set \(none defined\) nor a column of the data"),
+     r"models\[A\].features: 'agee' is not a column of the data or a derived variable"),
     ("leakage_in_study", _clinical, {"models": [{"name": "A", "features": ["age", "y"]}]},
      "model 'A' uses the outcome column 'y' as an input"),
 ]
@@ -537,7 +537,9 @@ def test_negative_list_recodes_and_counts(tmp_path, cohort):
     d = _clinical(cohort).assign(y=np.where(cohort.y == 1, "yes", np.where(cohort.index % 10 == 0, "unknown", "no")))
     res = _run(tmp_path, d, outcome={"column": "y", "positive": "yes", "negative": ["no", "unknown"]},
                table1={"variables": ["age"]})
-    assert res.flow[-1] == f"Analysed: {len(d)} patients ({int((d.y == 'yes').sum())} with y)."
+    k = int((d.y == "yes").sum())
+    assert res.flow[-1] == (f"Analysed: {len(d)} patients: {k} ({100 * k / len(d):.1f}%) with y, {len(d) - k} "
+                            f"({100 * (len(d) - k) / len(d):.1f}%) without.")
 
 
 def test_plain_columns_beside_a_feature_set(tmp_path, cohort):

@@ -28,9 +28,11 @@ def test_example_writes_the_full_report(tmp_path, capsys):
     audit = pd.read_csv(out / "tables" / "patient_flow_audit.csv")
     assert audit["n"].sum() == 236  # 235 clinical patients + 1 imaging-only id
     perf = pd.read_csv(out / "tables" / "models_train_test.csv")
-    assert perf["Model"].unique().tolist() == ["Radiomics", "Deep learning", "Fused"]
-    sig = pd.read_csv(out / "tables" / "signature_features.csv")
-    assert sig["Features"].str.contains("whole_original_").any()  # feature names survive the pipeline
+    assert perf["Model"].unique().tolist() == ["Radiomics", "Deep learning", "Fused", "Clinical + rad-scores"]
+    sig = pd.read_csv(out / "tables" / "selected_features.csv")
+    assert sig["Feature"].str.contains("whole_original_").any()  # feature names survive the pipeline
+    fused = sig[sig["Model"] == "Fused"]["Feature"]  # one LASSO over both sets
+    assert fused.str.startswith("whole_").any() and fused.str.startswith("deep_").any()
     val = pd.read_csv(out / "tables" / "validation_multivariable.csv").set_index("Index")
     assert val.loc["Calibration slope", "Apparent"] == 1.0 and val.loc["Calibration slope", "Corrected"] < 1.0
     html = (out / "report.html").read_text(encoding="utf-8")

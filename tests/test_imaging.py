@@ -83,6 +83,31 @@ def test_habitats_are_reproducible_and_ordered(phantom):
     assert a.summary["voxels"].sum() == int(mask.sum())
 
 
+def test_habitat_order_by_distance_and_intensity(phantom):
+    """order="distance": 1 = innermost ... k = outermost (largest to smallest mean distance from the boundary);
+    order="intensity" (the default): increasing mean HU. The same clusters, numbered two ways; the label says which."""
+    from cohortstats.imaging.habitat import subregion_label
+
+    for i in range(1, 4):
+        img, mask = phantom / f"PH00{i}_ct.nii.gz", phantom / f"PH00{i}_mask.nii.gz"
+        d = habitat_subregions(img, mask, k=3, order="distance")
+        h = habitat_subregions(img, mask, k=3)
+        assert d.order == "distance" and h.order == "intensity"
+        assert d.summary["mean_distance_mm"].is_monotonic_decreasing
+        assert h.summary["mean_intensity"].is_monotonic_increasing
+        # the same partition of the ROI
+        assert sorted(d.summary["voxels"]) == sorted(h.summary["voxels"])
+        assert d.summary["label"].iloc[-1] == subregion_label(3, 3, "distance")
+    assert "outermost: the interface" in subregion_label(3, 3, "distance")
+    assert "innermost" in subregion_label(1, 3, "distance") and "lowest" in subregion_label(1, 3, "intensity")
+    # distances are in mm: a voxel next to the boundary is one spacing away, not one index
+    mask_arr = sitk.GetArrayFromImage(sitk.ReadImage(str(mask)))
+    spacing = sitk.ReadImage(str(mask)).GetSpacing()
+    assert d.summary["mean_distance_mm"].min() >= min(spacing) and mask_arr.sum() == d.summary["voxels"].sum()
+    with pytest.raises(DataValidationError, match="order must be 'distance' or 'intensity'"):
+        habitat_subregions(phantom / "PH001_ct.nii.gz", phantom / "PH001_mask.nii.gz", order="radial")
+
+
 def test_deep_slice_selection_and_preprocessing(phantom):
     slices, rois, centre = select_slices(phantom / "PH001_ct.nii.gz", phantom / "PH001_mask.nii.gz")
     assert slices.shape[0] == 5 and rois[2].sum() == rois.sum(axis=(1, 2)).max()  # the central slice is the largest
@@ -108,13 +133,14 @@ def test_images_to_study_end_to_end(tmp_path):
     d = tmp_path
     make_phantom_cohort(d / "phantom", n=30, random_state=2)
     assert main(["--quiet", "extract", str(d / "phantom" / "manifest.csv"), "--out", str(d / "features"),
-                 "--habitats", "3"]) == 0
+                 "--habitats", "3", "--habitat-order", "distance"]) == 0
     whole = pd.read_csv(d / "features" / "radiomics_whole.csv")
     assert len(whole) == 30 and (d / "features" / "radiomics_sub3.csv").exists()
     assert len(list((d / "features" / "habitat_masks").iterdir())) == 30
     recorded = json.loads((d / "features" / "extraction_settings.json").read_text())
     assert recorded["settings"]["binWidth"] == 25 and recorded["image_types"] == {"Original": {}}
     assert recorded["classes"] == sorted(["firstorder", "shape", "glcm", "glrlm", "glszm", "gldm", "ngtdm"])
+    assert recorded["habitats"] == {"k": 3, "order": "distance"}
     shutil.copy(ROOT / "analyses" / "phantom" / "study.yaml", d / "study.yaml")
     assert main(["--quiet", "run", str(d / "study.yaml"), "--out", str(d / "report")]) == 0
     assert (d / "report" / "report.html").exists()

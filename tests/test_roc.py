@@ -281,6 +281,8 @@ def test_compare_aucs_selected_pairs(a):
     full = cs.compare_aucs(a["y"], scores)
     sub = cs.compare_aucs(a["y"], scores, pairs=[("wfns", "s100b")], adjust="holm")
     assert len(sub.pairs) == 1
+    # the pair keeps the order given (wfns vs s100b): Z and the difference change sign, never the pair's order
+    assert tuple(sub.pairs[["model_a", "model_b"]].iloc[0]) == ("wfns", "s100b")
     row = full.pairs[(full.pairs.model_a == "s100b") & (full.pairs.model_b == "wfns")].iloc[0]
     # the pair keeps the order given: wfns vs s100b is the full table's s100b vs wfns with the sign flipped
     assert (sub.pairs["model_a"].iloc[0], sub.pairs["model_b"].iloc[0]) == ("wfns", "s100b")

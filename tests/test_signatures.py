@@ -12,7 +12,7 @@ from numpy.testing import assert_allclose
 
 import cohortstats as cs
 from cohortstats.exceptions import DataValidationError
-from cohortstats.signatures.lasso import LassoSignature
+from cohortstats.signatures.lasso import LassoSelector, LassoSignature
 from cohortstats.signatures.screens import CorrelationFilter, MRMRSelector, NearZeroVariance, UnivariateFilter
 
 ICC_REF = pd.read_csv(REFERENCE / "icc_reference.csv")
@@ -215,7 +215,7 @@ def _expected_failures(estimator):
     return {}
 
 
-@parametrize_with_checks([LassoSignature(lambda_=0.05), LassoSignature(cv=3), NearZeroVariance(),
+@parametrize_with_checks([LassoSignature(lambda_=0.05), LassoSignature(cv=3), LassoSelector(cv=3), NearZeroVariance(),
                           UnivariateFilter(p_threshold=1.0), CorrelationFilter(), MRMRSelector(k=2)],
                          expected_failed_checks=_expected_failures)
 def test_sklearn_estimator_contract(estimator, check):

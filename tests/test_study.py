@@ -28,19 +28,32 @@ def test_report_files_and_sections(fusion_report):
         assert (out / f).exists(), f
     html = (out / "report.html").read_text(encoding="utf-8")
     for section in ("Patient flow", "Statistical methods", "Results in brief", "Patient characteristics", "Risk factors",
-                    "Models: training and test sets"):
+                    "Models: training and test sets", "Feature selection and rad-scores"):
         assert f">{section}</h2>" in html, section
-    assert html.count("<table>") >= 10 and html.count("data:image/png;base64,") == len(result.figures) == 9
-    assert "Rad-score formulas (training set): radiomics: Rad-score = " in html
-    assert not re.search(r"HE\d{3}", re.sub(r"data:image/png;base64,[^\"]+", "", html))  # no patient ids
+    assert html.count("<table>") >= 10 and html.count("data:image/png;base64,") == len(result.figures)
+    # every model gets its own outputs: calibration, LASSO path and CV curve per block (a shared one drawn once)
+    models = ["radiomics", "deep_learning", "fused", "clinical_rad_scores"]
+    expected = {"roc", "decision_curves_train", "decision_curves_test", "calibration_curves_train",
+                "calibration_curves_test", "nomogram", "nomogram_model",
+                *(f"calibration_test_{m}" for m in models),
+                "lasso_radiomics_radiomics", "lasso_deep_learning_deep", "lasso_fused_radiomics_deep"}
+    assert expected <= set(result.figures), expected - set(result.figures)
+    assert re.search(r"Clinical \+ rad-scores, rad-score of radiomics \(λ = [\d.]+ \(lambda.1se\)\): Rad-score = ", html)
+    assert "Fused: one LASSO over radiomics+deep" in html
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)  # base64 can spell anything
+    assert not re.search(r"HE\d{3}", text)  # no patient ids anywhere in the report
     assert "DeLong" in html and "Welch&#39;s t-test" in html and "profile likelihood" in html
-    # the results paragraph quotes the DeLong Z and P of each test-set comparison, as the seed papers do
+    # the results paragraph quotes the DeLong Z and P of each test-set comparison, as the seed papers do, and
+    # says the test is one-sided (the paper's Z = -1.794 with P < 0.05)
     z = result.results["comparisons"]["test"].pairs.iloc[0]
+    assert (z.model_a, z.model_b) == ("Radiomics", "Deep learning")  # the pair as the study file gives it
     z_text = f"{z.statistic:.3f}".replace("-", "\u2212")  # a typeset minus in running text
-    assert f"DeLong tests on the test set (two-sided): {z.model_a} vs {z.model_b}, Z = {z_text}" in html
+    assert (f"DeLong tests on the test set (one-sided): AUC({z.model_a}) &lt; AUC({z.model_b}), Z = {z_text}, "
+            "one-sided P") in html
     # calibration of every model on the test set, equal to the statistics module's numbers
     cal = result.tables["calibration_test"].set_index("Statistic")
-    assert list(cal.columns) == ["Radiomics", "Deep learning", "Fused"]
+    assert list(cal.columns) == ["Radiomics", "Deep learning", "Fused", "Clinical + rad-scores"]
+    assert list(result.tables["calibration_train"].columns)[1:] == list(cal.columns)
     from cohortstats.report.format import format_number
 
     direct = result.results["models"].calibration("Radiomics", "test")
@@ -60,7 +73,7 @@ def test_docx_tables(fusion_report):
     assert any(h[0] == "Characteristic" and "Overall (n = 235)" in h for h in headers)  # Table 1
     assert any(h[1:3] == ("Univariable", "Univariable") for h in headers)  # a spanner over OR (95% CI) and P
     assert any("Test AUC (95% CI)" in h for h in headers)
-    assert len(doc.inline_shapes) == 9
+    assert len(doc.inline_shapes) == len(result.figures)
 
 
 def test_rerun_gives_identical_tables(fusion_report, tmp_path):
@@ -82,7 +95,9 @@ def test_worked_analyses_run(name, tmp_path):
         assert "row1" not in html
     if name == "habitat":
         perf = result.tables["models_train_test"]
-        assert perf["Model"].nunique() == 4 and "P (holm)" in result.tables["delong_test"].columns
+        assert perf["Model"].nunique() == 4
+        assert result.tables["delong_test"]["Comparison"].str.startswith("ROI sub3 (interface) vs").all()
+        assert "sub-region 3 of 3 the outermost, at the interface with the surrounding tissue" in html
     if name == "breast_cancer":
         perf = result.results["models"].performance.set_index(["model", "set"])
         assert perf.loc[("LASSO signature (30 features)", "test"), "auc"] > 0.95
@@ -91,7 +106,7 @@ def test_worked_analyses_run(name, tmp_path):
 def test_bundled_examples_equal_analyses():
     from cohortstats.examples import example_spec_path
 
-    for name in ("fusion", "habitat"):
+    for name in ("fusion", "habitat", "fvh"):
         assert example_spec_path(name).read_text() == (ANALYSES / name / "study.yaml").read_text()
 
 
@@ -166,8 +181,8 @@ def test_missing_file_value_and_variables(tmp_path):
     with pytest.raises(ValueError, match="regression.candidates: 'glucose'"):
         Study.from_yaml(p).run(workdir=tmp_path)
     p = _base(tmp_path, "models:\n  - {name: m, features: ['signature:rad']}\n")
-    with pytest.raises(ValueError, match="signature set 'rad' is not defined"):
-        Study.from_yaml(p).run(workdir=tmp_path)
+    with pytest.raises(SpecError, match="'signature:rad' names feature set 'rad', which is not in feature_sets"):
+        Study.from_yaml(p).run(workdir=tmp_path)  # found by validate already
 
 
 def test_user_strings_are_escaped(tmp_path):

@@ -122,3 +122,38 @@ def test_bad_arguments(birthwt):
         cs.bootstrap_validation(birthwt, "low")
     with pytest.raises(TypeError, match="spec must be a callable"):
         cs.bootstrap_validation(birthwt, "low", spec="logistic")
+
+
+def test_harrell_rule_repeats_the_screen_and_counts_selections(birthwt):
+    """ScreenedLogisticSpec: the univariable screen and the multivariable fit are repeated in every resample;
+    selection frequencies are deterministic with the seed, and the apparent model equals regression_table's."""
+    cands = ("age", "lwt", "smoke", "ptl", "ht", "ui", "ftv")
+    spec = cs.ScreenedLogisticSpec("low", cands, screen_p=0.05)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = cs.bootstrap_validation(birthwt, "low", spec=spec, B=40, random_state=11)
+        b = cs.bootstrap_validation(birthwt, "low", spec=spec, B=40, random_state=11)
+        c = cs.bootstrap_validation(birthwt, "low", spec=spec, B=40, random_state=12)
+        tab = cs.regression_table(birthwt, "low", list(cands), screen_p=0.05, ci_method="wald")
+    pd.testing.assert_frame_equal(a.selection, b.selection)
+    assert not a.selection["n_selected"].equals(c.selection["n_selected"])
+    assert a.selection["variable"].tolist() == list(cands) and a.selection["frequency"].between(0, 1).all()
+    assert_allclose(a.selection["frequency"], a.selection["n_selected"] / 40, rtol=0)
+    # the apparent model is the screen on all patients: the same predictors as regression_table selects
+    assert spec.select(birthwt) == tuple(tab.selected)
+    assert "univariable screen of all 7 candidates" in a.method and "Harrell's rule" in a.repeated
+    # a variable with no signal is rarely selected; one the outcome depends on, nearly always
+    rng = np.random.default_rng(5)
+    d = pd.DataFrame({"x": rng.normal(size=300), "noise": rng.normal(size=300)})
+    d["y"] = (rng.random(300) < 1 / (1 + np.exp(-1.5 * d["x"]))).astype(int)
+    v = cs.bootstrap_validation(d, "y", spec=cs.ScreenedLogisticSpec("y", ("x", "noise")), B=50, random_state=1)
+    freq = v.selection.set_index("variable")["frequency"]
+    assert freq["x"] == 1.0 and freq["noise"] < 0.3
+
+
+def test_fixed_model_says_it_was_refitted(birthwt):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        v = cs.bootstrap_validation(birthwt, "low", ["age", "lwt"], B=5, random_state=1)
+    assert v.selection.empty  # a fixed model selects nothing: no selection frequencies to report
+    assert "given predictors was refitted in each resample (no selection step to repeat)" in v.method

@@ -3,6 +3,8 @@
 - :func:`make_hematoma_cohort`: a deterministic **synthetic** hematoma-expansion
   cohort shaped like the seed studies (clinical table, FVH-style score,
   whole-hematoma and habitat radiomics, deep features).
+- :func:`make_fvh_cohort`: a deterministic **synthetic** cohort shaped like the FLAIR vascular
+  hyperintensity study (94 patients, 56 with infarction, 13 poor outcomes; two readers' FVH scores).
 - :func:`load_breast_cancer`: the Wisconsin Diagnostic Breast Cancer data
   (image-derived nucleus features; scikit-learn's copy, BSD-3-Clause) with
   ``target`` recoded to 1 = malignant.
@@ -15,9 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._fvh import FvhCohort, make_fvh_cohort
 from ._hematoma import RADIOMICS_FEATURES, TRUE_OUTCOME_MODEL, HematomaCohort, make_hematoma_cohort
 
-__all__ = ["make_hematoma_cohort", "HematomaCohort", "load_breast_cancer", "example_path",
+__all__ = ["make_hematoma_cohort", "HematomaCohort", "make_fvh_cohort", "FvhCohort", "load_breast_cancer", "example_path",
            "RADIOMICS_FEATURES", "TRUE_OUTCOME_MODEL"]
 
 

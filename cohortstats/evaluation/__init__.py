@@ -8,10 +8,11 @@ from .reclassification import ReclassificationComparison, ReclassificationResult
 from .roc import (AucCI, AucComparison, DelongTest, DelongUnpairedTest, RocResult, auc_ci, compare_aucs, delong_test,
                   delong_test_unpaired, roc)
 from .roc_band import RocBand, roc_band, sensitivity_at_specificity
-from .validation import ValidationResult, bootstrap_validation
+from .validation import ScreenedLogisticSpec, ValidationResult, bootstrap_validation
 
 __all__ = ["roc", "RocResult", "auc_ci", "AucCI", "delong_test", "DelongTest", "delong_test_unpaired",
            "DelongUnpairedTest", "compare_aucs", "AucComparison", "roc_band", "RocBand", "sensitivity_at_specificity",
            "threshold_metrics", "ThresholdMetrics", "calibration", "CalibrationResult", "decision_curve",
            "DecisionCurveResult", "net_benefit_difference", "nri", "idi", "ReclassificationResult",
-           "compare_reclassification", "ReclassificationComparison", "bootstrap_validation", "ValidationResult"]
+           "compare_reclassification", "ReclassificationComparison", "bootstrap_validation", "ValidationResult",
+           "ScreenedLogisticSpec"]

@@ -18,7 +18,7 @@ from ..exceptions import CohortStatsWarning, DataValidationError
 from ..regression.logistic import binary_outcome
 from .._results import TidyHTML
 
-__all__ = ["bootstrap_validation", "ValidationResult", "performance_indexes", "LogisticSpec"]
+__all__ = ["bootstrap_validation", "ValidationResult", "performance_indexes", "LogisticSpec", "ScreenedLogisticSpec"]
 
 INDEXES = ["dxy", "c_index", "r2", "brier", "intercept", "slope", "d", "u", "q"]
 
@@ -72,6 +72,75 @@ class LogisticSpec:
 
         return predict
 
+    @property
+    def description(self) -> str:
+        return (f"the multivariable model of its {len(self.predictors)} given predictors was refitted in each resample "
+                "(no selection step to repeat)")
+
+
+def _screen_p(train: pd.DataFrame, outcome: str, var: str, categorical, positive, rule: str) -> float:
+    """The univariable screening P of one candidate in ``train`` (Wald: the smallest of its terms; LR: the
+    likelihood-ratio test), as :meth:`UnivariableResult.p_values`; 1 when the fit is impossible (a constant)."""
+    from scipy import stats
+
+    try:
+        design = build_design(train, [var], categorical=[var] if var in categorical else None,
+                              extra_columns=(outcome,))
+        y, _ = binary_outcome(train[outcome].iloc[design.rows], outcome, positive)
+        st = fit_logistic(design.X1, y)
+        if rule == "lr":
+            ll0 = loglik(np.full(len(y), logit(np.clip(y.mean(), 1e-12, 1 - 1e-12))), y)
+            return float(stats.chi2.sf(2 * (st.loglik - ll0), design.X1.shape[1] - 1))
+        se = np.sqrt(np.diag(np.linalg.inv(st.info)))[1:]
+        return float(np.min(2 * stats.norm.sf(np.abs(st.beta[1:] / se))))
+    except (DataValidationError, np.linalg.LinAlgError, ValueError):
+        return 1.0
+
+
+@dataclass(frozen=True)
+class ScreenedLogisticSpec:
+    """Harrell's rule for a screened model: in each call (each bootstrap resample) the univariable screen of
+    every candidate is repeated and the multivariable logistic model is fitted on the candidates that pass.
+
+    The returned ``predict`` carries ``predict.selected`` (the predictors chosen), so
+    :func:`bootstrap_validation` reports how often each candidate was selected. When no candidate passes, the
+    model is the intercept alone (every patient gets the resample's event rate).
+    """
+
+    outcome: str
+    candidates: tuple
+    screen_p: float = 0.05
+    screen_rule: str = "wald"
+    categorical: tuple = ()
+    positive: object = None
+
+    def select(self, train: pd.DataFrame) -> tuple:
+        return tuple(v for v in self.candidates
+                     if _screen_p(train, self.outcome, v, self.categorical, self.positive, self.screen_rule)
+                     < self.screen_p)
+
+    def __call__(self, train: pd.DataFrame):
+        selected = self.select(train)
+        if selected:
+            cat = tuple(c for c in self.categorical if c in selected)
+            predict = LogisticSpec(self.outcome, selected, cat, self.positive)(train)
+        else:
+            y, _ = binary_outcome(train[self.outcome].dropna(), self.outcome, self.positive)
+            rate = float(np.mean(y))
+
+            def predict(df: pd.DataFrame) -> np.ndarray:
+                return np.full(len(df), rate)
+
+        predict.selected = selected
+        return predict
+
+    @property
+    def description(self) -> str:
+        rule = "likelihood-ratio" if self.screen_rule == "lr" else "Wald"
+        return (f"the univariable screen of all {len(self.candidates)} candidates (maximum-likelihood {rule} "
+                f"P < {self.screen_p:g}) and the multivariable fit on the candidates that passed were repeated in "
+                "each resample (Harrell's rule)")
+
 
 @dataclass(frozen=True)
 class ValidationResult(TidyHTML):
@@ -88,6 +157,11 @@ class ValidationResult(TidyHTML):
     B : int
         Resamples asked for; ``n_failed`` (with ``failures``: reason -> count) were skipped.
     random_state : object
+    selection : pandas.DataFrame
+        ``variable, n_selected, frequency``: how often each candidate entered the model over the successful
+        resamples (when the specification selects, e.g. :class:`ScreenedLogisticSpec`); empty otherwise.
+    repeated : str
+        Which steps were repeated in each resample (the specification's ``description``).
     """
 
     table: pd.DataFrame
@@ -97,6 +171,8 @@ class ValidationResult(TidyHTML):
     failures: dict = field(default_factory=dict)
     random_state: object = None
     method: str = "Harrell's bootstrap optimism correction (every modelling step refitted in each resample)"
+    selection: pd.DataFrame = field(default_factory=pd.DataFrame)
+    repeated: str = ""
 
     def tidy(self) -> pd.DataFrame:
         return self.table.copy()
@@ -120,7 +196,7 @@ def _one_resample(df, y, spec, seed, grid):
     train = performance_indexes(yb, p_train)
     test = performance_indexes(y, p_test)
     cal_opt = smoothed_calibration(yb, p_train, grid) - smoothed_calibration(y, p_test, grid)
-    return None, (train, test, cal_opt)
+    return None, (train, test, cal_opt, getattr(predict, "selected", None))
 
 
 def _batch(df, y, spec, seeds, grid):
@@ -150,6 +226,9 @@ def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spe
     spec : callable, optional
         ``spec(train_df) -> predict``, where ``predict(df)`` returns probabilities: any
         pipeline (scaling, screening, LASSO, fitting) that must be re-run in every resample.
+        :class:`ScreenedLogisticSpec` repeats a univariable screen and the multivariable fit (Harrell's
+        rule) on the complete cases of all its candidates; when ``predict`` has a ``selected`` attribute,
+        the result's ``selection`` counts how often each variable was chosen.
     B : int
         Bootstrap resamples (200 by default; rms' default of 40 is too few).
     random_state : int, Generator or None
@@ -182,7 +261,7 @@ def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spe
     else:
         if not callable(spec):
             raise TypeError("spec must be a callable: spec(train_df) -> predict(df) -> probabilities.")
-        used = [outcome]
+        used = [outcome, *getattr(spec, "candidates", ())]  # a screened specification: complete cases of all
     check_columns(df, used, "bootstrap_validation")
     if int(B) < 1:
         raise DataValidationError(f"B must be a positive integer; got {B}.")
@@ -224,7 +303,7 @@ def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spe
             delayed(_batch)(data, y, spec, [seeds[i] for i in b], grid) for b in (iterator_batches(batches, progress)))
         results = [r for chunk in chunks for r in chunk]
     failures: dict = {}
-    train, test, cal = [], [], []
+    train, test, cal, chosen = [], [], [], []
     for reason, res in results:
         if reason:
             failures[reason] = failures.get(reason, 0) + 1
@@ -232,6 +311,7 @@ def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spe
         train.append(res[0])
         test.append(res[1])
         cal.append(res[2])
+        chosen.append(res[3])
     n_ok = len(train)
     if n_ok == 0:
         raise DataValidationError(f"every bootstrap resample failed ({failures}); validation is impossible.")
@@ -255,8 +335,21 @@ def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spe
     cal_opt = np.nanmean(np.vstack(cal), axis=0)
     curve = pd.DataFrame({"predicted": grid, "apparent": cal_app, "optimism": cal_opt,
                           "corrected": np.clip(cal_app - cal_opt, 0, 1)})
+    repeated = getattr(spec, "description", "")
+    method = ("Harrell's bootstrap optimism correction; " + repeated if repeated else
+              "Harrell's bootstrap optimism correction (the given specification refitted in each resample)")
     return ValidationResult(table, curve, int(B), n_failed, failures,
                             "given resamples" if resamples is not None
-                            else random_state if not isinstance(random_state, np.random.Generator) else "Generator")
+                            else random_state if not isinstance(random_state, np.random.Generator) else "Generator",
+                            method, _selection(chosen, getattr(spec, "candidates", None)), repeated)
+
+
+def _selection(chosen: list, candidates) -> pd.DataFrame:
+    """How often each variable was selected over the resamples (variables in the candidates' order)."""
+    if not chosen or any(c is None for c in chosen):
+        return pd.DataFrame(columns=["variable", "n_selected", "frequency"])
+    names = list(candidates) if candidates is not None else list(dict.fromkeys(v for c in chosen for v in c))
+    counts = [sum(v in c for c in chosen) for v in names]
+    return pd.DataFrame({"variable": names, "n_selected": counts, "frequency": np.asarray(counts) / len(chosen)})
 
 

@@ -64,7 +64,8 @@ def extract_batch(manifest, *, id_column: str = "patient_id", image_column: str 
 def extract_folder_tables(source, out, *, id_column: str = "patient_id", image_column: str = "image",
                           mask_column: str = "mask", habitats: int = 0, settings=None, params=None,
                           label: int | None = None, image_suffix: str = "_ct", mask_suffix: str = "_mask",
-                          deep_weights=None, deep_aggregate: str = "mean", progress: bool = False) -> dict:
+                          deep_weights=None, deep_aggregate: str = "mean", progress: bool = False,
+                          habitat_order: str = "intensity") -> dict:
     """The ``cohortstats extract`` command: whole-ROI radiomics (and ``habitats`` sub-regions) for every case.
 
     Parameters
@@ -75,6 +76,9 @@ def extract_folder_tables(source, out, *, id_column: str = "patient_id", image_c
     params : path, optional
         A pyradiomics parameter file (YAML/JSON), used for the whole ROI and the sub-regions;
         otherwise ``settings`` over :data:`DEFAULT_SETTINGS`.
+    habitat_order : {"intensity", "distance"}
+        How sub-regions are numbered (:func:`~cohortstats.imaging.habitat_subregions`); recorded in
+        ``extraction_settings.json``.
     deep_weights : path, optional
         A ResNet50 state dict: also write ``deep_features.csv`` (the seed's five-slice recipe,
         :func:`~cohortstats.imaging.extract_deep_batch`, aggregated by ``deep_aggregate``).
@@ -117,7 +121,7 @@ def extract_folder_tables(source, out, *, id_column: str = "patient_id", image_c
                 feats = habitat_radiomics(base / str(rec[image_column]), base / str(rec[mask_column]), k=habitats,
                                           label=label, settings=settings, params=params,
                                           keep_masks_in=out / "habitat_masks",
-                                          case_id=str(rec[id_column]))
+                                          case_id=str(rec[id_column]), order=habitat_order)
                 for c, f in feats.items():
                     per_region[c].append({id_column: rec[id_column], **f})
             except Exception as err:  # noqa: BLE001 - reported with the case id; the batch goes on
@@ -128,6 +132,8 @@ def extract_folder_tables(source, out, *, id_column: str = "patient_id", image_c
             pd.DataFrame(rows).to_csv(paths[f"radiomics_sub{c}"], index=False)
         errors.append(pd.DataFrame(hab_errors, columns=[id_column, "error", "message", "roi"]))
     recorded = dict(whole.settings)
+    if habitats:
+        recorded["habitats"] = {"k": habitats, "order": habitat_order}
     if deep_weights is not None:
         deep = extract_deep_batch(man, weights=deep_weights, aggregate=deep_aggregate, label=label,
                                   id_column=id_column, image_column=image_column, mask_column=mask_column,

@@ -1,4 +1,5 @@
-"""Habitat sub-regions: voxel features, k-means, labels ordered by mean intensity, per-region radiomics."""
+"""Habitat sub-regions: voxel features, k-means, labels ordered by mean distance from the ROI boundary or by mean
+intensity, per-region radiomics."""
 
 from __future__ import annotations
 
@@ -12,7 +13,28 @@ from ..exceptions import DataValidationError
 from ._deps import need
 from .io import load_mask, read_image
 
-__all__ = ["habitat_subregions", "HabitatResult", "voxel_features", "habitat_radiomics"]
+__all__ = ["habitat_subregions", "HabitatResult", "voxel_features", "habitat_radiomics", "subregion_label",
+           "HABITAT_ORDERS"]
+
+HABITAT_ORDERS = ("distance", "intensity")
+
+
+def subregion_label(index: int, k: int, order: str) -> str:
+    """What sub-region ``index`` (1..k) is under a numbering ``order``.
+
+    >>> subregion_label(3, 3, "distance")
+    'sub-region 3 of 3 by distance from the ROI boundary (outermost: the interface with the surrounding tissue)'
+    >>> subregion_label(1, 3, "intensity")
+    'sub-region 1 of 3 by mean intensity (lowest)'
+    """
+    if order not in HABITAT_ORDERS:
+        raise DataValidationError(f"order must be one of {HABITAT_ORDERS}; got {order!r}.")
+    if order == "distance":
+        where = (" (innermost: the core)" if index == 1 else
+                 " (outermost: the interface with the surrounding tissue)" if index == k else "")
+        return f"sub-region {index} of {k} by distance from the ROI boundary{where}"
+    where = " (lowest)" if index == 1 else " (highest)" if index == k else ""
+    return f"sub-region {index} of {k} by mean intensity{where}"
 
 
 def voxel_features(array: np.ndarray, roi: np.ndarray, *, radius: int = 1, bins: int = 16) -> np.ndarray:
@@ -38,12 +60,14 @@ def voxel_features(array: np.ndarray, roi: np.ndarray, *, radius: int = 1, bins:
 
 @dataclass(frozen=True)
 class HabitatResult:
-    """Sub-region label image (1..k, ordered by mean intensity) and per-region summaries."""
+    """Sub-region label image (1..k, numbered by ``order``) and per-region summaries (``subregion, label,
+    voxels, volume_ml, mean_intensity, mean_distance_mm, components``)."""
 
     labels: object = field(repr=False)  # SimpleITK image, same geometry as the input
     summary: pd.DataFrame = field(default_factory=pd.DataFrame)
     k: int = 3
     mode: str = "per patient"
+    order: str = "intensity"
 
     def tidy(self) -> pd.DataFrame:
         return self.summary.copy()
@@ -54,7 +78,7 @@ class HabitatResult:
 
 
 def habitat_subregions(image, mask, *, k: int = 3, label: int | None = None, radius: int = 1, random_state: int = 0,
-                       centers=None) -> HabitatResult:
+                       centers=None, order: str = "intensity") -> HabitatResult:
     """Cluster a ROI's voxels into ``k`` sub-regions (habitats) by HU, local entropy and local SD.
 
     Parameters
@@ -64,13 +88,21 @@ def habitat_subregions(image, mask, *, k: int = 3, label: int | None = None, rad
     centers : array (k, 3), optional
         Population-level clustering: standardised cluster centres fitted on many patients; each
         voxel goes to the nearest centre. Default: k-means within this patient (per-patient mode).
+    order : {"intensity", "distance"}
+        How the clusters are numbered 1..k: by increasing mean intensity (the default, as before), or by
+        decreasing mean distance from the ROI boundary, innermost first, so that sub-region k is the outermost
+        one: the interface with the surrounding tissue (the habitat seed paper's "ROIsub3").
 
     Notes
     -----
     Features are standardised within the ROI; k-means (scikit-learn, 10 starts, ``random_state``) gives
-    the clusters, which are relabelled 1..k by increasing mean intensity so the labels mean the same
-    thing across patients and runs. Volumes come from voxel counts x voxel volume.
+    the clusters, which are relabelled 1..k by ``order`` so the labels mean the same thing across patients and
+    runs. The distance of a voxel is the Euclidean distance (mm, voxel spacing included) to the nearest voxel
+    outside the ROI (``scipy.ndimage.distance_transform_edt``). Volumes come from voxel counts x voxel volume.
+    The summary's ``label`` says what each number means (:func:`subregion_label`).
     """
+    if order not in HABITAT_ORDERS:
+        raise DataValidationError(f"order must be 'distance' or 'intensity'; got {order!r}.")
     sitk = need("SimpleITK")
     from sklearn.cluster import KMeans
 
@@ -94,10 +126,15 @@ def habitat_subregions(image, mask, *, k: int = 3, label: int | None = None, rad
         centers = np.asarray(centers, float)
         raw = np.argmin(((z[:, None, :] - centers[None]) ** 2).sum(axis=2), axis=1)
         mode = "population centres"
-    means = np.array([feats[raw == c, 0].mean() if np.any(raw == c) else np.inf for c in range(k)])
-    order = np.argsort(means)
+    spacing = img.GetSpacing()[::-1]  # (z, y, x), as the array
+    dist = ndimage.distance_transform_edt(np.pad(roi, 1), sampling=spacing)[1:-1, 1:-1, 1:-1][roi]
+    key = feats[:, 0] if order == "intensity" else -dist  # innermost (largest distance) first
+    means = np.array([key[raw == c].mean() if np.any(raw == c) else np.inf for c in range(k)])
+    ranks = np.argsort(means, kind="stable")
     relabel = np.empty(k, int)
-    relabel[order] = np.arange(1, k + 1)
+    relabel[ranks] = np.arange(1, k + 1)
+    vox_dist = np.zeros(arr.shape)
+    vox_dist[roi] = dist
     out = np.zeros(full.shape, np.uint8)
     sub = np.zeros(arr.shape, np.uint8)
     sub[roi] = relabel[raw]
@@ -106,26 +143,31 @@ def habitat_subregions(image, mask, *, k: int = 3, label: int | None = None, rad
     lab = sitk.GetImageFromArray(out)
     lab.CopyInformation(img)
     voxel_ml = float(np.prod(img.GetSpacing())) / 1000.0
+    full_dist = np.zeros(full.shape)
+    full_dist[box] = vox_dist
     rows = []
     for c in range(1, k + 1):
         m = out == c
         n_comp = ndimage.label(m)[1]
-        rows.append({"subregion": c, "voxels": int(m.sum()), "volume_ml": m.sum() * voxel_ml,
-                     "mean_intensity": float(arr[m].mean()) if m.any() else np.nan, "components": int(n_comp)})
-    return HabitatResult(lab, pd.DataFrame(rows), k, mode)
+        rows.append({"subregion": c, "label": subregion_label(c, k, order), "voxels": int(m.sum()),
+                     "volume_ml": m.sum() * voxel_ml, "mean_intensity": float(arr[m].mean()) if m.any() else np.nan,
+                     "mean_distance_mm": float(full_dist[m].mean()) if m.any() else np.nan,
+                     "components": int(n_comp)})
+    return HabitatResult(lab, pd.DataFrame(rows), k, mode, order)
 
 
 def habitat_radiomics(image, mask, *, k: int = 3, label: int | None = None, random_state: int = 0, settings=None,
-                      params=None, keep_masks_in=None, case_id: str = "case") -> dict:
-    """Radiomics of each habitat sub-region: ``{subregion: features}``. Shape features are left out for
-    fragmented sub-regions (more than one connected component), since shape is undefined there.
-    ``keep_masks_in``: a folder where the sub-region label image is written (``<case_id>_habitats.nii.gz``)."""
+                      params=None, keep_masks_in=None, case_id: str = "case", order: str = "intensity") -> dict:
+    """Radiomics of each habitat sub-region: ``{subregion: features}``, sub-regions numbered by ``order``
+    (see :func:`habitat_subregions`). Shape features are left out for fragmented sub-regions (more than one
+    connected component), since shape is undefined there. ``keep_masks_in``: a folder where the sub-region
+    label image is written (``<case_id>_habitats.nii.gz``)."""
     from pathlib import Path
 
     from .radiomics import extract_radiomics
 
     img = read_image(image)
-    hab = habitat_subregions(img, mask, k=k, label=label, random_state=random_state)
+    hab = habitat_subregions(img, mask, k=k, label=label, random_state=random_state, order=order)
     if keep_masks_in is not None:
         Path(keep_masks_in).mkdir(parents=True, exist_ok=True)
         hab.write(Path(keep_masks_in) / f"{case_id}_habitats.nii.gz")

@@ -130,7 +130,7 @@ class RegressionTable(TidyHTML):
 def regression_table(df: pd.DataFrame, outcome: str, predictors, *, screen_p: float | None = 0.05,
                      multivariable=None, screen_rule: str = "wald", categorical=None, reference=None,
                      ci_method: str = "profile", method: str = "mle", conf_level: float = 0.95,
-                     positive=None) -> RegressionTable:
+                     positive=None, scale=None) -> RegressionTable:
     """Univariable screening, then one multivariable model.
 
     Parameters
@@ -142,6 +142,9 @@ def regression_table(df: pd.DataFrame, outcome: str, predictors, *, screen_p: fl
     screen_rule : {"wald", "lr"}
         Which univariable p-value screens: the smallest Wald p of the predictor's terms,
         or the likelihood-ratio test of the predictor as a whole.
+    scale : "sd", "iqr" or dict, optional
+        ORs per SD / IQR / k units of continuous predictors (as :func:`logistic_regression`), in both
+        columns; the screen's P values do not depend on it.
 
     Notes
     -----
@@ -150,7 +153,8 @@ def regression_table(df: pd.DataFrame, outcome: str, predictors, *, screen_p: fl
     """
     check_one_of(screen_rule, ("wald", "lr"), "screen_rule")
     uni = univariable_logistic(df, outcome, predictors, categorical=categorical, reference=reference,
-                               ci_method=ci_method, method=method, conf_level=conf_level, positive=positive)
+                               ci_method=ci_method, method=method, conf_level=conf_level, positive=positive,
+                               scale=scale)
     if multivariable is not None:
         selected = as_column_list(multivariable, "multivariable")
         check_columns(df, selected, "multivariable")
@@ -163,7 +167,9 @@ def regression_table(df: pd.DataFrame, outcome: str, predictors, *, screen_p: fl
         rule = f"univariable {'likelihood-ratio' if screen_rule == 'lr' else 'Wald'} P < {screen_p:g}"
     cat = [c for c in as_column_list(categorical, "categorical") if c in selected]
     ref = {k: v for k, v in (reference or {}).items() if k in selected}
+    sc = scale if not isinstance(scale, dict) else {k: v for k, v in scale.items() if k in selected}
     multi = (logistic_regression(df, outcome, selected, categorical=cat or None, reference=ref or None,
-                                 ci_method=ci_method, method=method, conf_level=conf_level, positive=positive)
+                                 scale=sc or None, ci_method=ci_method, method=method, conf_level=conf_level,
+                                 positive=positive)
              if selected else None)
     return RegressionTable(uni, multi, selected, rule)

@@ -26,12 +26,29 @@ def analysis_figures(results: dict, spec, prefix: str = "") -> dict:
     models = results.get("models")
     if models is not None:
         figs.update(_model_figures(results, models))
+    if results.get("score_roc"):
+        sr = results["score_roc"]
+        figs["score_roc"] = plots.plot_roc({k: v["roc"] for k, v in sr.items()},
+                                           cis={k: v["auc"] for k, v in sr.items()},
+                                           title="All analysed patients (no split)").figure
+    if "model_nomogram" in results:
+        figs["nomogram_model"] = plots.plot_nomogram(results["model_nomogram"]).figure
     if "km" in results:
         times = spec.survival.times if spec.survival is not None else None
         figs["kaplan_meier"] = plots.plot_km(results["km"], times=times or None, labels=labels).figure
     if "cox" in results:
         figs["forest_cox"] = plots.plot_forest(results["cox"], labels=labels).figure
+    import matplotlib.pyplot as plt
+
+    for fig in figs.values():  # kept as objects until written; pyplot need not hold them (its 20-figure warning)
+        plt.close(fig)
     return {f"{prefix}{name}": fig for name, fig in figs.items()}
+
+
+def slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
 
 
 def _roc_panels(models):
@@ -59,17 +76,23 @@ def _decision_panels(dc):
 
 
 def _model_figures(results, models) -> dict:
+    """ROC curves (training and test panels), decision curves with interventions avoided (test, and training when
+    computed), calibration curves of every model per set and each model's own calibration plot on the test set,
+    and each LASSO (cross-validation curve and coefficient paths; a LASSO shared by several models drawn once)."""
     figs = {"roc": _roc_panels(models), "decision_curves_test": _decision_panels(results["decision_curve"])}
-    cal_all = results["calibration_test_all"]
-    if len(cal_all) > 1:
-        figs["calibration_curves_test"] = plots.plot_calibration_curves(cal_all).figure
-    last = list(cal_all)[-1]
-    figs["calibration_test"] = plots.plot_calibration(cal_all[last]).figure
+    if results.get("decision_curve_train") is not None:
+        figs["decision_curves_train"] = _decision_panels(results["decision_curve_train"])
+    for set_name in ("test", "train"):
+        cal_all = results.get(f"calibration_{set_name}_all", {})
+        if len(cal_all) > 1:
+            figs[f"calibration_curves_{set_name}"] = plots.plot_calibration_curves(cal_all).figure
+    for name, cal in results.get("calibration_test_all", {}).items():
+        figs[f"calibration_test_{slug(name)}"] = plots.plot_calibration(cal).figure
     drawn = set()
     for (model, key), lasso in results.get("lassos", {}).items():
-        if id(lasso) in drawn:  # a rad-score shared by several models is one fit: drawn once
+        if id(lasso) in drawn:
             continue
         drawn.add(id(lasso))
         axes = plots.plot_lasso(lasso)
-        figs[f"lasso_{key}"] = axes[0].figure
+        figs[f"lasso_{slug(model)}_{slug(key)}"] = axes[0].figure
     return figs

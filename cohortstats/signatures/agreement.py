@@ -13,7 +13,8 @@ from .._validation import _preview, check_columns, check_dataframe, check_one_of
 from ..exceptions import DataValidationError, DataWarning
 from .._results import TidyHTML
 
-__all__ = ["icc", "IccResult", "icc_matrix", "reproducibility_screen", "ReproducibilityScreen"]
+__all__ = ["icc", "IccResult", "icc_matrix", "reproducibility_screen", "ReproducibilityScreen", "agreement",
+           "AgreementResult"]
 
 ICC_TYPES = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
 
@@ -232,3 +233,127 @@ def reproducibility_screen(*readings: pd.DataFrame, id_column: str, features=Non
     if bad.any():
         table.attrs["note"] = f"{int(bad.sum())} feature(s) with missing values: {_preview(np.array(features)[bad])}"
     return ReproducibilityScreen(table, form, threshold, len(ids))
+
+
+KINDS = ("ordinal", "nominal", "continuous")
+
+
+@dataclass(frozen=True)
+class AgreementResult(TidyHTML):
+    """Reader agreement in one number, whichever statistic the scale calls for.
+
+    Attributes
+    ----------
+    kind : {"ordinal", "nominal", "continuous"}
+    method : str
+        e.g. "Weighted kappa, quadratic weights (vcd 'Fleiss-Cohen')" or "ICC2: single random raters ...".
+    estimate, conf_low, conf_high : float
+        Kappa (or the ICC) and its confidence interval (kappa: estimate -/+ z * ASE, as vcd::Kappa; ICC: the
+        F-based interval of psych::ICC).
+    std_error : float
+        Kappa's asymptotic SE; NaN for an ICC.
+    p_value : float
+        Kappa's z test, or the ICC's F test (H0: no agreement beyond chance / ICC = 0).
+    conf_level : float
+    n : int
+        Patients rated by every reader; ``n_missing`` were left out (a rating missing).
+    ratings : tuple
+        The rating columns (one per reader).
+    detail : KappaResult or IccResult
+        The full result (kappa's agreement table; all six ICC forms).
+    """
+
+    kind: str
+    method: str
+    estimate: float
+    std_error: float
+    conf_low: float
+    conf_high: float
+    p_value: float
+    conf_level: float
+    n: int
+    n_missing: int
+    ratings: tuple
+    detail: object = None
+
+    def tidy(self) -> pd.DataFrame:
+        """One row: kind, method, estimate, std_error, conf_low, conf_high, p_value, n, n_missing."""
+        return pd.DataFrame([{"kind": self.kind, "method": self.method, "estimate": self.estimate,
+                              "std_error": self.std_error, "conf_low": self.conf_low, "conf_high": self.conf_high,
+                              "p_value": self.p_value, "n": self.n, "n_missing": self.n_missing}])
+
+
+def agreement(df: pd.DataFrame, ratings, *, kind: str, weights="auto", form: str = "ICC2", levels=None,
+              conf_level: float = 0.95) -> AgreementResult:
+    """Agreement between readers, by the kind of scale: kappa for ordinal and nominal ratings, an ICC for
+    continuous ones.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per patient, one column per reader.
+    ratings : list of str
+        The readers' columns (two for kappa; two or more for an ICC).
+    kind : {"ordinal", "nominal", "continuous"}
+        ordinal: weighted kappa (:func:`kappa`); nominal: Cohen's kappa; continuous: :func:`icc`.
+    weights : {"auto", "linear", "quadratic", None}
+        Kappa weights; "auto" is "quadratic" for ordinal scales and None (unweighted) for nominal ones.
+    form : {"ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"}
+        The ICC reported for continuous ratings (default ICC2: two-way random effects, absolute agreement,
+        single rater).
+    levels : list, optional
+        The whole rating scale in order (kappa), including levels nobody used.
+    conf_level : float
+
+    Returns
+    -------
+    AgreementResult
+
+    Raises
+    ------
+    DataValidationError
+        An unknown kind or form; weights on a nominal scale; not two readers for kappa; columns missing.
+
+    Notes
+    -----
+    Kappa equals ``vcd::Kappa`` (Fleiss-Cohen-Everitt ASE; linear = "Equal-Spacing", quadratic =
+    "Fleiss-Cohen" weights); the ICC equals ``psych::ICC`` on the complete rows of ``df[ratings]``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"r1": [0, 1, 2, 2, 3, 1, 0, 2], "r2": [0, 1, 2, 3, 3, 1, 1, 2]})
+    >>> a = agreement(d, ["r1", "r2"], kind="ordinal")
+    >>> a.method, round(a.estimate, 3)
+    ("Weighted kappa, quadratic weights (vcd 'Fleiss-Cohen')", 0.877)
+    """
+    from .kappa import kappa
+
+    check_dataframe(df, "df")
+    check_one_of(kind, KINDS, "kind")
+    cols = list(ratings) if not isinstance(ratings, str) else [ratings]
+    check_columns(df, cols, "ratings")
+    complete = df[cols].dropna()
+    n_missing = int(len(df) - len(complete))
+    if kind == "continuous":
+        check_one_of(form, ICC_TYPES, "form")
+        long = complete.reset_index(drop=True).rename_axis("target").reset_index().melt(
+            id_vars="target", var_name="rater", value_name="rating")
+        res = icc(long, "target", "rater", "rating", conf_level=conf_level)
+        row = res.table.set_index("type").loc[form]
+        method = (f"{form}: {row['description'].lower()} (intraclass correlation, Shrout & Fleiss; as "
+                  "psych::ICC)")
+        return AgreementResult(kind, method, float(row["estimate"]), float("nan"), float(row["conf_low"]),
+                               float(row["conf_high"]), float(row["p_value"]), conf_level, res.n_targets, n_missing,
+                               tuple(cols), res)
+    if len(cols) != 2:
+        raise DataValidationError(f"kappa compares two readers; got {len(cols)} rating columns {cols}. Use "
+                                  "kind='continuous' for an ICC of several readers.")
+    if weights == "auto":
+        weights = "quadratic" if kind == "ordinal" else None
+    elif kind == "nominal" and weights is not None:
+        raise DataValidationError(f"weights={weights!r} needs an ordered scale; a nominal scale gets Cohen's "
+                                  "(unweighted) kappa. Use kind='ordinal' or weights=None.")
+    res = kappa(complete[cols[0]], complete[cols[1]], weights=weights, levels=levels, conf_level=conf_level)
+    return AgreementResult(kind, res.method, res.estimate, res.std_error, res.conf_low, res.conf_high, res.p_value,
+                           conf_level, res.n, n_missing + res.n_missing, tuple(cols), res)

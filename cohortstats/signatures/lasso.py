@@ -395,3 +395,70 @@ class LassoSignature(_BinaryTags, TransformerMixin, BaseEstimator):
             counts += (sig.coef_ != 0).astype(float)
             done += 1
         return (counts / max(done, 1)).rename("selection_frequency")
+
+
+class LassoSelector(_BinaryTags, TransformerMixin, BaseEstimator):
+    """LASSO feature selection: a cross-validated :class:`LassoSignature` chooses the features, and
+    ``transform`` passes on the selected columns themselves (not a rad-score), so another estimator (an SVM, a
+    random forest) is fitted on them.
+
+    Parameters
+    ----------
+    rule : {"1se", "min"}
+        ``lambda.1se`` or ``lambda.min`` of cv.glmnet.
+    cv : int
+        Folds of the cross-validation that chooses λ.
+    random_state : int
+
+    Attributes
+    ----------
+    signature_ : LassoSignature
+        The fitted LASSO (its ``coef_``, path and CV curve).
+    support_ : numpy.ndarray of bool
+        The selected columns (non-zero coefficients).
+    feature_names_in_ : numpy.ndarray
+
+    Notes
+    -----
+    The selection equals ``cv.glmnet`` (binomial, standardize = TRUE, 10 folds) and keeping the columns whose
+    coefficient at the chosen λ is non-zero. With no column selected, ``transform`` returns zero columns.
+
+    Examples
+    --------
+    >>> from cohortstats.datasets import load_breast_cancer
+    >>> df = load_breast_cancer()
+    >>> sel = LassoSelector().fit(df.drop(columns="target"), df["target"])
+    >>> len(sel.get_feature_names_out()) == int(sel.support_.sum()) > 0
+    True
+    """
+
+    def __init__(self, rule: str = "1se", cv: int = 10, random_state=0):
+        self.rule = rule
+        self.cv = cv
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        Xf = _fit_input(self, X, y)
+        self.signature_ = LassoSignature(rule=self.rule, cv=self.cv, random_state=self.random_state).fit(Xf, y)
+        self.support_ = (self.signature_.coef_ != 0).to_numpy()
+        return self
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "support_")
+
+    def transform(self, X):
+        from sklearn.utils.validation import check_is_fitted
+
+        from sklearn.utils.validation import validate_data
+
+        check_is_fitted(self, "support_")
+        if isinstance(X, pd.DataFrame) and set(self.feature_names_in_) <= set(X.columns):
+            X = X[list(self.feature_names_in_)]
+        return validate_data(self, X, reset=False, dtype=float)[:, self.support_]
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(self.feature_names_in_[self.support_], dtype=object)
+
+    @property
+    def selected_features_(self) -> list:
+        return list(self.get_feature_names_out())

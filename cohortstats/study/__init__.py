@@ -21,7 +21,7 @@ class Study:
     >>> from cohortstats.examples import example_spec_path
     >>> study = Study.from_yaml(example_spec_path("fusion"))
     >>> [m.name for m in study.spec.models]
-    ['Radiomics', 'Deep learning', 'Fused']
+    ['Radiomics', 'Deep learning', 'Fused', 'Clinical + rad-scores']
     """
 
     def __init__(self, spec: StudySpec, base: Path | str = "."):

@@ -22,6 +22,7 @@ from .prepare import (
     reproducibility,
     resolve_feature_sets,
 )
+from .references import check_names
 from .result import AnalysisResult, RecordedWarning, StudyResult
 
 __all__ = ["run_study"]
@@ -68,30 +69,53 @@ class _Recorder:
 def run_study(study, *, progress, workdir=None, show_bars=False) -> StudyResult:
     """Run every stage of ``study`` and return its :class:`StudyResult` (report sections included).
 
-    ``workdir`` keeps generated data (the synthetic cohort's tables); without it they go to a temporary folder
-    that is removed when the data have been read, whether the run succeeds or fails.
+    The stages: read and merge the tables; derive the study's variables; check every name the study reads;
+    reader agreement (all patients); the main analysis; each further analysis (``analyses:``) over its own
+    population, inheriting every block it does not set; the report. ``workdir`` keeps generated data (the
+    synthetic cohort's tables); without it they go to a temporary folder that is removed when the data have been
+    read, whether the run succeeds or fails.
     """
     from ..report import study_sections
     from ..report.privacy import collect_sensitive
 
     res = StudyResult(study)
     run = _Recorder(res, progress)
+    spec = study.spec
     with tempfile.TemporaryDirectory(prefix="cohortstats_") as tmp:
         with run.stage("data", "reading and merging tables"):
             df, id_col = load_tables(study, res, workdir or tmp, progress)
     # what the report must not show: every id of every table, and columns that look like ids or dates
     res.privacy = collect_sensitive(df, id_col, ids=res.study_results["merge"].audit["id"], base=study.base)
-    main = AnalysisResult(name="Main analysis", spec=study.spec)
+    with run.stage("variables", "derived variables"):
+        df, flow, methods = stages.derive(spec, df)
+        res.study_flow += flow
+        res.study_results["derived_methods"] = methods
+        check_names(spec, df.columns)
+    if spec.agreement:
+        with run.stage("agreement", "reader agreement"):
+            res.study_results.update(stages.agreement(spec, df))
+    main = AnalysisResult(name="Main analysis", spec=spec)
     res.analyses.append(main)
-    run_analysis(study, study.spec, df, id_col, main, run, show_bars=show_bars)
+    run_analysis(study, spec, df, id_col, main, run, show_bars=show_bars)
+    for a in spec.analyses:
+        eff = spec.effective(a)
+        ar = AnalysisResult(name=a.name, spec=eff, population=a.population, main=False)
+        res.analyses.append(ar)
+        with run.stage("population", "population", ar):
+            check_names(eff, df.columns, analysis=a.name, study_level=False)
+            sub, line, text = stages.population(a, df, getattr(spec, "labels", None))
+            ar.flow.append(line)
+            ar.results["population_text"] = text
+        run_analysis(study, eff, sub, id_col, ar, run, show_bars=show_bars)
     with run.stage("report", "assembling the report"):
         res.sections = study_sections(res)
     return res
 
 
 def run_analysis(study, spec, df, id_col, a: AnalysisResult, run: _Recorder, *, show_bars=False) -> None:
-    """The analysis stages over one population: exclusions and outcome, Table 1, regression, models, comparisons,
-    cross-validation and survival, as far as ``spec`` asks for them. Results go to ``a.results``."""
+    """The analysis stages over one population: exclusions and outcome, Table 1 (and trend tests), the scores'
+    ROC, regression, models, comparisons, cross-validation and survival, as far as ``spec`` asks for them.
+    Results go to ``a.results``."""
     scope = type(study)(spec, study.base)  # the same study folder, this analysis' spec
     outcome = spec.outcome.column
     with run.stage("data", "exclusions and outcome", a):
@@ -125,6 +149,9 @@ def _describe_and_regress(scope, df, outcome, id_col, a, run, show_bars):
             a.results.update(stages.describe(scope, df, outcome, id_col))
     else:
         a.skipped.append("Table 1 (no table1 block)")
+    if spec.score_roc is not None:
+        with run.stage("score_roc", "ROC of the scores (all patients, no split)", a):
+            a.results.update(stages.score_roc(scope, df, outcome))
     if spec.regression is None:
         a.skipped.append("regression (no regression block)")
         return
@@ -154,6 +181,11 @@ def _models(scope, df, outcome, id_col, sets, a, run):
         a.skipped += skipped
     with run.stage("evaluation", "decision curves and calibration", a):
         a.results.update(stages.evaluate(scope, models, specs))
+    if spec.nomogram is not None:
+        with run.stage("nomogram", f"nomogram of {spec.nomogram.model}", a):
+            out, skipped = stages.model_nomogram(scope, models, train, outcome, sets)
+            a.results.update(out)
+            a.skipped += skipped
     if spec.cv is not None:
         label = f"repeated {spec.cv.n_splits}-fold cross-validation ({spec.cv.n_repeats} repeats)"
         with run.stage("cv", label, a):

@@ -9,6 +9,7 @@ YAML is loaded with ``yaml.safe_load``; no string from a spec or a data file is 
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -16,8 +17,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..exceptions import CohortStatsError
+from .expressions import ExpressionError, parse_expression
 
 __all__ = ["StudySpec", "load_spec", "SpecError"]
+
+
+_PROBLEM_SEPARATOR = "\n  - "  # a validator that finds several problems lists them on their own lines
 
 
 class SpecError(CohortStatsError, ValueError):
@@ -39,8 +44,8 @@ class TableSpec(_Strict):
 class DataSpec(_Strict):
     id: str | None = "patient_id"
     tables: list[TableSpec] = Field(default_factory=list)
-    synthetic: Literal["hematoma"] | None = None
-    synthetic_n: int = Field(235, ge=20)
+    synthetic: Literal["hematoma", "fvh"] | None = None
+    synthetic_n: int | None = Field(None, ge=20)  # default: 235 (hematoma), 94 (fvh)
     how: Literal["inner", "left"] = "inner"
     na_values: list[str] = Field(default_factory=list)
 
@@ -60,6 +65,9 @@ class DataSpec(_Strict):
         return self
 
 
+_CONDITION = re.compile(r"^\s*(<=|>=|==|!=|<|>|=)")
+
+
 class OutcomeSpec(_Strict):
     column: str
     positive: str | int | float | bool | None = None
@@ -75,6 +83,19 @@ class OutcomeSpec(_Strict):
                 raise ValueError("outcome.negative is empty; list the non-event values (or leave the key out)")
             if self.positive in self.negative:
                 raise ValueError(f"outcome.positive {self.positive!r} is also listed in outcome.negative")
+        return self
+
+    @model_validator(mode="after")
+    def _a_value_not_a_condition(self):
+        v = self.positive
+        m = _CONDITION.match(v) if isinstance(v, str) else None
+        if m:
+            op = "==" if m.group(1) == "=" else m.group(1)
+            rule = f"{self.column} {op} {v[m.end():].strip()}"
+            raise ValueError(
+                f"positive is the outcome value that counts as an event, not a condition; got {v!r}. Define the "
+                f"outcome as a derived variable and name it here, e.g.\n      variables: {{outcome_event: \"{rule}\"}}"
+                "\n      outcome: {column: outcome_event, positive: true}")
         return self
 
 
@@ -112,6 +133,7 @@ class TableOneSpec(_Strict):
     by_split: bool = True
     equal_var: bool = False
     yates: bool = True
+    trend: list[str] = Field(default_factory=list)  # Cochran-Armitage test across ordered levels (prop.trend.test)
     columns: list[Literal["statistic", "test", "smd"]] = Field(default_factory=list)  # extra Table 1 columns
     digits: dict[str, int] = Field(default_factory=dict)  # decimals per variable (others: gtsummary's rule)
 
@@ -139,6 +161,16 @@ class RegressionSpec(_Strict):
     method: Literal["mle", "firth"] = "mle"
     nomogram: bool = True
     validation_B: int = Field(200, ge=0)
+    reference: dict[str, str | int | float | bool] = Field(default_factory=dict)  # {variable: reference level}
+    scale: dict[str, float | Literal["sd", "iqr"]] = Field(default_factory=dict)  # OR per k units / per SD / IQR
+
+    @field_validator("scale")
+    @classmethod
+    def _positive_units(cls, v):
+        bad = {k: u for k, u in v.items() if not isinstance(u, str) and not u > 0}
+        if bad:
+            raise ValueError(f"scale gives the unit of an odds ratio (a positive number, 'sd' or 'iqr'); got {bad}")
+        return v
 
     @model_validator(mode="after")
     def _within_candidates(self):
@@ -151,12 +183,28 @@ class RegressionSpec(_Strict):
 
 class FeatureSetSpec(_Strict):
     columns: list[str] = Field(default_factory=list)
-    prefix: str | None = None
+    prefix: str | list[str] | None = None
+    pattern: str | None = None  # a regular expression searched in each column name, e.g. "^deep_dl_\\d+$"
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, v):
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as err:
+                raise ValueError(f"pattern {v!r} is not a valid regular expression ({err})") from None
+        return v
+
+    @property
+    def prefixes(self) -> list[str]:
+        return [] if self.prefix is None else [self.prefix] if isinstance(self.prefix, str) else list(self.prefix)
 
     @model_validator(mode="after")
     def _columns_or_prefix(self):
-        if not self.columns and self.prefix is None:
-            raise ValueError("a feature set needs columns, a prefix (\"\" for every column), or both")
+        if not self.columns and self.prefix is None and self.pattern is None:
+            raise ValueError("a feature set needs columns, a prefix (\"\" for every column), a pattern, or some of "
+                             "these")
         return self
 
 
@@ -270,6 +318,113 @@ class ReportSpec(_Strict):
     orientation: Literal["portrait", "landscape"] = "portrait"
 
 
+class CutSpec(_Strict):
+    """A derived variable cut from a numeric column into ordered groups, as R's ``cut``: (a, b] intervals."""
+
+    cut: str
+    breaks: list[float] = Field(min_length=2)
+    labels: list[str | int | float] | None = None
+    right: bool = True
+    include_lowest: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        b = self.breaks
+        if any(y <= x for x, y in zip(b, b[1:])):
+            raise ValueError(f"breaks must increase; got {b}")
+        if self.labels is not None:
+            if len(self.labels) != len(b) - 1:
+                raise ValueError(f"{len(b)} breaks make {len(b) - 1} groups, but {len(self.labels)} labels were given "
+                                 f"({self.labels}); give one label per interval")
+            if len(set(map(str, self.labels))) != len(self.labels):
+                raise ValueError(f"labels must differ from each other; got {self.labels}")
+        return self
+
+
+class AgreementSpec(_Strict):
+    """Reader agreement: weighted or unweighted kappa (two readers, ``ordinal``/``nominal``) or an ICC
+    (``continuous``, two or more readers)."""
+
+    name: str
+    ratings: list[str] = Field(min_length=2)
+    kind: Literal["ordinal", "nominal", "continuous"]
+    weights: Literal["linear", "quadratic", "none"] | None = None  # ordinal default: quadratic
+    form: Literal["ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"] = "ICC2"
+    levels: list[str | int | float] | None = None
+
+    @model_validator(mode="after")
+    def _kind_options(self):
+        if self.kind != "continuous" and len(self.ratings) != 2:
+            raise ValueError(f"{self.name}: kappa compares two readers; got {len(self.ratings)} rating columns "
+                             "(use kind: continuous for an ICC of several readers)")
+        if self.kind == "nominal" and self.weights not in (None, "none"):
+            raise ValueError(f"{self.name}: weights apply to ordinal ratings; a nominal scale has no order "
+                             "(use kind: ordinal, or leave weights out)")
+        if self.kind == "continuous" and self.weights is not None:
+            raise ValueError(f"{self.name}: weights are for kappa; continuous ratings get an ICC (choose it with form:)")
+        if len(set(self.ratings)) != len(self.ratings):
+            raise ValueError(f"{self.name}: a rating column is listed twice ({self.ratings})")
+        return self
+
+    @property
+    def kappa_weights(self):
+        if self.kind == "nominal" or self.weights == "none":
+            return None
+        return self.weights or "quadratic"
+
+
+class ScoreRocSpec(_Strict):
+    """Diagnostic value of scores over the whole analysed population (no split)."""
+
+    scores: list[str] = Field(min_length=1)
+    direction: Literal["<", ">"] = "<"  # "<": a higher score means the outcome
+    compare: bool = True  # paired DeLong tests between the scores
+
+
+class NomogramSpec(_Strict):
+    """A nomogram of a fitted model's inputs (clinical covariates and rad-scores) by logistic regression on the
+    training set."""
+
+    model: str
+
+
+class AnalysisSpec(_Strict):
+    """A further analysis: the top-level blocks it sets replace the study's; every other block is inherited."""
+
+    name: str
+    population: str | None = None
+    outcome: OutcomeSpec | None = None
+    exclusions: list[ExclusionSpec] | None = None
+    table1: TableOneSpec | None = None
+    regression: RegressionSpec | None = None
+    split: SplitSpec | None = None
+    cv: CVSpec | None = None
+    survival: SurvivalSpec | None = None
+    feature_sets: dict[str, FeatureSetSpec] | None = None
+    signature_screen: dict | None = None
+    models: list[ModelSpecYaml] | None = None
+    comparisons: ComparisonSpec | None = None
+    decision_curve: DecisionCurveSpec | None = None
+    score_roc: ScoreRocSpec | None = None
+    nomogram: NomogramSpec | None = None
+
+    @field_validator("population")
+    @classmethod
+    def _population_parses(cls, v):
+        if v is not None:
+            try:
+                expr = parse_expression(v, where="population")
+            except ExpressionError as err:
+                raise ValueError(str(err)) from None
+            if not expr.logical:
+                raise ValueError(f"population {v!r} is not a condition; write e.g. \"infarction == 1\"")
+        return v
+
+    def blocks(self) -> dict:
+        """The blocks this analysis sets (a block set to null switches it off)."""
+        return {k: getattr(self, k) for k in self.model_fields_set if k not in ("name", "population")}
+
+
 class StudySpec(_Strict):
     """The validated content of a study YAML file (every key is documented in the README)."""
 
@@ -291,6 +446,45 @@ class StudySpec(_Strict):
     report: ReportSpec = Field(default_factory=ReportSpec)
     labels: dict[str, str] = Field(default_factory=dict)  # {column: display name}, e.g. "FVH score, per point"
     levels: dict[str, dict[str | int | float | bool, str]] = Field(default_factory=dict)  # {column: {value: name}}
+    variables: dict[str, str | CutSpec] = Field(default_factory=dict)  # derived columns, computed in order
+    agreement: list[AgreementSpec] = Field(default_factory=list)
+    score_roc: ScoreRocSpec | None = None
+    nomogram: NomogramSpec | None = None
+    habitat_order: Literal["distance", "intensity"] | None = None  # how the sub-region tables were numbered
+    analyses: list[AnalysisSpec] = Field(default_factory=list)
+
+    @field_validator("variables", mode="before")
+    @classmethod
+    def _variables_parse(cls, v):
+        if not isinstance(v, dict):
+            raise ValueError("variables maps new column names to an expression (\"mrs_3m > 2\") or a cut "
+                             "({cut: column, breaks: [...], labels: [...]})")
+        for name, rule in v.items():
+            if not str(name).isidentifier():
+                raise ValueError(f"{name!r}: a derived variable's name must be a plain identifier (letters, digits, "
+                                 "underscores), so that expressions can use it")
+            if isinstance(rule, str):
+                try:
+                    parse_expression(rule, where=f"variables.{name}")
+                except ExpressionError as err:
+                    raise ValueError(str(err)) from None
+            elif not isinstance(rule, dict):
+                raise ValueError(f"{name}: expected an expression string or {{cut: column, breaks: [...]}}; got "
+                                 f"{type(rule).__name__}")
+        return v
+
+    @model_validator(mode="after")
+    def _references(self):
+        from .references import spec_problems
+
+        problems = spec_problems(self)
+        if problems:
+            raise ValueError(_PROBLEM_SEPARATOR.join(problems))
+        return self
+
+    def effective(self, analysis: "AnalysisSpec") -> "StudySpec":
+        """The spec an analysis runs with: this study's blocks with the analysis' own on top."""
+        return self.model_copy(update=analysis.blocks())
 
     @field_validator("signature_screen")
     @classmethod
@@ -321,32 +515,6 @@ class StudySpec(_Strict):
             raise ValueError(f"model names must be unique; got {names}")
         return v
 
-    @model_validator(mode="after")
-    def _names_refer_to_the_spec(self):
-        """Names that point elsewhere in the study file must exist there (a typo fails at validate, not mid-run)."""
-        problems = []
-        models = [m.name for m in self.models]
-        if self.comparisons.pairs != "all":
-            for pair in self.comparisons.pairs:
-                unknown = [p for p in pair if p not in models]
-                if unknown:
-                    near = [difflib.get_close_matches(u, models, n=1) for u in unknown]
-                    hint = "".join(f"; did you mean {n[0]!r}?" for n in near if n)
-                    problems.append(f"comparisons.pairs {pair} names {unknown}, not among the models {models}{hint}")
-        for m in self.models:
-            for f in m.features:
-                if f.startswith("signature:") and f.split(":", 1)[1] not in self.feature_sets:
-                    problems.append(f"models[{m.name}].features: signature set {f.split(':', 1)[1]!r} is not "
-                                    f"defined in feature_sets ({list(self.feature_sets)})")
-        if self.reproducibility is not None:
-            unknown = [f for f in self.reproducibility.feature_sets if f not in self.feature_sets]
-            if unknown:
-                problems.append(f"reproducibility.feature_sets names {unknown}, not among feature_sets "
-                                f"{list(self.feature_sets)}")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
 
 def _known_keys(model_cls, loc):
     """The keys allowed at a location of the spec (for 'did you mean' hints)."""
@@ -368,7 +536,7 @@ def _known_keys(model_cls, loc):
 
 
 def _format_errors(err: ValidationError, source: str) -> str:
-    lines = [f"{source}: the study file is not valid ({err.error_count()} problem(s)):"]
+    lines = []
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"]) or "study"
         msg = e["msg"].removeprefix("Value error, ")
@@ -378,8 +546,11 @@ def _format_errors(err: ValidationError, source: str) -> str:
             msg = f"unknown key{f'; did you mean {near[0]!r}?' if near else ''} (allowed: {', '.join(allowed)})"
         elif e["type"] == "missing":
             msg = "required key is missing"
+        if not loc:  # the whole file's checks (names it refers to): one line per problem
+            lines += [f"  - {m}" for m in msg.removeprefix("Value error, ").split(_PROBLEM_SEPARATOR)]
+            continue
         lines.append(f"  - {loc}: {msg}")
-    return "\n".join(lines)
+    return "\n".join([f"{source}: the study file is not valid ({len(lines)} problem(s)):", *lines])
 
 
 MAX_SPEC_BYTES = 1_000_000  # a study file is a page of keys; a megabyte is not one

@@ -12,21 +12,132 @@ import numpy as np
 import pandas as pd
 
 from .._identifiers import identifier_columns, identifier_reason
+from .._validation import check_numeric_column
 from ..describe.table_one import table_one
+from ..describe.trend import trend_test
 from ..evaluation.calibration import calibration
 from ..evaluation.cutoffs import threshold_metrics
 from ..evaluation.reclassification import compare_reclassification
-from ..evaluation.roc import compare_aucs
-from ..evaluation.validation import bootstrap_validation
+from ..evaluation.roc import auc_ci, compare_aucs, roc
+from ..evaluation.validation import LogisticSpec, ScreenedLogisticSpec, bootstrap_validation
 from ..exceptions import DataValidationError, DataWarning, EmptySignatureError
-from ..models import ModelSpec, cross_validate_models, fit_models, signature_of, train_test_split
+from ..models import (
+    ModelSpec,
+    cross_validate_models,
+    feature_block,
+    fit_models,
+    model_inputs,
+    screening_steps,
+    signature_of,
+    train_test_split,
+)
+from ..regression.logistic import logistic_regression
 from ..regression.nomogram import nomogram
 from ..regression.survival import cox_regression, kaplan_meier
 from ..regression.univariable import regression_table
+from ..signatures.agreement import agreement as reader_agreement
+from .expressions import ExpressionError, cut_variable, describe_expression, interval_labels, unknown_name_message
+from .expressions import evaluate as evaluate_expression
 from .spec import SplitSpec, decision_curve_stop
 
-__all__ = ["describe", "regress", "validate", "split", "describe_split", "fit", "compare", "evaluate",
-           "cross_validate", "survive"]
+__all__ = ["derive", "population", "agreement", "describe", "score_roc", "regress", "validate", "split",
+           "describe_split", "fit", "compare", "evaluate", "model_nomogram", "cross_validate", "survive"]
+
+
+def _labels(spec) -> dict:
+    return dict(getattr(spec, "labels", None) or {})
+
+
+def derive(spec, df) -> tuple[pd.DataFrame, list, list]:
+    """The derived variables (``variables:``), computed in order after merging and before any exclusion.
+    Returns the data with the new columns, a patient-flow line per variable, and a sentence per variable for the
+    methods text ("Poor outcome was defined as mRS at 3 months > 2")."""
+    out, flow, methods = df, [], []
+    labels = _labels(spec)
+    for name, rule in spec.variables.items():
+        where = f"variables.{name}"
+        if name in df.columns:
+            raise DataValidationError(f"{where}: the data already have a column {name!r}; give the derived variable "
+                                      "another name (a derived variable never overwrites data).")
+        if isinstance(rule, str):
+            value = evaluate_expression(rule, out, where=where)
+            how = describe_expression(rule, labels)
+            counts = _value_counts(value)
+        else:
+            if rule.cut not in out.columns:
+                raise ExpressionError(unknown_name_message(rule.cut, f"{where}.cut", out.columns))
+            value = cut_variable(out[rule.cut], rule.breaks, labels=rule.labels, right=rule.right,
+                                 include_lowest=rule.include_lowest, where=where)
+            groups = ", ".join(_intervals(rule) if rule.labels is None else
+                               [f"{lab} {iv}" for lab, iv in zip(value.cat.categories, _intervals(rule))])
+            how = f"{labels.get(rule.cut, rule.cut)} grouped as {groups}"
+            counts = _value_counts(value)
+        out = out.assign(**{name: value})
+        flow.append(f"Derived variable {name} ({how}): {counts}.")
+        methods.append(f"{labels.get(name, name)} was defined as {how}.")
+    return out, flow, methods
+
+
+def _intervals(rule) -> list:
+    return interval_labels(rule.breaks, right=rule.right, include_lowest=rule.include_lowest)
+
+
+def _value_counts(value: pd.Series) -> str:
+    miss = int(value.isna().sum())
+    if isinstance(value.dtype, pd.CategoricalDtype):
+        parts = [f"{k} {int(v)}" for k, v in value.value_counts(sort=False).items()]
+    elif pd.api.types.is_bool_dtype(value) or value.dtype == object:
+        parts = [f"true {int((value == True).sum())}", f"false {int((value == False).sum())}"]  # noqa: E712
+    else:
+        parts = [f"{int(value.notna().sum())} values"]
+    return ", ".join(parts + [f"missing {miss}"])
+
+
+def population(analysis, df, labels=None) -> tuple[pd.DataFrame, str, str]:
+    """The patients of a further analysis (its ``population`` condition), its patient-flow line and the
+    condition in words; patients whose condition is missing are outside the population (counted)."""
+    if analysis.population is None:
+        return df, f"Population: all {len(df)} patients.", ""
+    cond = evaluate_expression(analysis.population, df, where=f"analyses[{analysis.name}].population")
+    inside = (cond == True).to_numpy()  # noqa: E712 - NaN (missing) is outside
+    missing = int(pd.isna(cond).sum())
+    text = describe_expression(analysis.population, labels)
+    line = (f"Population: {text}: {int(inside.sum())} of {len(df)} patients ({int((~inside).sum()) - missing} "
+            f"outside the population" + (f", {missing} with the condition missing" if missing else "") + ").")
+    return df.loc[inside], line, text
+
+
+def agreement(spec, df) -> dict:
+    """Reader agreement on every patient read (study level): kappa for ordinal/nominal scores, an ICC for
+    continuous ones (:func:`cohortstats.agreement`)."""
+    out = {}
+    for a in spec.agreement:
+        out[a.name] = reader_agreement(df, a.ratings, kind=a.kind, weights=a.kappa_weights, form=a.form,
+                                       levels=a.levels)
+    return {"agreement": out}
+
+
+def score_roc(scope, df, outcome) -> dict:
+    """The diagnostic value of each score over the whole analysed population (no split): AUC with its DeLong
+    CI, the Youden cut-off and sensitivity, specificity, PPV and NPV with Wilson CIs and counts; paired DeLong
+    tests between the scores on the patients with all of them."""
+    sr = scope.spec.score_roc
+    out = {}
+    for s in sr.scores:
+        d = df[[outcome, s]].dropna()
+        y = d[outcome].to_numpy().astype(int)
+        x = check_numeric_column(d[s], s).to_numpy(dtype=float)
+        out[s] = {"roc": roc(y, x, direction=sr.direction), "auc": auc_ci(y, x, direction=sr.direction),
+                  "cutoff": threshold_metrics(y, x, threshold="youden", direction=sr.direction),
+                  "n": len(d), "n_events": int(y.sum()), "n_missing": int(len(df) - len(d))}
+    result = {"score_roc": out}
+    if sr.compare and len(sr.scores) > 1:
+        d = df[[outcome, *sr.scores]].dropna()
+        result["score_roc_comparison_n"] = len(d)
+        result["score_roc_comparison"] = compare_aucs(d[outcome].to_numpy().astype(int),
+                                                      {s: d[s].to_numpy(dtype=float) for s in sr.scores},
+                                                      direction=sr.direction)
+    return result
 
 
 def _table1_variables(spec, df, outcome, id_col, *, say: bool = True) -> list:
@@ -59,13 +170,34 @@ def _table1_variables(spec, df, outcome, id_col, *, say: bool = True) -> list:
     return variables
 
 
+def _reference_first(spec, df) -> pd.DataFrame:
+    """Categorical variables with a ``regression.reference`` level listed with that level first (Table 1 shows
+    the reference level first, as the OR table does); ordered scales used for a trend keep their order."""
+    ref = spec.regression.reference if spec.regression is not None else {}
+    trend = set(spec.table1.trend) if spec.table1 is not None else set()
+    out = {}
+    for var, level in ref.items():
+        if var not in df.columns or var in trend:
+            continue
+        s = df[var]
+        levels = list(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype) else sorted(
+            pd.unique(s.dropna()), key=lambda v: (str(type(v)), v))
+        if level in levels and levels[0] != level:
+            out[var] = pd.Categorical(s, categories=[level] + [v for v in levels if v != level])
+    return df.assign(**out) if out else df
+
+
 def describe(scope, df, outcome, id_col) -> dict:
-    """Table 1 by outcome group."""
+    """Table 1 by outcome group, and the test for trend of each ``table1.trend`` variable."""
     t1 = scope.spec.table1
     variables = _table1_variables(scope.spec, df, outcome, id_col)
-    return {"table1": table_one(df, group=outcome, variables=variables, categorical=t1.categorical or None,
-                                nonnormal=t1.nonnormal or None, equal_var=t1.equal_var, yates=t1.yates,
-                                allow_identifiers=True)}  # checked above, with the study file's words
+    data = _reference_first(scope.spec, df)
+    out = {"table1": table_one(data, group=outcome, variables=variables, categorical=t1.categorical or None,
+                               nonnormal=t1.nonnormal or None, equal_var=t1.equal_var, yates=t1.yates,
+                               allow_identifiers=True)}  # checked above, with the study file's words
+    if t1.trend:
+        out["trend"] = {v: trend_test(df, outcome, v) for v in t1.trend}
+    return out
 
 
 def regress(scope, df, outcome) -> dict:
@@ -73,7 +205,7 @@ def regress(scope, df, outcome) -> dict:
     r = scope.spec.regression
     tab = regression_table(df, outcome, r.candidates, categorical=r.categorical or None, screen_p=r.screen_p,
                            screen_rule=r.screen_rule, multivariable=r.multivariable, ci_method=r.ci_method,
-                           method=r.method)
+                           method=r.method, reference=dict(r.reference) or None, scale=dict(r.scale) or None)
     out = {"regression": tab}
     if tab.multivariable is not None:
         fit = tab.multivariable
@@ -84,12 +216,19 @@ def regress(scope, df, outcome) -> dict:
 
 
 def validate(scope, df, outcome, regression, *, show_bars=False) -> dict:
-    """Bootstrap internal validation of the multivariable model (Harrell's optimism correction)."""
+    """Bootstrap internal validation of the multivariable model (Harrell's optimism correction). A screened
+    model repeats the univariable screen and the multivariable fit in each resample (Harrell's rule, selection
+    frequencies reported); a model with given predictors is refitted as it is."""
     r = scope.spec.regression
-    cat = [c for c in r.categorical if c in regression.selected]
-    val = bootstrap_validation(df, outcome, regression.selected, categorical=cat or None, B=r.validation_B,
-                               random_state=scope.spec.seed, progress=show_bars,
-                               n_jobs=2 if len(df) >= 20_000 else 1)
+    if r.multivariable is None:
+        spec = ScreenedLogisticSpec(outcome, tuple(r.candidates), r.screen_p, r.screen_rule, tuple(r.categorical))
+        cols = [outcome, *r.candidates]
+    else:
+        spec = LogisticSpec(outcome, tuple(regression.selected),
+                            tuple(c for c in r.categorical if c in regression.selected))
+        cols = [outcome, *regression.selected]
+    val = bootstrap_validation(df[cols], outcome, spec=spec, B=r.validation_B, random_state=scope.spec.seed,
+                               progress=show_bars, n_jobs=2 if len(df) >= 20_000 else 1)
     return {"validation": val}
 
 
@@ -119,7 +258,7 @@ def model_specs(spec) -> list[ModelSpec]:
     """The study file's models as :class:`ModelSpec` (a rad-score's screen defaults to ``signature_screen``)."""
     return [ModelSpec(m.name, m.features, estimator=m.estimator,
                       screen=m.screen if m.screen is not None else (spec.signature_screen if any(
-                          f.startswith("signature:") for f in m.features) else None)) for m in spec.models]
+                          feature_block(f)[0] is not None for f in m.features) else None)) for m in spec.models]
 
 
 def fit(scope, train, test, outcome, sets) -> tuple[object, list, list]:
@@ -173,24 +312,41 @@ def old_new_pairs(pairs: pd.DataFrame, alternative: str) -> list[tuple[str, str]
 
 
 def evaluate(scope, models, specs) -> dict:
-    """Decision curves and calibration of every model on the test set, and each rad-score's LASSO."""
+    """Decision curves and calibration of every model on the test and the training set; each model's LASSO
+    (``lassos``: path, CV curve, coefficients) and the features each screening step kept (``screening``)."""
     dcs = scope.spec.decision_curve
     stop = dcs.stop if dcs.stop is not None else decision_curve_stop(float(np.mean(
         np.r_[models.scores("train")[0], models.scores("test")[0]])))
     thr = np.round(np.arange(dcs.start, stop + dcs.step / 2, dcs.step), 6)
     groups = 10 if len(models.scores("test")[0]) >= 100 else 5  # about ten patients or more per group
     out = {"decision_curve": models.decision_curve("test", thresholds=thr),
-           "calibration_test_all": {m.name: models.calibration(m.name, "test", groups=groups) for m in specs}}
+           "decision_curve_train": models.decision_curve("train", thresholds=thr),
+           "calibration_test_all": {m.name: models.calibration(m.name, "test", groups=groups) for m in specs},
+           "calibration_train_all": {m.name: models.calibration(m.name, "train") for m in specs}}
     y_test, p_test = models.scores("test")  # each model's training cut-off carried to the test set
     out["diagnostic"] = {m.name: {"train": models.thresholds[m.name], "test": threshold_metrics(
         y_test, p_test[m.name], threshold=models.thresholds[m.name])} for m in specs if m.name in models.thresholds}
     out["calibration_test"] = out["calibration_test_all"][specs[-1].name]
-    lassos = {}
+    lassos, screening = {}, {}
     for (mname, block), _ in models.selected.items():
-        if block.startswith("signature:"):
+        if feature_block(block)[0] is not None:
             lassos[(mname, block.split(":", 1)[1])] = signature_of(models.pipelines[mname], block)
+            screening[(mname, block)] = screening_steps(models.pipelines[mname], block)
     out["lassos"] = lassos
+    out["screening"] = screening
     return out
+
+
+def model_nomogram(scope, models, train, outcome, sets) -> tuple[dict, list]:
+    """The nomogram of ``nomogram.model``: logistic regression of the model's inputs (clinical covariates as
+    they are, each rad-score as fitted) on the training set. Returns (results, skipped lines)."""
+    name = scope.spec.nomogram.model
+    if name not in models.pipelines:
+        return {}, [f"nomogram of {name} (the model was not fitted)"]
+    inputs = model_inputs(models, name, train, sets)
+    data = inputs.assign(**{outcome: train[outcome].to_numpy()})
+    fit = logistic_regression(data, outcome, list(inputs.columns), ci_method="wald")
+    return {"model_nomogram": nomogram(fit), "model_nomogram_fit": fit, "model_nomogram_name": name}, []
 
 
 def cross_validate(scope, df, outcome, specs, sets) -> dict:

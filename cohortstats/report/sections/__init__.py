@@ -10,20 +10,24 @@ from __future__ import annotations
 
 from ..study_figures import analysis_figures
 from ._context import SectionContext
+from .agreement import agreement_section
 from .closing import not_run_section, warnings_section
 from .cv import cv_section
+from .features import features_section
 from .flow import flow_section
 from .methods import methods_section
 from .models import models_section
 from .regression import regression_section
+from .score_roc import score_roc_section
 from .summary import summary_section
 from .survival import survival_section
 from .table1 import table1_section
 
 __all__ = ["study_sections", "SectionContext"]
 
-ANALYSIS_SECTIONS = (flow_section, methods_section, summary_section, table1_section, regression_section,
-                     models_section, cv_section, survival_section)
+ANALYSIS_SECTIONS = (flow_section, methods_section, summary_section, agreement_section, table1_section,
+                     score_roc_section, regression_section, models_section, features_section, cv_section,
+                     survival_section)
 CLOSING_SECTIONS = (not_run_section, warnings_section)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ...provenance import package_versions
 from ..format import test_name
 from ._context import join_words
+from .study_methods import analysis_methods, sidedness, validation_sentence
 
 __all__ = ["methods_section"]
 
@@ -29,20 +30,9 @@ def _regression(ctx, tab, results) -> list[str]:
            f"values from the {fit.p_method} ({ctx.ref('table', 'regression_or')}); each model used the patients with "
            "complete data for its predictors."]
     if "validation" in results:
-        val = results["validation"]
-        out.append(f"The multivariable model was internally validated with {val.B} bootstrap resamples (Harrell's "
-                   "optimism correction, repeating every modelling step in each resample); calibration was assessed "
-                   "with the calibration intercept and slope, a lowess calibration curve and the Hosmer-Lemeshow "
-                   f"test ({ctx.ref('table', 'validation_multivariable')}).")
+        out.append(validation_sentence(results["validation"]).rstrip(".")
+                   + f" ({ctx.ref('table', 'validation_multivariable')}).")
     return out
-
-
-def _sided(alternative: str) -> str:
-    if alternative == "two-sided":
-        return "two-sided"
-    rel = "larger" if alternative == "greater" else "smaller"
-    return (f"one-sided, the alternative hypothesis being that the first model of each stated pair has the {rel} "
-            "AUC; one-sided confidence intervals of the difference")
 
 
 def _models(ctx, models, results) -> list[str]:
@@ -66,11 +56,12 @@ def _models(ctx, models, results) -> list[str]:
     out = [f"Patients were randomly split into a training set ({100 - test_pct}%) and a test set ({test_pct}%), "
            f"{how} (random seed {sp.get('random_state')}). " + _fitted_on_training(steps)
            + "Discrimination was measured by the area under the ROC curve (AUC) with DeLong 95% confidence intervals "
-           f"and compared with DeLong's test for correlated ROC curves ({_sided(cmp.alternative)}){reclass}. "
+           f"and compared with DeLong's test for correlated ROC curves ({sidedness(cmp.alternative)}){reclass}. "
            "Sensitivity, specificity and predictive values (Wilson 95% confidence intervals) use the cut-off that "
            "maximised the Youden index on the training set. Clinical utility was assessed with decision curves"
            f"{dc_range} (net benefit and net interventions avoided). Models, each with its own steps: "
-           + "; ".join(_model_sentence(k, _lower_first(v), steps.get(k), _check_of(models, k))
+           + "; ".join(_model_sentence(k, _lower_first(v.split("; inputs: ")[0]), steps.get(k),
+                                       _check_of(models, k))
                        for k, v in models.estimators.items()) + "."]
     left_out = [m.name for m in spec.models if m.name not in models.estimators]
     if left_out:
@@ -105,10 +96,13 @@ def _model_sentence(name: str, estimator: str, st: dict | None, check: dict | No
     if st["plain"]:
         inputs.append(f"{len(st['plain'])} feature{'s' if len(st['plain']) != 1 else ''}")
     for set_name, k in st["signatures"].items():
-        inputs.append(f"a LASSO rad-score of {set_name} ({k} candidate features; 10-fold CV, "
+        inputs.append(f"a LASSO rad-score of {set_name.replace('+', ' + ')} ({k} candidate features; 10-fold CV, "
                       f"lambda.{st['lasso_rule']}, as glmnet)")
+    for set_name, k in st.get("selected", {}).items():
+        inputs.append(f"the features of {set_name.replace('+', ' + ')} selected by one LASSO ({k} candidate features; "
+                      f"10-fold CV, lambda.{st['lasso_rule']}, as glmnet), standardised on the training set")
     details = [f"screened by {', '.join(st['screen'])}" if st["screen"] else "no screening"]
-    if not st["signatures"] and st["estimator"] != "lasso_logistic":
+    if not st["signatures"] and not st.get("selected") and st["estimator"] != "lasso_logistic":
         details.append("no LASSO")
     details.append("median imputation of missing values" if st["impute"] else "no imputation")
     text = f"{name}: {estimator} on {' and '.join(inputs)} ({'; '.join(details)})"
@@ -139,7 +133,7 @@ def _software() -> str:
 
 def methods_section(ctx) -> dict:
     results = ctx.results
-    out = []
+    out = analysis_methods(ctx)
     if results.get("table1") is not None:
         out.append(_table1(ctx, results["table1"]))
     if results.get("regression") is not None:

@@ -17,7 +17,9 @@ from ..format import (
     reclassification_frame,
     set_name,
 )
+from ..study_figures import slug
 from ._context import join_words
+from .study_methods import sidedness
 
 __all__ = ["models_section"]
 
@@ -26,14 +28,6 @@ _RECLASSIFICATION_NOTE = (
     "proportion of events given a higher predicted risk by A than by B plus the net proportion of non-events given a "
     "lower one, the two components); IDI = integrated discrimination improvement (gain in discrimination slope). "
     "SEs, Z and 95% CIs as R's Hmisc::improveProb (categorical NRI as PredictABEL).")
-
-
-def _sidedness(alternative: str) -> str:
-    if alternative == "two-sided":
-        return "two-sided (H1: the AUCs differ), with two-sided CIs of the difference"
-    rel = ">" if alternative == "greater" else "<"
-    return (f"one-sided (H1 of each row: AUC(first model) {rel} AUC(second model)), with one-sided CIs of the "
-            "difference at the same level")
 
 
 def _comparison_tables(ctx) -> list:
@@ -45,7 +39,7 @@ def _comparison_tables(ctx) -> list:
         caption = f"Pairwise comparison of AUCs, {set_name(set_key).lower()}"
         tables.append(ctx.report_table(f"delong_{set_key}", f, caption, (
             "ΔAUC = AUC of the first model minus that of the second, with its CI.",
-            "DeLong's test for correlated ROC curves, " + _sidedness(spec.comparisons.alternative)
+            "DeLong's test for correlated ROC curves, " + sidedness(spec.comparisons.alternative)
             + (f"; P adjusted by {adj}'s method." if adj else "; P unadjusted for multiple comparisons."),
             *([f"Global test of equal AUCs: χ² = {format_number(cmp.global_statistic, 2)}, df = {cmp.global_df}, "
                f"{glob}."] if format_number(cmp.global_statistic, 2) else []),
@@ -56,15 +50,6 @@ def _comparison_tables(ctx) -> list:
                                        f"Net reclassification and integrated discrimination improvement, "
                                        f"{set_name(set_key).lower()}", (_RECLASSIFICATION_NOTE,)))
     return tables
-
-
-def _signature_table(ctx, models) -> list:
-    rows = [{"Model": m, "Rad-score": b.replace("signature:", ""), "Features kept": len(f),
-             "Features": ", ".join(ctx.labels(x) for x in f)} for (m, b), f in models.selected.items()]
-    if not rows:
-        return []
-    return [ctx.report_table("signature_features", pd.DataFrame(rows),
-                             "Features in each LASSO rad-score (selected on the training set)")]
 
 
 def _evaluation_tables(ctx) -> list:
@@ -83,28 +68,37 @@ def _evaluation_tables(ctx) -> list:
                 "the ideal line.",
                 f"Hosmer-Lemeshow test: {results['calibration_test'].hosmer_lemeshow.rule}; figures show "
                 f"{groups} quantile groups.",
-                *ctx.warning_notes("evaluation")))]
+                *ctx.warning_notes("evaluation"))),
+            *_train_calibration(ctx)]
+
+
+def _train_calibration(ctx) -> list:
+    cal_all = ctx.results.get("calibration_train_all")
+    if not cal_all:
+        return []
+    cal = calibration_comparison_frame(cal_all, p_style=ctx.p_style)
+    return [ctx.report_table("calibration_train", cal, "Calibration on the training set (apparent)", (
+        "As on the test set; on the data the models were fitted on, calibration is optimistic.",))]
 
 
 def _figures(ctx, models) -> list:
-    last = models.performance["model"].iloc[-1]
     figs = []
     if ctx.has_figure("roc"):
         figs.append((ctx.figure("roc"), "ROC curves on the training and test sets, with each model's AUC (95% CI)."))
-    if ctx.has_figure("decision_curves_test"):
-        figs.append((ctx.figure("decision_curves_test"), "Decision curves on the test set: net benefit (top) and net "
-                     "interventions avoided per 100 patients (bottom) against the threshold probability, with "
-                     "treat-all and treat-none."))
-    if ctx.has_figure("calibration_test"):
-        figs.append((ctx.figure("calibration_test"), f"Calibration of {last} on the test set."))
-    if ctx.has_figure("calibration_curves_test"):
-        figs.append((ctx.figure("calibration_curves_test"),
-                     "Lowess calibration curves of every model on the test set."))
-    for name in ctx.res.figures:
-        if name.startswith(ctx.figure("lasso_")):
-            key = name[len(ctx.figure("lasso_")):]
-            figs.append((name, f"LASSO rad-score {key}: 10-fold cross-validated deviance with λ.min and λ.1se (A) "
-                               "and coefficient paths, labelled for the features selected at the chosen λ (B)."))
+    for key, where in (("test", "test set"), ("train", "training set")):
+        if ctx.has_figure(f"decision_curves_{key}"):
+            figs.append((ctx.figure(f"decision_curves_{key}"), f"Decision curves on the {where}: net benefit "
+                         "(top) and net interventions avoided per 100 patients (bottom) against the threshold "
+                         "probability, with treat-all and treat-none."))
+    for key, where in (("test", "test set"), ("train", "training set")):
+        if ctx.has_figure(f"calibration_curves_{key}"):
+            figs.append((ctx.figure(f"calibration_curves_{key}"),
+                         f"Lowess calibration curves of every model on the {where}."))
+    for m in models.performance["model"].unique():
+        if ctx.has_figure(f"calibration_test_{slug(m)}"):
+            figs.append((ctx.figure(f"calibration_test_{slug(m)}"), f"Calibration of {m} on the test set."))
+    if ctx.has_figure("nomogram_model"):
+        figs.append((ctx.figure("nomogram_model"), f"Nomogram of {ctx.results['model_nomogram_name']}."))
     return figs
 
 
@@ -150,8 +144,7 @@ def models_section(ctx) -> dict | None:
         f"AUC = area under the ROC curve, with 95% CIs by DeLong's method (as R's pROC::ci.auc); {sizes}.",
         "Cut-off: the Youden index on the training set.",
         *([] if imputation else ["No model input was missing: nothing was imputed."]), *ctx.warning_notes("models")))]
-    tables += imputation + _diagnostic(ctx) + _comparison_tables(ctx) + _signature_table(ctx, models)
-    tables += _evaluation_tables(ctx)
+    tables += imputation + _diagnostic(ctx) + _comparison_tables(ctx) + _evaluation_tables(ctx)
     figs = _figures(ctx, models)
     keys = {b.key[len(ctx.prefix):] for b in tables}
     refs = [f"{ctx.ref('table', 'models_train_test')} gives the AUCs"]
@@ -163,9 +156,4 @@ def models_section(ctx) -> dict | None:
     fig_refs = [f"{ctx.ref('figure', n[len(ctx.prefix):])}" for n, _ in figs[:2]]
     if fig_refs:
         text += f" ROC and decision curves are in {join_words(fig_refs)}."
-    formulas = list(dict.fromkeys(f"{key}: {lasso.formula(4)}"
-                                  for (_, key), lasso in ctx.results.get("lassos", {}).items()))
-    blocks = [text, *tables]
-    if formulas:
-        blocks.append("Rad-score formulas (training set): " + "; ".join(formulas) + ".")
-    return {"title": "Models: training and test sets", "blocks": blocks + figs}
+    return {"title": "Models: training and test sets", "blocks": [text, *tables, *figs]}

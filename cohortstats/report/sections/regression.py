@@ -45,6 +45,8 @@ def regression_section(ctx) -> dict | None:
                                        (val_result.method + "; as R's rms::validate.",
                                         *ctx.warning_notes("validation"))))
         text.append(f"its optimism-corrected performance in {ctx.ref('table', 'validation_multivariable')}")
+        if len(val_result.selection):
+            blocks.append(_selection_table(ctx, val_result))
     if "nomogram" in results:
         ctx.table("nomogram_points", results["nomogram"].points)
         if ctx.has_figure("nomogram"):
@@ -53,3 +55,18 @@ def regression_section(ctx) -> dict | None:
     para = text[0] + "." + (" " + join_words(text[1:]) + "." if len(text) > 1 else "")
     para = para.replace(". its", ". Its")
     return {"title": "Risk factors", "blocks": [para, *blocks]}
+
+
+def _selection_table(ctx, val):
+    """How often each candidate entered the model over the bootstrap resamples (Harrell's rule)."""
+    import pandas as pd
+
+    from ...formatting import format_number
+
+    sel = val.selection
+    n = int(val.table["n"].iloc[0])
+    f = pd.DataFrame({"Candidate": [ctx.labels(v) for v in sel["variable"]], "Selected (of resamples)": [f"{k} / {n}" for k in sel["n_selected"]],
+                      "Frequency (%)": [format_number(100 * v, 1) for v in sel["frequency"]]})
+    return ctx.report_table("bootstrap_selection", f, "How often each candidate was selected in the bootstrap "
+                            "resamples", ("The univariable screen and the multivariable fit were repeated in each resample (Harrell's "
+                        "rule); a candidate selected in few resamples is not a stable predictor.",))

@@ -1,0 +1,99 @@
+"""Sentences of the methods text for the study-file keys of the seed papers: derived variables, the analysed
+population, reader agreement, tests for trend, the scores' ROC analysis, the reproducibility screen, habitat
+numbering, the nomogram of a model and what bootstrap validation repeated."""
+
+from __future__ import annotations
+
+__all__ = ["analysis_methods", "habitat_sentence", "validation_sentence", "sidedness"]
+
+
+def sidedness(alternative: str) -> str:
+    """A test's alternative in words, e.g. for DeLong's test of model A vs model B."""
+    return {"two-sided": "two-sided",
+            "less": "one-sided; H1: the AUC of the first model of each pair is lower than the second's",
+            "greater": "one-sided; H1: the AUC of the first model of each pair is higher than the second's"
+            }.get(alternative, alternative)
+
+
+def habitat_sentence(order: str, k: int = 3) -> str:
+    """How the habitat sub-regions were numbered, and what the last one is."""
+    if order == "distance":
+        return (f"Habitat sub-regions were numbered 1 to {k} by the mean distance of their voxels from the ROI "
+                f"boundary, innermost first: sub-region 1 of {k} is the core and sub-region {k} of {k} the outermost, "
+                "at the interface with the surrounding tissue (the hematoma-brain interface).")
+    return (f"Habitat sub-regions were numbered 1 to {k} by increasing mean intensity: sub-region 1 of {k} has the "
+            f"lowest and sub-region {k} of {k} the highest mean intensity (numbers do not say where a sub-region "
+            "lies).")
+
+
+def validation_sentence(val, n_candidates=None) -> str:
+    """What bootstrap validation did, as the result records it."""
+    text = (f"The multivariable model was internally validated with {val.B} bootstrap resamples (Harrell's "
+            f"optimism correction): {val.repeated or 'the given specification was refitted in each resample'}. ")
+    if len(val.selection):
+        text += "How often each candidate was selected is reported. "
+    return text + ("Calibration was assessed with the calibration intercept and slope, lowess calibration curves "
+                   "and the Hosmer-Lemeshow test.")
+
+
+def _trend(ctx) -> list[str]:
+    trend = ctx.results.get("trend")
+    if not trend:
+        return []
+    label = ctx.spec.outcome.label or ctx.spec.outcome.column
+    names = ", ".join(trend)
+    return [f"Trends in the proportion of {label} across the ordered levels of {names} were tested with the "
+            "Cochran-Armitage chi-square test (scores 1 to k, no continuity correction; as R's prop.trend.test)."]
+
+
+def _score_roc(ctx) -> list[str]:
+    sr = ctx.results.get("score_roc")
+    if not sr:
+        return []
+    label = ctx.spec.outcome.label or ctx.spec.outcome.column
+    text = (f"The diagnostic value of {', '.join(sr)} for {label} was assessed in all analysed patients without a "
+            "training/test split: the AUC with DeLong's 95% CI, the cut-off maximising Youden's index, and "
+            "sensitivity, specificity, PPV and NPV at that cut-off with Wilson 95% CIs")
+    if "score_roc_comparison" in ctx.results:
+        text += "; the scores' AUCs were compared with paired DeLong tests"
+    return [text + "."]
+
+
+def _agreement(ctx) -> list[str]:
+    ag = ctx.res.study_results.get("agreement")
+    if not ag or not ctx.analysis.main:
+        return []
+    parts = []
+    for name, a in ag.items():
+        if a.kind == "continuous":
+            parts.append(f"for {name} by the intraclass correlation {a.method.split(' (')[0]} (psych::ICC)")
+        else:
+            w = getattr(a.detail, "weights", None)
+            stat = "Cohen's (unweighted) kappa" if w is None else f"weighted kappa with {w} weights"
+            parts.append(f"for {name} by {stat} (asymptotic SE as vcd::Kappa)")
+    return ["Agreement between readers was measured " + "; ".join(parts) + ", in every patient who was read."]
+
+
+def _reproducibility(ctx) -> list[str]:
+    r = ctx.spec.reproducibility
+    if r is None or "reproducibility_summary" not in ctx.results:
+        return []
+    return [f"Before any modelling, each feature's reproducibility between two segmentations was measured by the "
+            f"intraclass correlation {r.form} (psych::ICC); features with {r.form} < {r.threshold:g} were excluded "
+            f"from {', '.join(r.feature_sets)}."]
+
+
+def analysis_methods(ctx) -> list[str]:
+    """The sentences for one analysis (the main analysis also gets the study-level ones)."""
+    out = []
+    if ctx.analysis.main:
+        out += list(ctx.res.study_results.get("derived_methods", []))
+    elif ctx.results.get("population_text"):
+        out.append(f"This analysis included the patients with {ctx.results['population_text']}.")
+    out += _agreement(ctx) + _reproducibility(ctx) + _trend(ctx) + _score_roc(ctx)
+    if ctx.spec.habitat_order is not None and ctx.results.get("models") is not None:
+        out.append(habitat_sentence(ctx.spec.habitat_order))
+    if "model_nomogram" in ctx.results:
+        out.append(f"A nomogram of the {ctx.results['model_nomogram_name']} model was built from a logistic "
+                   "regression of its inputs (clinical covariates and rad-scores) on the training set.")
+    return out
