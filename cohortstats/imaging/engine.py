@@ -1,0 +1,195 @@
+"""Where the cases of an extraction run: one after another in this process (no Dask needed), on a local Dask
+cluster of worker processes (``workers=N``), or on an existing Dask cluster (``scheduler="tcp://host:8786"``).
+Progress across the cluster is written as the cases finish.
+
+Dask (``pip install "cohortstats[dask]"``) is imported only when a cluster is asked for.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+
+from ..exceptions import DataValidationError
+from ._deps import need
+from .tasks import CaseOutcome, KindOutcome, run_case
+
+__all__ = ["run_tasks", "Progress"]
+
+
+class Progress:
+    """Cases done / failed / running, the rate and the time left, written to ``stream``.
+
+    On a terminal the line is rewritten in place; otherwise a line every ``every`` seconds and at the end.
+    The rate counts the cases computed in this run (cases found done by an earlier run take no time).
+    """
+
+    def __init__(self, total: int, *, where: str, stream=None, every: float = 10.0):
+        self.total, self.where, self.every = total, where, every
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.computed = self.cached = self.failed = 0
+        self.t0 = self.last = time.perf_counter()
+        self._write(f"[extract] {total} case(s) on {where}", final=True)
+
+    @property
+    def finished(self) -> int:
+        return self.computed + self.cached + self.failed
+
+    def update(self, outcome: CaseOutcome, running: int) -> None:
+        if outcome.failed:
+            self.failed += 1
+        elif outcome.cached:
+            self.cached += 1
+        else:
+            self.computed += 1
+        now = time.perf_counter()
+        if self.tty or now - self.last >= self.every or self.finished == self.total:
+            self.last = now
+            self._write(self.line(running, now), final=not self.tty)
+
+    def line(self, running: int, now: float | None = None) -> str:
+        elapsed = (now or time.perf_counter()) - self.t0
+        new = self.computed + self.failed
+        rate = new / elapsed if elapsed > 0 else 0.0
+        left = self.total - self.finished
+        eta = f"about {_duration(left / rate)} left" if rate > 0 and left else ("done" if not left else "time left: —")
+        return (f"[extract] {self.finished}/{self.total} cases: {self.computed} computed, {self.cached} done in an "
+                f"earlier run, {self.failed} failed, {running} running; {rate:.2f} cases/s; {eta}")
+
+    def close(self) -> None:
+        elapsed = time.perf_counter() - self.t0
+        if self.tty:
+            self.stream.write("\n")
+        self._write(f"[extract] {self.finished} case(s) in {_duration(elapsed)}: {self.computed} computed, "
+                    f"{self.cached} done in an earlier run, {self.failed} failed", final=True)
+
+    def _write(self, text: str, *, final: bool) -> None:
+        if final:
+            self.stream.write(text + "\n")
+        else:
+            self.stream.write("\r" + text.ljust(110))
+        self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def run_tasks(tasks, plan, *, workers: int | None = None, scheduler: str | None = None, retries: int = 2,
+              memory_limit="auto", progress: bool = False) -> list:
+    """Run :func:`~cohortstats.imaging.tasks.run_case` for every task; outcomes in the tasks' order.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Start a local Dask cluster of this many worker processes (one thread each).
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``). With neither, cases run one after another
+        in this process.
+    retries : int
+        How many more times a case is tried after the worker running it died (a local cluster's
+        ``distributed.scheduler.allowed-failures``; on an existing cluster its scheduler's setting rules), or
+        after an error outside the per-case error handling. Then the case is reported as failed.
+    memory_limit : str or int
+        Memory per worker of a local cluster (``"4GiB"``; ``"auto"``: the machine's memory / workers). A worker
+        over it is restarted and its case retried.
+    """
+    if workers is not None and scheduler is not None:
+        raise DataValidationError("give either workers= (a local Dask cluster) or scheduler= (an existing one), "
+                                  f"not both; got workers={workers!r} and scheduler={scheduler!r}.")
+    if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
+        raise DataValidationError(f"workers must be a whole number >= 1; got {workers!r}.")
+    if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
+        raise DataValidationError(f"retries must be a whole number >= 0; got {retries!r}.")
+    if workers is None and scheduler is None:
+        return _serial(tasks, plan, progress)
+    return _on_dask(tasks, plan, workers=workers, scheduler=scheduler, retries=retries, memory_limit=memory_limit,
+                    progress=progress)
+
+
+def _record(outcomes: dict, outcome: CaseOutcome, prog, running: int) -> None:
+    """Keep a finished case's outcome (its parts are already written) and report progress."""
+    outcomes[outcome.index] = outcome
+    if prog:
+        prog.update(outcome, running=running)
+
+
+def _serial(tasks, plan, progress: bool) -> list:
+    prog = Progress(len(tasks), where="this process (serial)") if progress else None
+    outcomes: dict = {}
+    for i, task in enumerate(tasks):
+        _record(outcomes, run_case(task, plan), prog, running=int(i + 1 < len(tasks)))
+    if prog:
+        prog.close()
+    return [outcomes[t.index] for t in tasks]
+
+
+def _lost(task, plan, err: BaseException, retries: int) -> CaseOutcome:
+    """The outcome of a case whose task never returned: its worker died ``retries + 1`` times, or it raised."""
+    if type(err).__name__ == "KilledWorker":
+        message = (f"the worker running this case died {retries + 1} time(s) (a crash, or the worker's memory "
+                   f"limit); dask: {err}")
+    else:
+        message = f"failed after {retries + 1} tries: {err}"
+    failure = KindOutcome("failed", error=type(err).__name__, message=message[:300])
+    return CaseOutcome(task.index, task.case, {k: failure for k in plan.kinds})
+
+
+def _cluster(workers, scheduler, retries, memory_limit):
+    """A Dask client: on a new local cluster of ``workers`` processes, or connected to ``scheduler``."""
+    need("distributed")
+    import dask
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        client, cluster, where = Client(scheduler), None, f"the Dask cluster at {scheduler}"
+    else:
+        # worker-saturation 1.0: a worker holds only the case it runs, so a worker that dies takes no queued case
+        # down with it (the scheduler counts a death against every case assigned to that worker)
+        with dask.config.set({"distributed.scheduler.allowed-failures": retries,
+                              "distributed.scheduler.worker-saturation": 1.0}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   memory_limit=memory_limit, dashboard_address="127.0.0.1:0")
+        client, where = Client(cluster), f"a local Dask cluster (dashboard {cluster.dashboard_link})"
+    info = client.scheduler_info().get("workers", {}).values()
+    limits = {w.get("memory_limit") for w in info}
+    threads = client.nthreads()
+    where += f" of {len(threads)} worker(s) with {sum(threads.values())} thread(s)"
+    if len(limits) == 1 and next(iter(limits)):
+        where += f", {next(iter(limits)) / 2**30:.1f} GiB each"
+    return client, cluster, where
+
+
+def _on_dask(tasks, plan, *, workers, scheduler, retries, memory_limit, progress) -> list:
+    need("distributed")
+    from distributed import as_completed
+
+    client, cluster, where = _cluster(workers, scheduler, retries, memory_limit)
+    try:
+        prog = Progress(len(tasks), where=where) if progress else None
+        run = uuid.uuid4().hex[:8]
+        futures = {client.submit(run_case, t, plan, key=f"extract-{t.index}-{run}", pure=False, retries=retries): t
+                   for t in tasks}
+        outcomes: dict = {}
+        threads = sum(client.nthreads().values())
+        for fut in as_completed(list(futures)):
+            task = futures.pop(fut)
+            outcome = fut.result() if fut.status == "finished" else _lost(task, plan, fut.exception(), retries)
+            fut.release()
+            if prog and prog.last + prog.every < time.perf_counter():
+                threads = sum(client.nthreads().values())  # an adaptive cluster grows and shrinks
+            _record(outcomes, outcome, prog, running=min(len(futures), threads))
+        if prog:
+            prog.close()
+        return [outcomes[t.index] for t in tasks]
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
