@@ -2,9 +2,11 @@
 tables equal to a serial run to the last bit (issue 17)."""
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -87,9 +89,12 @@ def test_rerun_skips_done_cases_and_recomputes_changed_ones(serial, phantom, tmp
     out = tmp_path / "out"
     extract_folder_tables(d / "manifest.csv", out, habitats=3)
     before = _parts(out)
+    stale = out / ".parts" / "whole" / ".tmp-1-PH001-x.partial"  # left by a process killed while writing
+    stale.write_text("half")
+    os.utime(stale, (time.time() - 60, time.time() - 60))
     calls = _count_computations(monkeypatch)
     extract_folder_tables(d / "manifest.csv", out, habitats=3)
-    assert calls == [] and _parts(out) == before
+    assert calls == [] and _parts(out) == before and not stale.exists()
     _same_outputs(out, serial)
     img = sitk.ReadImage(str(d / "PH004_ct.nii.gz"))
     sitk.WriteImage(img + 7.0, str(d / "PH004_ct.nii.gz"))  # the same case, new voxel values
@@ -138,9 +143,10 @@ def test_progress_counts_cases_across_kinds(phantom, tmp_path, capsys):
     """The progress line counts a case when all its kinds (habitats too) are done; the summary follows."""
     extract_folder_tables(phantom / "manifest.csv", tmp_path / "o", habitats=2, progress=True)
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == "[extract] 6 case(s) on this process (serial)"
+    assert err[0] == "[extract] 6 case(s) in this process, one after another"
     assert err[1].startswith("[extract] 6/6 cases: 6 computed, 0 done in an earlier run, 0 failed, 0 running; ")
     assert err[1].endswith("cases/s; done") and err[2].startswith("[extract] 6 case(s) in ")
+    assert err[3].startswith("[extract] 3 table(s) assembled from the parts and written to ")
     extract_folder_tables(phantom / "manifest.csv", tmp_path / "o", habitats=2, progress=True)
     assert "0 computed, 6 done in an earlier run" in capsys.readouterr().err
 
@@ -259,3 +265,46 @@ def test_the_dask_extra_is_declared():
     assert "dask[distributed]" in (ROOT / ".ci" / "run").read_text()
     assert not any("dask" in line for line in text.split("[project.optional-dependencies]")[0].splitlines()
                    if line.strip().startswith('"'))  # not a core dependency
+
+
+def test_scheduler_from_the_environment_and_the_command_line(phantom, tmp_path, monkeypatch):
+    """`--scheduler` wins, then DASK_SCHEDULER_ADDRESS; `--workers` ignores the environment variable."""
+    from cohortstats.cli import main
+    from cohortstats.imaging import engine
+
+    seen = []
+
+    def fake(tasks, plan, **kw):
+        seen.append((kw["workers"], kw["scheduler"], kw["retries"], kw["memory_limit"]))
+        return engine._serial(tasks, plan, False)
+
+    monkeypatch.setattr(engine, "run_tasks", fake)
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://127.0.0.1:8786")
+    args = ["--quiet", "extract", str(phantom / "manifest.csv"), "--out", str(tmp_path / "o")]
+    assert main(args) == 0
+    assert main(args + ["--scheduler", "tcp://127.0.0.1:9999", "--retries", "5"]) == 0
+    assert main(args + ["--workers", "3", "--worker-memory", "3GiB"]) == 0
+    assert seen == [(None, "tcp://127.0.0.1:8786", 2, "auto"), (None, "tcp://127.0.0.1:9999", 5, "auto"),
+                    (3, None, 2, "3GiB")]
+
+
+def test_progress_on_a_terminal_rewrites_one_line():
+    import io
+
+    from cohortstats.imaging.engine import Progress
+    from cohortstats.imaging.tasks import CaseOutcome, KindOutcome
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    out = Terminal()
+    prog = Progress(3, where="on a test", stream=out)
+    prog.update(CaseOutcome(0, "a", {"whole": KindOutcome("cached", "p")}), running=2)
+    prog.update(CaseOutcome(1, "b", {"whole": KindOutcome("failed", error="E", message="m")}), running=1)
+    prog.close()
+    text = out.getvalue()
+    assert text.startswith("[extract] 3 case(s) on a test\n\r[extract] 1/3 cases: 0 computed, 1 done in an earlier "
+                           "run, 0 failed, 2 running; ")
+    assert "\r[extract] 2/3 cases: 0 computed, 1 done in an earlier run, 1 failed, 1 running; " in text
+    assert text.endswith("\n[extract] 2 case(s) in 0 s: 0 computed, 1 done in an earlier run, 1 failed\n")

@@ -4,6 +4,8 @@ case reported with its reason, and the ``cohortstats extract`` command's tables.
 from __future__ import annotations
 
 import json
+import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,6 +108,7 @@ def extract_folder_tables(source, out, *, id_column: str = "patient_id", image_c
     with one thread, so a run on any number of workers equals a serial run to the last bit.
     """
     from .engine import run_tasks
+    from .parts import remove_partials
 
     if not isinstance(habitats, int) or habitats < 0 or habitats == 1:
         raise DataValidationError(f"habitats must be 0 (whole ROI only) or a number of sub-regions >= 2; got "
@@ -120,8 +123,11 @@ def extract_folder_tables(source, out, *, id_column: str = "patient_id", image_c
     tasks = [CaseTask(i, rec[id_column], str((base / str(rec[image_column])).absolute()),
                       str((base / str(rec[mask_column])).absolute()))
              for i, rec in enumerate(man.to_dict("records"))]
+    started = time.time()
     outcomes = run_tasks(tasks, plan, workers=workers, scheduler=scheduler, retries=retries,
                          memory_limit=memory_limit, progress=progress)
+    remove_partials(out, started)  # half-written parts of an earlier, killed run
+    t0 = time.perf_counter()
     tables, errors = _assemble(tasks, outcomes, plan, id_column)
     if unpaired is not None and len(unpaired):
         errors.insert(0, unpaired.assign(roi="whole"))
@@ -136,6 +142,9 @@ def extract_folder_tables(source, out, *, id_column: str = "patient_id", image_c
     paths["extraction_settings"].write_text(json.dumps(recorded, indent=2, default=str))
     paths["extraction_errors"] = out / "extraction_errors.csv"
     pd.concat(errors, ignore_index=True).to_csv(paths["extraction_errors"], index=False)
+    if progress:
+        print(f"[extract] {len(tables)} table(s) assembled from the parts and written to {out} in "
+              f"{time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return paths
 
 

@@ -7,6 +7,7 @@ Dask (``pip install "cohortstats[dask]"``) is imported only when a cluster is as
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 import uuid
@@ -31,7 +32,7 @@ class Progress:
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.computed = self.cached = self.failed = 0
         self.t0 = self.last = time.perf_counter()
-        self._write(f"[extract] {total} case(s) on {where}", final=True)
+        self._write(f"[extract] {total} case(s) {where}", final=True)
 
     @property
     def finished(self) -> int:
@@ -122,7 +123,7 @@ def _record(outcomes: dict, outcome: CaseOutcome, prog, running: int) -> None:
 
 
 def _serial(tasks, plan, progress: bool) -> list:
-    prog = Progress(len(tasks), where="this process (serial)") if progress else None
+    prog = Progress(len(tasks), where="in this process, one after another") if progress else None
     outcomes: dict = {}
     for i, task in enumerate(tasks):
         _record(outcomes, run_case(task, plan), prog, running=int(i + 1 < len(tasks)))
@@ -131,8 +132,10 @@ def _serial(tasks, plan, progress: bool) -> list:
     return [outcomes[t.index] for t in tasks]
 
 
-def _lost(task, plan, err: BaseException, retries: int) -> CaseOutcome:
-    """The outcome of a case whose task never returned: its worker died ``retries + 1`` times, or it raised."""
+def _lost(task, plan, fut, retries: int) -> CaseOutcome:
+    """The outcome of a case whose task never returned: its worker died ``retries + 1`` times, it raised, or the
+    cluster cancelled it."""
+    err = fut.exception() if fut.status == "error" else RuntimeError(f"the cluster reported the task {fut.status}")
     if type(err).__name__ == "KilledWorker":
         message = (f"the worker running this case died {retries + 1} time(s) (a crash, or the worker's memory "
                    f"limit); dask: {err}")
@@ -149,7 +152,7 @@ def _cluster(workers, scheduler, retries, memory_limit):
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
-        client, cluster, where = Client(scheduler), None, f"the Dask cluster at {scheduler}"
+        client, cluster, where = Client(scheduler), None, f"on the Dask cluster at {scheduler}"
     else:
         # worker-saturation 1.0: a worker holds only the case it runs, so a worker that dies takes no queued case
         # down with it (the scheduler counts a death against every case assigned to that worker)
@@ -157,7 +160,7 @@ def _cluster(workers, scheduler, retries, memory_limit):
                               "distributed.scheduler.worker-saturation": 1.0}):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    memory_limit=memory_limit, dashboard_address="127.0.0.1:0")
-        client, where = Client(cluster), f"a local Dask cluster (dashboard {cluster.dashboard_link})"
+        client, where = Client(cluster), f"on a local Dask cluster (dashboard {cluster.dashboard_link})"
     info = client.scheduler_info().get("workers", {}).values()
     limits = {w.get("memory_limit") for w in info}
     threads = client.nthreads()
@@ -168,24 +171,36 @@ def _cluster(workers, scheduler, retries, memory_limit):
 
 
 def _on_dask(tasks, plan, *, workers, scheduler, retries, memory_limit, progress) -> list:
+    """Submit the cases in a window of a few per worker thread (the scheduler never holds 10⁵ tasks), each
+    finished case recorded as it arrives."""
     need("distributed")
     from distributed import as_completed
 
     client, cluster, where = _cluster(workers, scheduler, retries, memory_limit)
     try:
         prog = Progress(len(tasks), where=where) if progress else None
-        run = uuid.uuid4().hex[:8]
-        futures = {client.submit(run_case, t, plan, key=f"extract-{t.index}-{run}", pure=False, retries=retries): t
-                   for t in tasks}
+        run, pending = uuid.uuid4().hex[:8], iter(tasks)
+        in_flight: dict = {}
+        queue = as_completed()
+        threads, checked = max(sum(client.nthreads().values()), 1), time.perf_counter()
+
+        def submit(n):
+            for task in itertools.islice(pending, n):
+                fut = client.submit(run_case, task, plan, key=f"extract-{task.index}-{run}", pure=False,
+                                    retries=retries)
+                in_flight[fut] = task
+                queue.add(fut)
+
+        submit(max(32, 4 * threads))
         outcomes: dict = {}
-        threads = sum(client.nthreads().values())
-        for fut in as_completed(list(futures)):
-            task = futures.pop(fut)
-            outcome = fut.result() if fut.status == "finished" else _lost(task, plan, fut.exception(), retries)
+        for fut in queue:
+            task = in_flight.pop(fut)
+            outcome = fut.result() if fut.status == "finished" else _lost(task, plan, fut, retries)
             fut.release()
-            if prog and prog.last + prog.every < time.perf_counter():
-                threads = sum(client.nthreads().values())  # an adaptive cluster grows and shrinks
-            _record(outcomes, outcome, prog, running=min(len(futures), threads))
+            if time.perf_counter() - checked > 5:  # an adaptive cluster grows and shrinks
+                threads, checked = max(sum(client.nthreads().values()), 1), time.perf_counter()
+            submit(max(32, 4 * threads) - len(in_flight))
+            _record(outcomes, outcome, prog, running=min(len(in_flight), threads))
         if prog:
             prog.close()
         return [outcomes[t.index] for t in tasks]

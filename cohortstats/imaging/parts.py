@@ -26,7 +26,7 @@ from ..provenance import sha256
 from ._deps import need
 
 __all__ = ["digest", "file_digest", "case_key", "part_path", "write_features", "read_features", "write_vector",
-           "read_vector", "PARTS_FOLDER"]
+           "read_vector", "remove_partials", "PARTS_FOLDER"]
 
 PARTS_FOLDER = ".parts"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -65,9 +65,20 @@ def _parquet():
 def _write_atomic(table, path: Path) -> None:
     pq = _parquet()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.stem}.partial")
     pq.write_table(table, tmp)
     os.replace(tmp, path)  # atomic on one file system: a part that exists is complete
+
+
+def remove_partials(out, older_than: float) -> int:
+    """Delete parts left half-written by a killed process (``.tmp-*.partial`` modified before ``older_than``,
+    a ``time.time()``); returns how many."""
+    n = 0
+    for p in (Path(out) / PARTS_FOLDER).glob("*/.tmp-*.partial"):
+        if p.stat().st_mtime < older_than:
+            p.unlink(missing_ok=True)
+            n += 1
+    return n
 
 
 def write_features(path, regions: dict) -> None:
