@@ -183,14 +183,15 @@ def _plan(out: Path, ext, *, params, settings, label, habitats, deep_weights, de
                 "aggregate": deep_aggregate, "window_hu": [0.0, 80.0],
                 "device": "cuda" if torch.cuda.is_available() else "cpu"}
     merged = {**DEFAULT_SETTINGS, **(settings or {})}
-    params_sha = file_digest(params) if params is not None else None
+    params_sha = params_name = params_bytes = None
+    if params is not None:  # the file's bytes travel with every task
+        params_sha, params_name, params_bytes = file_digest(params), Path(params).name, Path(params).read_bytes()
     common = dict(label=label, settings=merged, classes=DEFAULT_CLASSES, params_sha256=params_sha,
                   habitats=habitats, random_state=0, deep=deep, threads=1)
     return ExtractionPlan(out=str(out.resolve()), kinds=kinds, digests={k: kind_digest(k, **common) for k in kinds},
                           versions={k: package_versions(k) for k in kinds}, label=label, settings=settings,
-                          classes=DEFAULT_CLASSES, params_name=Path(params).name if params is not None else None,
-                          params_sha256=params_sha, params_bytes=Path(params).read_bytes() if params is not None
-                          else None, habitats=habitats, deep=deep)
+                          classes=DEFAULT_CLASSES, params_name=params_name, params_sha256=params_sha,
+                          params_bytes=params_bytes, habitats=habitats, deep=deep)
 
 
 def _assemble(tasks, outcomes, plan: ExtractionPlan, id_column: str):
@@ -200,13 +201,12 @@ def _assemble(tasks, outcomes, plan: ExtractionPlan, id_column: str):
 
     tables: dict = {}
     errors = []
-    roi = {"whole": "whole", "habitats": "habitats", "deep": "deep"}
     for kind in plan.kinds:
         rows, ids, failed = [], [], []
         for task, outcome in zip(tasks, outcomes):
             got = outcome.kinds[kind]
             if got.status == "failed":
-                failed.append({id_column: task.case, "error": got.error, "message": got.message, "roi": roi[kind]})
+                failed.append({id_column: task.case, "error": got.error, "message": got.message, "roi": kind})
             elif kind == "deep":
                 rows.append(read_vector(got.part))
                 ids.append(task.case)

@@ -101,6 +101,21 @@ def run_tasks(tasks, plan, *, workers: int | None = None, scheduler: str | None 
     memory_limit : str or int
         Memory per worker of a local cluster (``"4GiB"``; ``"auto"``: the machine's memory / workers). A worker
         over it is restarted and its case retried.
+    progress : bool
+        Write :class:`Progress` lines to stderr.
+
+    Returns
+    -------
+    list of CaseOutcome
+        One per task, in the tasks' order; a case whose task never returned (its worker died every time) is
+        a failure of every kind, with the reason.
+
+    Raises
+    ------
+    DataValidationError
+        ``workers`` and ``scheduler`` together, or a ``workers``/``retries`` that is not a whole number.
+    ImportError
+        A cluster is asked for and ``dask[distributed]`` is not installed (the message says how to install it).
     """
     if workers is not None and scheduler is not None:
         raise DataValidationError("give either workers= (a local Dask cluster) or scheduler= (an existing one), "
@@ -132,34 +147,50 @@ def _serial(tasks, plan, progress: bool) -> list:
     return [outcomes[t.index] for t in tasks]
 
 
-def _lost(task, plan, fut, retries: int) -> CaseOutcome:
-    """The outcome of a case whose task never returned: its worker died ``retries + 1`` times, it raised, or the
-    cluster cancelled it."""
+def _lost(task, plan, fut, deaths: str, retries: int) -> CaseOutcome:
+    """The outcome of a case whose task never returned: its worker died on every try, it raised, or the cluster
+    cancelled it."""
     err = fut.exception() if fut.status == "error" else RuntimeError(f"the cluster reported the task {fut.status}")
     if type(err).__name__ == "KilledWorker":
-        message = (f"the worker running this case died {retries + 1} time(s) (a crash, or the worker's memory "
-                   f"limit); dask: {err}")
+        message = f"the worker running this case died {deaths} (a crash, or the worker's memory limit); dask: {err}"
     else:
-        message = f"failed after {retries + 1} tries: {err}"
+        message = f"failed {retries + 1} time(s): {err}"
     failure = KindOutcome("failed", error=type(err).__name__, message=message[:300])
     return CaseOutcome(task.index, task.case, {k: failure for k in plan.kinds})
 
 
-def _cluster(workers, scheduler, retries, memory_limit):
+# modules a local cluster's forkserver imports once, so that a worker (and a worker restarted after a death) starts
+# in a fraction of a second instead of importing them anew
+_PRELOAD = ["distributed", "cohortstats.imaging.tasks", "radiomics.featureextractor", "SimpleITK", "sklearn.cluster",
+            "pyarrow.parquet"]
+
+
+def _local_config(retries: int) -> dict:
+    """Dask settings of the local cluster that ``workers=N`` starts."""
+    import multiprocessing
+
+    config = {"distributed.scheduler.allowed-failures": retries,
+              # a worker holds only the case it runs, so a worker that dies takes no queued case down with it
+              # (the scheduler counts a death against every case assigned to that worker)
+              "distributed.scheduler.worker-saturation": 1.0}
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        config["distributed.worker.multiprocessing-method"] = "forkserver"
+    return config
+
+
+def _cluster(workers, scheduler, memory_limit):
     """A Dask client: on a new local cluster of ``workers`` processes, or connected to ``scheduler``."""
-    need("distributed")
     import dask
     from distributed import Client, LocalCluster
+    from distributed.utils import get_mp_context
 
     if scheduler is not None:
         client, cluster, where = Client(scheduler), None, f"on the Dask cluster at {scheduler}"
     else:
-        # worker-saturation 1.0: a worker holds only the case it runs, so a worker that dies takes no queued case
-        # down with it (the scheduler counts a death against every case assigned to that worker)
-        with dask.config.set({"distributed.scheduler.allowed-failures": retries,
-                              "distributed.scheduler.worker-saturation": 1.0}):
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   memory_limit=memory_limit, dashboard_address="127.0.0.1:0")
+        if dask.config.get("distributed.worker.multiprocessing-method") == "forkserver":
+            get_mp_context().set_forkserver_preload(_PRELOAD)  # before the forkserver starts (else no effect)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=memory_limit,
+                               dashboard_address="127.0.0.1:0")
         client, where = Client(cluster), f"on a local Dask cluster (dashboard {cluster.dashboard_link})"
     info = client.scheduler_info().get("workers", {}).values()
     limits = {w.get("memory_limit") for w in info}
@@ -171,40 +202,49 @@ def _cluster(workers, scheduler, retries, memory_limit):
 
 
 def _on_dask(tasks, plan, *, workers, scheduler, retries, memory_limit, progress) -> list:
-    """Submit the cases in a window of a few per worker thread (the scheduler never holds 10⁵ tasks), each
-    finished case recorded as it arrives."""
     need("distributed")
+    import dask
+
+    with dask.config.set(_local_config(retries) if scheduler is None else {}):  # for the cluster's whole life
+        client, cluster, where = _cluster(workers, scheduler, memory_limit)
+        try:
+            prog = Progress(len(tasks), where=where) if progress else None
+            # on an existing cluster its scheduler's allowed-failures decides how often a death is forgiven
+            deaths = f"{retries + 1} time(s)" if cluster is not None else "on every try the scheduler allows"
+            outcomes = _drain(client, tasks, plan, retries, deaths, prog)
+            if prog:
+                prog.close()
+            return [outcomes[t.index] for t in tasks]
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def _drain(client, tasks, plan, retries: int, deaths: str, prog) -> dict:
+    """Submit the cases in a window of a few per worker thread (the scheduler never holds 10⁵ tasks at once) and
+    record each as it finishes."""
     from distributed import as_completed
 
-    client, cluster, where = _cluster(workers, scheduler, retries, memory_limit)
-    try:
-        prog = Progress(len(tasks), where=where) if progress else None
-        run, pending = uuid.uuid4().hex[:8], iter(tasks)
-        in_flight: dict = {}
-        queue = as_completed()
-        threads, checked = max(sum(client.nthreads().values()), 1), time.perf_counter()
+    run, pending = uuid.uuid4().hex[:8], iter(tasks)
+    in_flight: dict = {}
+    queue = as_completed()
+    threads, checked = max(sum(client.nthreads().values()), 1), time.perf_counter()
 
-        def submit(n):
-            for task in itertools.islice(pending, n):
-                fut = client.submit(run_case, task, plan, key=f"extract-{task.index}-{run}", pure=False,
-                                    retries=retries)
-                in_flight[fut] = task
-                queue.add(fut)
+    def submit(n):
+        for task in itertools.islice(pending, n):
+            fut = client.submit(run_case, task, plan, key=f"extract-{task.index}-{run}", pure=False, retries=retries)
+            in_flight[fut] = task
+            queue.add(fut)
 
-        submit(max(32, 4 * threads))
-        outcomes: dict = {}
-        for fut in queue:
-            task = in_flight.pop(fut)
-            outcome = fut.result() if fut.status == "finished" else _lost(task, plan, fut, retries)
-            fut.release()
-            if time.perf_counter() - checked > 5:  # an adaptive cluster grows and shrinks
-                threads, checked = max(sum(client.nthreads().values()), 1), time.perf_counter()
-            submit(max(32, 4 * threads) - len(in_flight))
-            _record(outcomes, outcome, prog, running=min(len(in_flight), threads))
-        if prog:
-            prog.close()
-        return [outcomes[t.index] for t in tasks]
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    submit(max(32, 4 * threads))
+    outcomes: dict = {}
+    for fut in queue:
+        task = in_flight.pop(fut)
+        outcome = fut.result() if fut.status == "finished" else _lost(task, plan, fut, deaths, retries)
+        fut.release()
+        if time.perf_counter() - checked > 5:  # an adaptive cluster grows and shrinks
+            threads, checked = max(sum(client.nthreads().values()), 1), time.perf_counter()
+        submit(max(32, 4 * threads) - len(in_flight))
+        _record(outcomes, outcome, prog, running=min(len(in_flight), threads))
+    return outcomes
