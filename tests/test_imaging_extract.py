@@ -308,3 +308,37 @@ def test_progress_on_a_terminal_rewrites_one_line():
                            "run, 0 failed, 2 running; ")
     assert "\r[extract] 2/3 cases: 0 computed, 1 done in an earlier run, 1 failed, 1 running; " in text
     assert text.endswith("\n[extract] 2 case(s) in 0 s: 0 computed, 1 done in an earlier run, 1 failed\n")
+
+
+@pytest.mark.slow
+def test_deep_features_resume_and_follow_the_weights_file(phantom, tmp_path, monkeypatch):
+    """Deep features through the parts: the ResNet50 is built once per process for a weights file's SHA-256,
+    equals the single-case function, is kept on a rerun and recomputed when the weights file changes."""
+    torch = pytest.importorskip("torch")
+    tv = pytest.importorskip("torchvision")
+    from cohortstats.imaging import deep, extract_deep_features
+
+    man = pd.read_csv(phantom / "manifest.csv").iloc[:2]
+    man[["image", "mask"]] = man[["image", "mask"]].map(lambda f: str(phantom / f))
+    man.to_csv(tmp_path / "manifest.csv", index=False)
+    torch.manual_seed(3)
+    torch.save(tv.models.resnet50(weights=None).state_dict(), tmp_path / "w.pt")
+    builds = []
+    resnet50 = tv.models.resnet50
+    monkeypatch.setattr(tv.models, "resnet50", lambda **kw: builds.append(1) or resnet50(**kw))
+    monkeypatch.setattr(deep, "_MODELS", {})
+    out = tmp_path / "o"
+    extract_folder_tables(tmp_path / "manifest.csv", out, deep_weights=tmp_path / "w.pt")
+    assert len(builds) == 1
+    table = pd.read_csv(out / "deep_features.csv", float_precision="round_trip")
+    one = extract_deep_features(phantom / "PH002_ct.nii.gz", phantom / "PH002_mask.nii.gz", weights=tmp_path / "w.pt")
+    # float32 sums in another order (one thread per task here, torch's default there): 6e-6 observed
+    np.testing.assert_allclose(table.iloc[1, 1:].to_numpy(float), one, rtol=1e-4, atol=1e-4)
+    calls = _count_computations(monkeypatch)
+    extract_folder_tables(tmp_path / "manifest.csv", out, deep_weights=tmp_path / "w.pt")
+    assert calls == []
+    torch.manual_seed(4)
+    torch.save(tv.models.resnet50(weights=None).state_dict(), tmp_path / "w.pt")  # new weights, same path
+    extract_folder_tables(tmp_path / "manifest.csv", out, deep_weights=tmp_path / "w.pt")
+    assert calls == [("deep", "PH001"), ("deep", "PH002")]
+    assert not np.allclose(pd.read_csv(out / "deep_features.csv").iloc[:, 1:], table.iloc[:, 1:])
