@@ -342,3 +342,11 @@ def test_deep_features_resume_and_follow_the_weights_file(phantom, tmp_path, mon
     extract_folder_tables(tmp_path / "manifest.csv", out, deep_weights=tmp_path / "w.pt")
     assert calls == [("deep", "PH001"), ("deep", "PH002")]
     assert not np.allclose(pd.read_csv(out / "deep_features.csv").iloc[:, 1:], table.iloc[:, 1:])
+
+
+def test_without_pyarrow_the_run_stops_before_any_case(phantom, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    with pytest.raises(ImportError, match="needs 'pyarrow', which is not installed. Install it with: pip install "
+                                          "pyarrow"):
+        extract_folder_tables(phantom / "manifest.csv", tmp_path / "o")
+    assert not (tmp_path / "o").exists()

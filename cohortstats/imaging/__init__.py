@@ -3,7 +3,7 @@ and the deep-feature recipe of the seed study (torchvision ResNet50).
 
 Install with::
 
-    pip install SimpleITK nibabel
+    pip install SimpleITK nibabel pyarrow
     pip install --no-build-isolation pyradiomics==3.0.1   # PyPI has no wheel; it builds against the installed numpy
     pip install torch==2.14.1 torchvision==0.29.1          # only for deep features
     pip install "dask[distributed]"                         # only for cohortstats extract --workers / --scheduler

@@ -170,6 +170,7 @@ def _plan(out: Path, ext, *, params, settings, label, habitats, deep_weights, de
     """What every task computes, with the SHA-256 of each kind's settings."""
     from .parts import file_digest
 
+    need("pyarrow")  # the parts are Parquet files: say so before any case, not once per case
     kinds = ("whole",) + (("habitats",) if habitats else ()) + (("deep",) if deep_weights is not None else ())
     deep = None
     if deep_weights is not None:
