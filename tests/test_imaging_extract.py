@@ -80,6 +80,27 @@ def test_serial_parts_hold_every_bit(serial, phantom):
             assert row[name] == value or (np.isnan(row[name]) and np.isnan(value)), name  # CSV round trip is exact
 
 
+def test_tables_equal_the_previous_in_memory_batch(serial, phantom, tmp_path):
+    """The tables assembled from the parts are, byte for byte, what the in-memory functions write (extract_batch
+    for the whole ROI, habitat_radiomics case by case, run here with one thread as every task is)."""
+    from threadpoolctl import threadpool_limits
+
+    from cohortstats.imaging import extract_batch
+    from cohortstats.imaging.habitat import habitat_radiomics
+
+    man = pd.read_csv(phantom / "manifest.csv")
+    with threadpool_limits(1):
+        whole = extract_batch(man, base=phantom).table
+        subs = {c: [] for c in (1, 2, 3)}
+        for rec in man.itertuples(index=False):
+            feats = habitat_radiomics(phantom / rec.image, phantom / rec.mask, k=3)
+            for c, f in feats.items():
+                subs[c].append({"patient_id": rec.patient_id, **f})
+    assert (serial / "radiomics_whole.csv").read_text() == whole.to_csv(index=False)
+    for c, rows in subs.items():
+        assert (serial / f"radiomics_sub{c}.csv").read_text() == pd.DataFrame(rows).to_csv(index=False)
+
+
 def test_rerun_skips_done_cases_and_recomputes_changed_ones(serial, phantom, tmp_path, monkeypatch):
     """A rerun computes nothing; a changed image, or changed settings, is recomputed (and only that)."""
     import shutil
@@ -240,7 +261,7 @@ def test_killed_cluster_run_resumes_and_equals_the_serial_run(serial, phantom, t
     proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == -9, proc.stderr
     children = [psutil.Process(int(p)) for p in pids.read_text().split() if psutil.pid_exists(int(p))]
-    gone, alive = psutil.wait_procs(children, timeout=30)
+    _, alive = psutil.wait_procs(children, timeout=30)
     for p in alive:  # pragma: no cover - only if the workers outlived their client
         p.kill()
     assert not alive, "the worker processes outlived the killed client"

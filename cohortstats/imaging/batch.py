@@ -187,8 +187,8 @@ def _plan(out: Path, ext, *, params, settings, label, habitats, deep_weights, de
     params_sha = params_name = params_bytes = None
     if params is not None:  # the file's bytes travel with every task
         params_sha, params_name, params_bytes = file_digest(params), Path(params).name, Path(params).read_bytes()
-    common = dict(label=label, settings=merged, classes=DEFAULT_CLASSES, params_sha256=params_sha,
-                  habitats=habitats, random_state=0, deep=deep, threads=1)
+    common = {"label": label, "settings": merged, "classes": DEFAULT_CLASSES, "params_sha256": params_sha,
+              "habitats": habitats, "random_state": 0, "deep": deep, "threads": 1}
     return ExtractionPlan(out=str(out.resolve()), kinds=kinds, digests={k: kind_digest(k, **common) for k in kinds},
                           versions={k: package_versions(k) for k in kinds}, label=label, settings=settings,
                           classes=DEFAULT_CLASSES, params_name=params_name, params_sha256=params_sha,

@@ -15,7 +15,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -32,7 +32,7 @@ _PACKAGES = {"whole": ("cohortstats", "pyradiomics", "SimpleITK", "numpy"),
              "deep": ("cohortstats", "SimpleITK", "numpy", "scipy", "torch", "torchvision")}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _versions(kind: str) -> tuple:
     out = []
     for pkg in _PACKAGES[kind]:
