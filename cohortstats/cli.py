@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -52,6 +53,15 @@ def _parser() -> argparse.ArgumentParser:
                                                          "(5 slices around the largest ROI section; needs torch)")
     xt.add_argument("--deep-aggregate", default="mean", choices=["mean", "max", "concat"],
                     help="how the 5 slices' 2,048 features are combined (default mean)")
+    xt.add_argument("--workers", type=int, default=None, help="run the cases on a local Dask cluster of N worker "
+                                                              "processes (needs cohortstats[dask]; default: serial)")
+    xt.add_argument("--scheduler", default=None,
+                    help="address of a running Dask scheduler, e.g. tcp://host:8786 (default: "
+                         "$DASK_SCHEDULER_ADDRESS); images and --out must be on a file system the workers share")
+    xt.add_argument("--worker-memory", default="auto", help="memory limit per local worker, e.g. 4GiB (default: "
+                                                            "the machine's memory / workers)")
+    xt.add_argument("--retries", type=int, default=2, help="tries after a worker died running a case, before the "
+                                                           "case is listed in extraction_errors.csv (default 2)")
     return p
 
 
@@ -138,9 +148,13 @@ def _dispatch(args, progress) -> int:
         from .imaging.batch import extract_folder_tables
 
         paths = extract_folder_tables(args.manifest, args.out, habitats=args.habitats, params=args.params,
-                                      habitat_order=args.habitat_order, label=args.label, image_suffix=args.image_suffix,
-                                      mask_suffix=args.mask_suffix, deep_weights=args.deep_weights,
-                                      deep_aggregate=args.deep_aggregate, progress=progress is not None)
+                                      habitat_order=args.habitat_order, label=args.label,
+                                      image_suffix=args.image_suffix, mask_suffix=args.mask_suffix,
+                                      deep_weights=args.deep_weights, deep_aggregate=args.deep_aggregate,
+                                      progress=progress is not None, workers=args.workers,
+                                      scheduler=args.scheduler or (None if args.workers is not None else
+                                                                   os.environ.get("DASK_SCHEDULER_ADDRESS")),
+                                      retries=args.retries, memory_limit=args.worker_memory)
         errors = __import__("pandas").read_csv(paths["extraction_errors"])
         for name, path in paths.items():
             print(f"{name}: {path}")

@@ -3,9 +3,10 @@ and the deep-feature recipe of the seed study (torchvision ResNet50).
 
 Install with::
 
-    pip install SimpleITK nibabel
+    pip install SimpleITK nibabel pyarrow
     pip install --no-build-isolation pyradiomics==3.0.1   # PyPI has no wheel; it builds against the installed numpy
     pip install torch==2.14.1 torchvision==0.29.1          # only for deep features
+    pip install "dask[distributed]"                         # only for cohortstats extract --workers / --scheduler
 
 The core package never imports this subpackage; each function imports its dependencies when called and
 raises an ImportError that says what to install.

@@ -5,6 +5,8 @@ INSTALL = {
     "radiomics": "pip install numpy && pip install --no-build-isolation pyradiomics==3.0.1",
     "torch": "pip install torch==2.14.1 torchvision==0.29.1",
     "torchvision": "pip install torch==2.14.1 torchvision==0.29.1",
+    "pyarrow": "pip install pyarrow",
+    "distributed": 'pip install "dask[distributed]"  (or pip install "cohortstats[dask]")',
 }
 
 

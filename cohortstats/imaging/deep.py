@@ -67,18 +67,68 @@ def preprocess_slices(slices, rois, *, window=(0.0, 80.0), margin: int = 10, siz
     return ((rgb - IMAGENET_MEAN[None, :, None, None]) / IMAGENET_SD[None, :, None, None]).astype(np.float32)
 
 
-@lru_cache(maxsize=2)
-def _resnet50(weights: tuple | None, device: str):
-    """The feature extractor (ResNet50 without its classification layer), built once per weights file
-    (path, modification time, size) and device. The state dict is read with ``weights_only=True``: a
-    weights file can hold tensors, never code."""
+_MODELS: dict = {}
+
+
+def load_resnet50(weights, weights_sha256: str | None, device: str):
+    """The feature extractor (ResNet50 without its classification layer), built once per process for a
+    weights file's SHA-256 and a device (a worker of a cluster builds it for its first case and keeps it).
+
+    The file's bytes are checked against ``weights_sha256`` (a file rewritten since the run started is an
+    error, not a silent change of model) and read with ``weights_only=True``: a weights file can hold
+    tensors, never code. ``weights=None`` gives random weights (tests only).
+    """
+    key = (weights_sha256, device)
+    if key in _MODELS:
+        return _MODELS[key]
     torch = need("torch")
     tv = need("torchvision")
     model = tv.models.resnet50(weights=None)
     if weights is not None:
-        model.load_state_dict(torch.load(weights[0], map_location="cpu", weights_only=True))
+        import hashlib
+        import io
+
+        data = Path(weights).read_bytes()
+        if hashlib.sha256(data).hexdigest() != weights_sha256:
+            raise DataValidationError(f"weights file {str(weights)!r} changed during the run (its SHA-256 is no "
+                                      "longer the one recorded when the run started); rerun the extraction.")
+        model.load_state_dict(torch.load(io.BytesIO(data), map_location="cpu", weights_only=True))
     model.fc = torch.nn.Identity()
-    return model.to(device).eval()
+    while len(_MODELS) >= 2:  # at most two networks in memory
+        _MODELS.pop(next(iter(_MODELS)))
+    _MODELS[key] = model.to(device).eval()
+    return _MODELS[key]
+
+
+@lru_cache(maxsize=8)
+def _weights_sha256(path: str, mtime_ns: int, size: int) -> str:
+    from ..provenance import sha256
+
+    return sha256(Path(path))
+
+
+def weights_digest(weights) -> str | None:
+    """SHA-256 of a weights file (remembered per path, modification time and size: a rewritten file is
+    hashed again); ``None`` for random weights."""
+    if weights is None:
+        return None
+    st = Path(weights).stat()
+    return _weights_sha256(str(Path(weights).resolve()), st.st_mtime_ns, st.st_size)
+
+
+def deep_vector(model, image, mask, *, aggregate: str = "mean", label: int | None = None, window=(0.0, 80.0),
+                device: str = "cpu") -> np.ndarray:
+    """The seed's five slices of one case through ``model`` (:func:`load_resnet50`), aggregated."""
+    torch = need("torch")
+    slices, rois, _ = select_slices(image, mask, label=label)
+    batch = preprocess_slices(slices, rois, window=window)
+    with torch.no_grad():
+        feats = model(torch.from_numpy(batch).to(device)).cpu().numpy()
+    if aggregate == "mean":
+        return feats.mean(axis=0)
+    if aggregate == "max":
+        return feats.max(axis=0)
+    return feats.ravel()
 
 
 def extract_deep_features(image, mask, *, weights=None, allow_random_weights: bool = False, aggregate: str = "mean",
@@ -101,21 +151,7 @@ def extract_deep_features(image, mask, *, weights=None, allow_random_weights: bo
         raise FileNotFoundError(f"weights file {str(weights)!r} does not exist.")
     if aggregate not in ("mean", "max", "concat"):
         raise DataValidationError(f"aggregate must be 'mean', 'max' or 'concat'; got {aggregate!r}.")
-    slices, rois, _ = select_slices(image, mask, label=label)
-    batch = preprocess_slices(slices, rois, window=window)
     torch = need("torch")
     dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    key = None
-    if weights is not None:
-        st = Path(weights).stat()  # a rewritten file is a new model
-        key = (str(Path(weights).resolve()), st.st_mtime_ns, st.st_size)
-    model = _resnet50(key, dev)
-    with torch.no_grad():
-        feats = model(torch.from_numpy(batch).to(dev)).cpu().numpy()
-    if aggregate == "mean":
-        return feats.mean(axis=0)
-    if aggregate == "max":
-        return feats.max(axis=0)
-    return feats.ravel()
-
-
+    model = load_resnet50(weights, weights_digest(weights), dev)
+    return deep_vector(model, image, mask, aggregate=aggregate, label=label, window=window, device=dev)

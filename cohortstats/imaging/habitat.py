@@ -162,9 +162,20 @@ def habitat_radiomics(image, mask, *, k: int = 3, label: int | None = None, rand
     (see :func:`habitat_subregions`). Shape features are left out for fragmented sub-regions (more than one
     connected component), since shape is undefined there. ``keep_masks_in``: a folder where the sub-region
     label image is written (``<case_id>_habitats.nii.gz``)."""
+    from .radiomics import DEFAULT_CLASSES, _extractor
+
+    extractors = {shape: _extractor(params, settings, DEFAULT_CLASSES, shape) for shape in (True, False)}
+    return habitat_features(image, mask, extractors, k=k, label=label, random_state=random_state,
+                            keep_masks_in=keep_masks_in, case_id=case_id, order=order)
+
+
+def habitat_features(image, mask, extractors: dict, *, k: int = 3, label: int | None = None, random_state: int = 0,
+                     keep_masks_in=None, case_id: str = "case", order: str = "intensity") -> dict:
+    """:func:`habitat_radiomics` with pyradiomics extractors already built: ``extractors[True]`` with shape
+    features, ``extractors[False]`` without (a batch builds them once)."""
     from pathlib import Path
 
-    from .radiomics import extract_radiomics
+    from .radiomics import _execute
 
     img = read_image(image)
     hab = habitat_subregions(img, mask, k=k, label=label, random_state=random_state, order=order)
@@ -175,6 +186,5 @@ def habitat_radiomics(image, mask, *, k: int = 3, label: int | None = None, rand
     for row in hab.summary.itertuples():
         if row.voxels == 0:
             continue
-        out[row.subregion] = extract_radiomics(img, hab.labels, label=int(row.subregion), settings=settings,
-                                               params=params, shape=row.components == 1)
+        out[row.subregion] = _execute(extractors[bool(row.components == 1)], img, hab.labels, int(row.subregion))
     return out
