@@ -85,7 +85,23 @@ from .models import (
     fit_models,
     train_test_split,
 )
-from .missing import ImputationResult, PooledResult, PooledScalar, impute, pool, pool_scalar
+from .missing import (
+    ImputationResult,
+    PooledModelComparison,
+    PooledRegressionTable,
+    PooledResult,
+    PooledScalar,
+    PooledTest,
+    bootstrap_validation_imputed,
+    impute,
+    pool,
+    pool_chisquare,
+    pool_model_comparisons,
+    pool_scalar,
+    pool_table_one,
+    pool_wald,
+    pooled_regression_table,
+)
 from .sample_size import SampleSizeResult, sample_size
 from .study import Study, StudyResult, StudySpec, load_spec
 from . import datasets, plots, report  # noqa: E402  (subpackages as attributes: cs.plots, cs.report, ...)
@@ -171,6 +187,15 @@ __all__ = [
     "PooledResult",
     "pool_scalar",
     "PooledScalar",
+    "pool_wald",
+    "pool_chisquare",
+    "PooledTest",
+    "pool_table_one",
+    "pooled_regression_table",
+    "PooledRegressionTable",
+    "pool_model_comparisons",
+    "PooledModelComparison",
+    "bootstrap_validation_imputed",
     "sample_size",
     "SampleSizeResult",
     "Study",
