@@ -17,6 +17,7 @@ from .exceptions import (
     DataWarning,
     EmptySignatureError,
     DegenerateComparisonWarning,
+    SampleSizeWarning,
     SeparationWarning,
     SmallCellWarning,
 )
@@ -212,4 +213,5 @@ __all__ = [
     "ConvergenceWarning",
     "SeparationWarning",
     "SmallCellWarning",
+    "SampleSizeWarning",
 ]

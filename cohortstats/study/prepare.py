@@ -149,6 +149,7 @@ def _wanted_columns(study):
         names |= {sv.duration, sv.event, *sv.predictors} | ({sv.group} if sv.group else set())
     for rule in spec.exclusions:
         names.add(rule.column)
+    names |= set(spec.missing.variables or [])  # auxiliary variables of the imputation
     return names, tuple(prefixes)
 
 
@@ -317,6 +318,7 @@ def keep_used_columns(study, df, sets, id_col):
     if spec.survival is not None:
         sv = spec.survival
         used += [sv.duration, sv.event, *sv.predictors] + ([sv.group] if sv.group else [])
+    used += spec.missing.variables or []  # auxiliary variables of the imputation
     keep = [c for c in dict.fromkeys(used) if c in df.columns]
     return df[keep]
 

@@ -14,17 +14,21 @@ from .closing import not_run_section, warnings_section
 from .cv import cv_section
 from .flow import flow_section
 from .methods import methods_section
+from .missing import missing_section, pooled_models_section, pooled_regression_section
 from .models import models_section
 from .regression import regression_section
+from .sample_size import sample_size_section
 from .summary import summary_section
 from .survival import survival_section
 from .table1 import table1_section
+from .tripod import tripod_section
 
 __all__ = ["study_sections", "SectionContext"]
 
-ANALYSIS_SECTIONS = (flow_section, methods_section, summary_section, table1_section, regression_section,
-                     models_section, cv_section, survival_section)
-CLOSING_SECTIONS = (not_run_section, warnings_section)
+ANALYSIS_SECTIONS = (flow_section, methods_section, summary_section, table1_section, missing_section,
+                     sample_size_section, regression_section, pooled_regression_section, models_section,
+                     pooled_models_section, cv_section, survival_section)
+CLOSING_SECTIONS = (not_run_section, warnings_section, tripod_section)
 
 
 def study_sections(res) -> list[dict]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...provenance import package_versions
+from .missing import missing_methods
 
 __all__ = ["methods_section"]
 
@@ -123,8 +124,12 @@ def methods_section(ctx) -> dict:
         out.append(_table1(results["table1"]))
     if results.get("regression") is not None:
         out += _regression(results["regression"], results)
-    if results.get("models") is not None:
-        out += _models(results["models"], ctx.spec, results)
+    models = results.get("models")
+    if models is None and results.get("models_pooled") is not None:  # multiple imputation: one fit's steps
+        models = results["models_pooled"].fits[0]
+    if models is not None:
+        out += _models(models, ctx.spec, results)
+    out += missing_methods(ctx)  # complete cases, or the imputation and its pooling (sections/missing.py)
     out.append(_software())
     ctx.res.methods = out
     return {"title": "Statistical methods", "paragraphs": out}

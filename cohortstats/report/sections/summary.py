@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...formatting import format_estimate_ci, format_number
+from .missing import pooled_key_results
 
 __all__ = ["summary_section"]
 
@@ -32,5 +33,6 @@ def summary_section(ctx) -> dict | None:
                 out.append("DeLong tests on the test set (one-sided): " + "; ".join(
                     f"{r.hypothesis.split(', H1: ', 1)[-1]}, Z = {format_number(r.statistic, 3)}, one-sided "
                     f"{ctx.p_text(r.p_value)}" for r in cmp.pairs.itertuples()) + ".")
+    out += pooled_key_results(ctx)  # multiple imputation (sections/missing.py)
     ctx.res.key_results = out
     return {"title": "Results in brief", "paragraphs": out} if out else None
