@@ -499,7 +499,7 @@ def pool_chisquare(statistics, df: int) -> PooledTest:
     --------
     >>> r = pool_chisquare([4.1, 5.3, 3.8, 4.9, 6.0], df=2)
     >>> round(r.statistic, 4), round(r.df2, 2)
-    (2.1989, 2150.33)
+    (2.2249, 1177.64)
     """
     d = np.asarray(statistics, dtype=float).ravel()
     if d.size < 2:
@@ -509,8 +509,10 @@ def pool_chisquare(statistics, df: int) -> PooledTest:
     if isinstance(df, bool) or not float(df).is_integer() or df < 1:
         raise DataValidationError(f"df must be a whole number >= 1; got {df!r}.")
     m, k = d.size, int(df)
-    r = float((1 + 1 / m) * np.var(np.sqrt(d), ddof=1))
+    r = float((1 + 1 / m) * np.var(np.sqrt(d), ddof=1)) if np.ptp(d) > 0 else 0.0
     statistic = float((d.mean() / k - (m + 1) / (m - 1) * r) / (1 + r))
     df2 = float(k ** (-3 / m) * (m - 1) * (1 + 1 / r) ** 2) if r > 0 else math.inf
-    return PooledTest(statistic=statistic, df1=float(k), df2=df2, p_value=float(stats.f.sf(statistic, k, df2)),
+    # identical statistics (a complete variable): F(k, inf) is chi-square(k)/k
+    p_value = float(stats.f.sf(statistic, k, df2)) if math.isfinite(df2) else float(stats.chi2.sf(k * statistic, k))
+    return PooledTest(statistic=statistic, df1=float(k), df2=df2, p_value=p_value,
                       riv=r, m=m, method="chi-square statistics pooled by D2 (Li, Meng, Raghunathan & Rubin 1991)")

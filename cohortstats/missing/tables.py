@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -305,8 +306,8 @@ def pooled_regression_table(datasets, outcome: str, predictors, *, screen_p: flo
         uni[var] = pool(fits, conf_level=conf_level)
         layout.append(_layout(fits, var))
         tested = [t for t in uni[var].terms if t != "(Intercept)"]
-        if screen_rule == "lr":
-            d1 = pool_wald(fits, tested)
+        if screen_rule == "lr" and len(tested) > 1:  # one term: D1 is the pooled t-test squared
+            d1 = pool_wald(fits, tested, dfcom=None if len(tested) * (len(fits) - 1) > 4 else math.inf)
             screen.append({"predictor": var, "p_value": d1.p_value, "test": d1.method})
         else:
             screen.append({"predictor": var, "p_value": float(np.min(uni[var].p_value[1:])),

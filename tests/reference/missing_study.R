@@ -3,7 +3,7 @@
 # Run from this folder: Rscript missing_study.R. It reads pool_data.csv (pool.R: 300 patients, ~20% missing
 # in the lab values crp and albumin, MAR on age), imputes it with mice (m = 5, pmm, seed 2718) and writes
 #   missing_completed_<i>.csv      complete(imp, i) with a column `set` (train/test, a stratified 240:60 split)
-#   missing_uni.csv                summary(pool(with(imp, glm(y ~ v))), conf.int = TRUE, exponentiate = TRUE)
+#   missing_uni.csv                summary(pool(<glm(y ~ v) on each completed set>), conf.int = TRUE, exponentiate = TRUE)
 #                                  and pool(...)$pooled$fmi for each candidate v (grade as a factor)
 #   missing_multi.csv              the same for y ~ age + sex + factor(grade) + crp + albumin
 #   missing_tests.csv              D1 of crp and albumin in the multivariable model (mice::D1 against the model
@@ -19,6 +19,13 @@
 suppressMessages({library(mice); library(pROC); library(mitml)})
 tight <- glm.control(epsilon = 1e-14, maxit = 100)
 full <- function(x) sprintf("%.17g", x)
+# glm's deviance criterion leaves the coefficients ~1e-7 from the optimum (the deviance is flat there) and its SEs
+# use the weights of the previous iteration; one more Newton step from the converged coefficients fixes both
+logit_fit <- function(form, data) {
+  first <- glm(form, family = binomial, data = data, control = tight)
+  glm(form, family = binomial, data = data, start = coef(first), control = tight)
+}
+fit_all <- function(form) as.mira(lapply(completed, function(cd) logit_fit(form, cd)))
 
 d <- read.csv("pool_data.csv")
 d$sex <- factor(d$sex)
@@ -41,20 +48,16 @@ pooled_rows <- function(fit, label) {
              statistic = full(s$statistic), df = full(s$df), p_value = full(s$p.value),
              conf_low = full(s[["2.5 %"]]), conf_high = full(s[["97.5 %"]]), fmi = full(p$pooled$fmi))
 }
-uni <- list(
-  age = with(imp, glm(y ~ age, family = binomial, control = tight)),
-  sex = with(imp, glm(y ~ sex, family = binomial, control = tight)),
-  grade = with(imp, glm(y ~ factor(grade), family = binomial, control = tight)),
-  crp = with(imp, glm(y ~ crp, family = binomial, control = tight)),
-  albumin = with(imp, glm(y ~ albumin, family = binomial, control = tight)))
+uni <- list(age = fit_all(y ~ age), sex = fit_all(y ~ sex), grade = fit_all(y ~ factor(grade)),
+            crp = fit_all(y ~ crp), albumin = fit_all(y ~ albumin))
 write.csv(do.call(rbind, lapply(names(uni), function(v) pooled_rows(uni[[v]], v))), "missing_uni.csv",
           row.names = FALSE)
-multi <- with(imp, glm(y ~ age + sex + factor(grade) + crp + albumin, family = binomial, control = tight))
+multi <- fit_all(y ~ age + sex + factor(grade) + crp + albumin)
 write.csv(pooled_rows(multi, "multivariable"), "missing_multi.csv", row.names = FALSE)
 
 tests <- list()
 # D1: crp and albumin together in the multivariable model, against the model without them (dfcom = df.residual)
-nolabs <- with(imp, glm(y ~ age + sex + factor(grade), family = binomial, control = tight))
+nolabs <- fit_all(y ~ age + sex + factor(grade))
 d1 <- D1(multi, nolabs)
 tests[[1]] <- data.frame(test = "D1_labs", statistic = full(d1$result[1, "F.value"]), df1 = full(d1$result[1, "df1"]),
                          df2 = full(d1$result[1, "df2"]), p_value = full(d1$result[1, "P(>F)"]),
@@ -92,13 +95,13 @@ for (i in 1:m) {
   tr <- cd[set == "train", ]; te <- cd[set == "test", ]
   rocs <- list()
   for (name in names(forms)) {
-    fit <- glm(forms[[name]], family = binomial, data = tr, control = tight)
+    fit <- logit_fit(forms[[name]], tr)
     p <- predict(fit, newdata = te, type = "response")
     r <- roc(te$y, p, levels = c(0, 1), direction = "<", quiet = TRUE)
     rocs[[name]] <- r
     lg <- qlogis(p)
-    rec <- glm(te$y ~ lg, family = binomial, control = tight)
-    citl <- glm(te$y ~ 1, offset = lg, family = binomial, control = tight)
+    rec <- logit_fit(y ~ lg, data.frame(y = te$y, lg = lg))
+    citl <- logit_fit(y ~ 1 + offset(lg), data.frame(y = te$y, lg = lg))
     add <- function(stat, est, var) per[[length(per) + 1]] <<- data.frame(imputation = i, model = name, stat = stat,
                                                                            est = est, var = var)
     add("auc", as.numeric(auc(r)), var(r, method = "delong"))

@@ -23,9 +23,11 @@ def _fmi(v) -> str:
     return format_number(v, 2) if not (isinstance(v, float) and math.isnan(v)) else ""
 
 
-def _missing_table(ctx, md) -> ReportTable:
-    t = md.table
+def _missing_table(ctx, md) -> ReportTable | None:
     imputing = md.method == "impute"
+    t = md.table if imputing else md.table[md.table["n_missing"] > 0]  # complete cases: the incomplete ones
+    if not len(t):
+        return None
     rows = pd.DataFrame({"Variable": t["variable"],
                          "Missing, n (%)": [f"{k} ({format_number(p, 1)})" for k, p in zip(t["n_missing"], t["percent"])],
                          "Used in": t["used_in"]})
@@ -33,16 +35,17 @@ def _missing_table(ctx, md) -> ReportTable:
         rows["Handling"] = ["imputed (PMM)" if imp and k else ("in the imputation model" if imp else
                             "not imputed") for imp, k in zip(t["imputed"], t["n_missing"])]
     ctx.table("missing_values", rows)
-    n = int(t["n"].iloc[0]) if len(t) else 0
-    return ReportTable(f"Missing values of the analysed variables ({n} patients)", rows, (
-        "Counted in the analysed patients (after the exclusions), before any imputation.",))
+    complete = int((md.table["n_missing"] == 0).sum())
+    return ReportTable(f"Missing values of the analysed variables ({int(t['n'].iloc[0])} patients)", rows, (
+        "Counted in the analysed patients (after the exclusions), before any imputation."
+        + ("" if imputing or not complete else f" The other {complete} analysed variable(s) are complete."),))
 
 
 def missing_section(ctx) -> dict | None:
     md = ctx.results.get("missing_data")
     if md is None:
         return None
-    paragraphs, tables = [], [_missing_table(ctx, md)]
+    paragraphs, tables = [], [t for t in (_missing_table(ctx, md),) if t is not None]
     incomplete = md.table[md.table["n_missing"] > 0]
     if md.method == "complete_case":
         paragraphs.append(
