@@ -431,7 +431,7 @@ def pool_wald(fits, terms, *, dfcom: float | None = None) -> PooledTest:
     >>> df = make_hematoma_cohort().clinical
     >>> rng = np.random.default_rng(0)
     >>> fits = [logistic_regression(df.assign(volume=df["volume"] + rng.normal(0, 1, len(df))), "expansion",
-    ...                             ["volume", "gcs"], ci_method="wald") for _ in range(3)]
+    ...                             ["volume", "gcs"], ci_method="wald") for _ in range(4)]
     >>> pool_wald(fits, ["volume", "gcs"]).df1
     2.0
     """

@@ -85,6 +85,10 @@ def net_benefit_variance(y, p, threshold: float) -> tuple[float, float]:
 
     Each patient contributes 1 (true positive), −w (false positive) or 0, so NB is a mean of n independent
     contributions and this is its (multinomial) sampling variance.
+
+    >>> nb, var = net_benefit_variance([1, 0, 1, 0], [0.9, 0.6, 0.4, 0.1], 0.5)
+    >>> nb, round(var, 4)
+    (0.0, 0.125)
     """
     y = np.asarray(y, float)
     pos = np.asarray(p, float) >= threshold
@@ -262,6 +266,22 @@ def pool_model_comparisons(fits, *, thresholds=None, pairs=None, alternative: st
     after multiple imputation: current practice and guidelines. BMC Med Res Methodol 2009;9:57.
     Wood AM, Royston P, White IR. The estimation and use of predictions for the assessment of model performance
     using large samples with multiply imputed data. Biom J 2015;57:614-32.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cohortstats as cs
+    >>> from cohortstats.datasets import make_hematoma_cohort
+    >>> df = make_hematoma_cohort().clinical[["expansion", "age", "volume", "glucose"]].copy()
+    >>> df.loc[::6, "glucose"] = np.nan
+    >>> train, test = cs.train_test_split(df, "expansion", random_state=1)
+    >>> imp = cs.impute(df.loc[list(train.index) + list(test.index)], m=3, maxit=3, random_state=1)
+    >>> fits = [cs.fit_models(d.iloc[:len(train)], d.iloc[len(train):], "expansion",
+    ...                       [cs.ModelSpec("vol", ["volume"]), cs.ModelSpec("all", ["age", "volume", "glucose"])])
+    ...         for d in imp.datasets]
+    >>> pm = pool_model_comparisons(fits, thresholds=[0.2, 0.4])
+    >>> pm.performance.columns[:7].tolist()
+    ['model', 'set', 'n', 'n_events', 'auc', 'conf_low', 'conf_high']
     """
     if isinstance(fits, (str, bytes)) or not hasattr(fits, "__iter__"):
         raise TypeError(f"fits must be a list of ModelComparison (one per completed data set); got "

@@ -100,6 +100,20 @@ def bootstrap_validation_imputed(df: pd.DataFrame, outcome: str, predictors, fit
     Wahl S, Boulesteix AL, Zierer A, Thorand B, van de Wiel MA. Assessment of predictive performance in
     incomplete data by combining internal validation and multiple imputation. BMC Med Res Methodol
     2016;16:144.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import cohortstats as cs
+    >>> from cohortstats.datasets import make_hematoma_cohort
+    >>> df = make_hematoma_cohort().clinical[["expansion", "age", "volume"]].copy()
+    >>> df.loc[::5, "volume"] = np.nan
+    >>> imp = cs.impute(df, m=3, maxit=3, random_state=1)
+    >>> fits = [cs.logistic_regression(d, "expansion", ["age", "volume"], ci_method="wald") for d in imp.datasets]
+    >>> val = bootstrap_validation_imputed(df, "expansion", ["age", "volume"], fits, variables=list(df.columns),
+    ...                                    B=5, maxit=3, random_state=1)
+    >>> val.table["index"].tolist()[:3]
+    ['dxy', 'c_index', 'r2']
     """
     check_dataframe(df, "df")
     predictors = as_column_list(predictors, "predictors")

@@ -7,7 +7,6 @@ import math
 import warnings
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from ..exceptions import DataValidationError, SampleSizeWarning

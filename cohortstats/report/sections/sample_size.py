@@ -51,7 +51,10 @@ def sample_size_section(ctx) -> dict | None:
     paragraphs = [CRITERIA.format(s=ss.shrinkage, d=ss.delta_r2, mg=ss.margin),
                   f"R²cs: {check.anticipated}. Parameters: {check.rule}. Development data: {check.development}.",
                   *sample_size_sentences(check)]
+    short = int((~t["enough"]).sum())
     notes = ("Required n: the largest of criteria (i)-(iii), each rounded up (all three in sample_size_criteria.csv); "
-             "EPP: events per candidate parameter.", *ctx.warning_notes("sample_size"))
+             "EPP: events per candidate parameter.",
+             *([f"{short} analysis(es) short of the minimum: each recorded as a SampleSizeWarning (see Warnings)."]
+               if short else []))
     return {"title": "Sample size", "paragraphs": paragraphs,
             "tables": [ReportTable("Required and actual sample size", frame, notes)]}
