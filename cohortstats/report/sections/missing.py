@@ -53,9 +53,10 @@ def missing_section(ctx) -> dict | None:
             + (f"{len(incomplete)} analysed variable(s) had missing values. " if len(incomplete)
                else "No analysed variable had a missing value. ")
             + "Table 1 describes each variable in the patients with a value and counts the missing ones in their "
-            "own row; the regression tables give the n of each model. Missing model inputs are replaced by the "
-            "training set's median (see 'Imputed values of the model inputs'). To impute instead, set missing: "
-            "{method: impute} in the study file.")
+            "own row; the regression tables give the n of each model. "
+            + ("Missing model inputs are replaced by the training set's median (see 'Imputed values of the model "
+               "inputs'). " if ctx.results.get("models") is not None else "")
+            + "To impute instead, set missing: {method: impute} in the study file.")
         if len(md.dropped):
             d = md.dropped
             frame = pd.DataFrame({"Analysis": d["analysis"], "Patients": d["n"], "Analysed": d["n_analysed"],
@@ -248,8 +249,10 @@ def missing_methods(ctx) -> list[str]:
             r = dropped.iloc[0]
             extra = (f" The multivariable regression analysed {r['n_analysed']} of {r['n']} patients ({r['n_dropped']} "
                      f"left out for missing values: {r['by_variable']}).")
+        models = ("; missing model inputs were replaced by the training set's median"
+                  if ctx.results.get("models") is not None else "")
         return ["Missing data were handled by complete-case analysis: each analysis used the patients with the "
-                "values it needs; missing model inputs were replaced by the training set's median." + extra]
+                f"values it needs{models}." + extra]
     out = [f"Missing values were multiply imputed by chained equations with predictive mean matching (type-1 "
            f"matching, {md.donors} donors; cohortstats' implementation of mice's 'pmm'): {md.m} imputed data sets, "
            f"{md.maxit} iterations, seed {md.seed}. The imputation model of each incomplete variable used all other "

@@ -177,8 +177,8 @@ def _fill(ctx) -> dict:
     if md is not None:
         k = int((md.table["n_missing"] > 0).sum())
         how = (f"multiple imputation (chained equations, PMM, m = {md.m}), analyses pooled by Rubin's rules"
-               if md.method == "impute" else "complete-case analysis; missing model inputs replaced by training "
-               "medians")
+               if md.method == "impute" else "complete-case analysis" + (
+                   "; missing model inputs replaced by training medians" if models is not None else ""))
         out["11"] = (f"{k} analysed variable(s) had missing values; handled by {how}.",
                      _see("Missing data", "Statistical methods"), DONE)
     use = [line for line in flow if line.startswith("Random split")]
@@ -257,7 +257,8 @@ def _fill(ctx) -> dict:
                      PARTLY)
     if md is not None:
         out["27a"] = ("In this analysis missing inputs were handled by " + (
-            "multiple imputation" if md.method == "impute" else "training-set medians (models)")
+            "multiple imputation" if md.method == "impute" else "complete cases" + (
+                " and training-set medians (models)" if models is not None else ""))
             + "; state how they should be handled in use.", _see("Missing data"), PARTLY)
     return out
 
