@@ -17,6 +17,7 @@ from .exceptions import (
     DataWarning,
     EmptySignatureError,
     DegenerateComparisonWarning,
+    SampleSizeWarning,
     SeparationWarning,
     SmallCellWarning,
 )
@@ -89,7 +90,23 @@ from .models import (
     fit_models,
     train_test_split,
 )
-from .missing import ImputationResult, PooledResult, PooledScalar, impute, pool, pool_scalar
+from .missing import (
+    ImputationResult,
+    PooledModelComparison,
+    PooledRegressionTable,
+    PooledResult,
+    PooledScalar,
+    PooledTest,
+    bootstrap_validation_imputed,
+    impute,
+    pool,
+    pool_chisquare,
+    pool_model_comparisons,
+    pool_scalar,
+    pool_table_one,
+    pool_wald,
+    pooled_regression_table,
+)
 from .sample_size import SampleSizeResult, sample_size
 from .study import Study, StudyResult, StudySpec, load_spec
 from . import datasets, plots, report  # noqa: E402  (subpackages as attributes: cs.plots, cs.report, ...)
@@ -179,6 +196,15 @@ __all__ = [
     "PooledResult",
     "pool_scalar",
     "PooledScalar",
+    "pool_wald",
+    "pool_chisquare",
+    "PooledTest",
+    "pool_table_one",
+    "pooled_regression_table",
+    "PooledRegressionTable",
+    "pool_model_comparisons",
+    "PooledModelComparison",
+    "bootstrap_validation_imputed",
     "sample_size",
     "SampleSizeResult",
     "Study",
@@ -195,4 +221,5 @@ __all__ = [
     "ConvergenceWarning",
     "SeparationWarning",
     "SmallCellWarning",
+    "SampleSizeWarning",
 ]

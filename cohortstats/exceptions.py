@@ -17,6 +17,7 @@ __all__ = [
     "SmallCellWarning",
     "DataWarning",
     "DegenerateComparisonWarning",
+    "SampleSizeWarning",
 ]
 
 
@@ -57,6 +58,10 @@ class SeparationWarning(CohortStatsWarning):
 
 class SmallCellWarning(CohortStatsWarning):
     """Expected or observed counts are too small for an asymptotic test."""
+
+
+class SampleSizeWarning(SmallCellWarning):
+    """The data hold fewer patients or events than Riley et al.'s criteria require for the candidate parameters."""
 
 
 class DataWarning(CohortStatsWarning):

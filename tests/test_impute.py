@@ -162,3 +162,38 @@ def test_simulation_unbiased_and_covers(rng):
     diff = mi - full
     assert np.all(np.abs(diff.mean(axis=0)) < 3 * diff.std(axis=0, ddof=1) / np.sqrt(reps))
     assert np.all((covered / reps >= 0.91) & (covered / reps <= 0.99))
+
+
+def test_ignore_rows_neither_fit_nor_donate(incomplete):
+    # mice's ignore: flagged rows are imputed by models fitted on the other rows alone
+    ignore = np.r_[np.zeros(240, bool), np.ones(60, bool)]
+    a = impute(incomplete, m=3, maxit=4, random_state=5, ignore=ignore)
+    changed = incomplete.copy()
+    rows = changed.index[240:]
+    changed.loc[rows, "crp"] = changed.loc[rows, "crp"] * 50 + 3  # other observed values in the ignored rows
+    changed.loc[rows, "age"] = 20.0
+    changed.loc[rows, "y"] = 1 - changed.loc[rows, "y"]
+    b = impute(changed, m=3, maxit=4, random_state=5, ignore=ignore)
+    fit_donors = {v: set(incomplete.loc[:239, v].dropna()) for v in ("crp", "albumin")}
+    for x, y in zip(a.datasets, b.datasets):
+        pd.testing.assert_frame_equal(x.iloc[:240], y.iloc[:240])  # nothing of the ignored rows reached them
+        for v in ("crp", "albumin"):
+            filled = y.loc[rows, v][incomplete.loc[rows, v].isna()]
+            assert len(filled) and set(filled) <= fit_donors[v]  # donors come from the fitting rows only
+    assert not a.datasets[0].iloc[240:].equals(b.datasets[0].iloc[240:])
+
+
+@pytest.mark.parametrize("ignore, match", [
+    (np.ones(300, bool), "flags every row"),
+    (np.zeros(10, bool), "one True/False per row"),
+    (np.zeros(300), "one True/False per row"),
+])
+def test_bad_ignore(incomplete, ignore, match):
+    with pytest.raises(DataValidationError, match=match):
+        impute(incomplete, m=2, ignore=ignore)
+
+
+def test_ignore_leaving_no_observed_value_is_refused():
+    df = pd.DataFrame({"a": [1.0, 2.0, np.nan, 4.0], "b": [np.nan, np.nan, 3.0, 1.0]})
+    with pytest.raises(DataValidationError, match="no observed value of 'b'"):
+        impute(df, m=2, ignore=np.array([False, False, True, True]))

@@ -171,3 +171,23 @@ def test_inputs_not_mutated_and_frozen(completed):
     res = _pooled(completed, "main")
     assert "<table" in res._repr_html_()
     assert res.tidy(intercept=False)["term"].iloc[0] == "age"
+
+
+def test_pool_wald_and_chisquare_edges(completed):
+    # D1 of one term: F = t^2; bad terms named; D2 of identical statistics is chi-square / k
+    from cohortstats.missing.pool import pool_chisquare, pool_wald
+
+    fits = [logistic_regression(d, "y", ["age", "crp"], ci_method="wald", epv_warning=0) for d in completed]
+    d1 = pool_wald(fits, ["crp"], dfcom=math.inf)
+    t = pool(fits).tidy().set_index("term").loc["crp", "statistic"]
+    assert_allclose(d1.statistic, t ** 2, rtol=1e-12)
+    with pytest.raises(DataValidationError, match=r"needs k\(m - 1\) > 4"):
+        pool_wald(fits[:5], ["crp"])  # Reiter's df is undefined for 1 term and 5 imputations
+    with pytest.raises(DataValidationError, match="terms must name terms of the fits"):
+        pool_wald(fits, ["albumin"])
+    same = pool_chisquare([3.0, 3.0, 3.0], 1)
+    assert same.df2 == math.inf and abs(same.p_value - 0.0832645166635504) < 1e-12
+    with pytest.raises(DataValidationError, match="at least 2"):
+        pool_chisquare([3.0], 1)
+    with pytest.raises(DataValidationError, match="finite chi-square"):
+        pool_chisquare([3.0, -1.0], 1)

@@ -91,6 +91,19 @@ def _classify(df: pd.DataFrame, variables: list) -> dict:
     return kinds
 
 
+def _fit_rows(ignore, n: int) -> np.ndarray:
+    """The rows that fit the imputation models: those not flagged in ``ignore`` (all when it is None)."""
+    if ignore is None:
+        return np.ones(n, bool)
+    flags = np.asarray(ignore)
+    if flags.shape != (n,) or flags.dtype != bool:
+        raise DataValidationError(f"ignore must hold one True/False per row of df ({n}); got an array of shape "
+                                  f"{flags.shape} and dtype {flags.dtype}.")
+    if flags.all():
+        raise DataValidationError("ignore flags every row; at least some rows must fit the imputation models.")
+    return ~flags
+
+
 def _design_columns(values: np.ndarray, kinds: dict, variables: list, exclude: int) -> tuple[np.ndarray, list]:
     """Predictors of variable ``exclude``: the others, categorical ones as dummies (first level reference)."""
     cols, names = [np.ones(values.shape[0])], ["(Intercept)"]
@@ -146,16 +159,19 @@ def _match(yhat_obs: np.ndarray, yhat_mis: np.ndarray, donors: int, rng: np.rand
     return order[window[np.arange(len(yhat_mis)), pick]]
 
 
-def _chain(values, miss, kinds, variables, targets, maxit, donors, rng, notes, trace_rows, imputation):
-    """One chain: initial random draws from the observed values, then ``maxit`` sweeps over ``targets``."""
+def _chain(values, miss, kinds, variables, targets, maxit, donors, rng, notes, trace_rows, imputation, fit):
+    """One chain: initial random draws from the observed values, then ``maxit`` sweeps over ``targets``.
+
+    Only rows flagged in ``fit`` (all rows unless ``ignore`` was given) fit the imputation models and donate
+    values; every missing value is imputed."""
     values = values.copy()
     for j in targets:
-        observed = values[~miss[:, j], j]
+        observed = values[~miss[:, j] & fit, j]
         values[miss[:, j], j] = rng.choice(observed, size=int(miss[:, j].sum()), replace=True)
     for iteration in range(1, maxit + 1):
         for j in targets:
             X, names = _design_columns(values, kinds, variables, j)
-            obs, mis = ~miss[:, j], miss[:, j]
+            obs, mis = ~miss[:, j] & fit, miss[:, j]
             keep = np.ones(X.shape[1], bool)
             keep[1:] = np.ptp(X[obs, 1:], axis=0) > 0  # mice drops predictors constant among the observed
             if not keep.all():
@@ -175,7 +191,7 @@ def _chain(values, miss, kinds, variables, targets, maxit, donors, rng, notes, t
 
 
 def impute(df: pd.DataFrame, *, m: int = 20, method: str = "pmm", random_state=None, variables=None,
-           maxit: int = 10, donors: int = 5) -> ImputationResult:
+           maxit: int = 10, donors: int = 5, ignore=None) -> ImputationResult:
     """Multiple imputation by chained equations with predictive mean matching.
 
     Parameters
@@ -195,6 +211,11 @@ def impute(df: pd.DataFrame, *, m: int = 20, method: str = "pmm", random_state=N
         Iterations (sweeps over the incomplete variables) per chain (mice's default is 5).
     donors : int
         Candidate donors per missing value (mice's default 5).
+    ignore : array-like of bool, optional
+        One flag per row of ``df`` (mice's ``ignore``): flagged rows are imputed, but neither fit the imputation
+        models nor donate values, nor supply the starting draws. Stack a test set under its training set with
+        its rows flagged, and the test patients are imputed by models fitted on the training patients alone: no
+        test value enters any imputation.
 
     Returns
     -------
@@ -207,7 +228,8 @@ def impute(df: pd.DataFrame, *, m: int = 20, method: str = "pmm", random_state=N
     ------
     DataValidationError
         Unknown columns; an entirely missing, date or identifier-like column among ``variables``; m, maxit
-        or donors below 1.
+        or donors below 1; ``ignore`` not one boolean per row, or leaving no observed value of an incomplete
+        variable to fit on.
 
     Warns
     -----
@@ -226,7 +248,9 @@ def impute(df: pd.DataFrame, *, m: int = 20, method: str = "pmm", random_state=N
     ``method = "pmm"`` (``mice.impute.pmm``, ``.norm.draw``, ``matchindex``); a categorical variable is
     matched on its level numbers, as mice does when "pmm" is asked for a factor, so only observed
     levels are imputed. The random streams differ from R's, so data sets differ from mice's draw by draw
-    while agreeing in distribution.
+    while agreeing in distribution. With ``ignore``, steps (1)-(4) and the starting draws use the rows that
+    are not ignored, as mice's ``ignore`` argument (van Buuren 2018, section 6.4.3); the ignored rows' current
+    values are predicted like any other missing value.
 
     statsmodels' ``MICEData`` is not used: it matches on predictions from one perturbed parameter vector
     for observed and missing rows alike (mice's type 2), does not draw σ, takes 20 donors by default,
@@ -260,6 +284,7 @@ def impute(df: pd.DataFrame, *, m: int = 20, method: str = "pmm", random_state=N
     check_columns(df, variables, "variables")
     if len(set(variables)) != len(variables):
         raise DataValidationError(f"variables lists a column twice: {variables}.")
+    fit = _fit_rows(ignore, len(df))
     kinds = _classify(df, variables)
     rng = np.random.default_rng(random_state)
 
@@ -274,11 +299,15 @@ def impute(df: pd.DataFrame, *, m: int = 20, method: str = "pmm", random_state=N
             values[:, j] = [codes.get(x, np.nan) if not pd.isna(x) else np.nan for x in df[v]]
     miss = np.isnan(values)
     targets = [j for j in range(len(variables)) if miss[:, j].any()]
+    empty = [variables[j] for j in targets if not (~miss[:, j] & fit).any()]
+    if empty:
+        raise DataValidationError(f"ignore leaves no observed value of {_preview(empty)} among the rows that fit the "
+                                  "imputation models; they cannot be imputed from those rows.")
 
     notes, trace_rows, chains = set(), [], []
     for i in range(1, m + 1):
         chains.append(_chain(values, miss, kinds, variables, targets, maxit if targets else 0, donors, rng, notes,
-                             trace_rows, i))
+                             trace_rows, i, fit))
     datasets, imputed = [], {variables[j]: {} for j in targets}
     for i, filled in enumerate(chains, start=1):
         d = df.copy()

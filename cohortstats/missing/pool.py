@@ -14,7 +14,8 @@ from .._results import TidyHTML
 from .._validation import _preview, check_one_of, check_probability
 from ..exceptions import DataValidationError
 
-__all__ = ["pool", "PooledResult", "pool_scalar", "PooledScalar", "barnard_rubin_df"]
+__all__ = ["pool", "PooledResult", "pool_scalar", "PooledScalar", "barnard_rubin_df", "pool_wald", "pool_chisquare",
+           "PooledTest"]
 
 POOLED_COLUMNS = ["term", "estimate", "std_error", "statistic", "df", "p_value", "conf_low", "conf_high", "fmi",
                   "lambda_", "riv", "ubar", "b", "t", "dfcom", "m"]
@@ -350,3 +351,168 @@ def pool_scalar(estimates, variances, *, dfcom: float | None = None, transform: 
         ubar=r["ubar"], b=r["b"], t=r["t"], riv=r["riv"], lambda_=r["lambda_"], fmi=r["fmi"], dfcom=dfcom,
         m=q.size, conf_level=conf_level, transform=transform, estimates=np.asarray(estimates, float).copy(),
         variances=np.asarray(variances, float).copy())
+
+
+# ---------------------------------------------------------------- tests of several parameters
+
+
+@dataclass(frozen=True)
+class PooledTest(TidyHTML):
+    """An F test pooled over m imputations (D1 or D2): ``statistic`` ~ F(``df1``, ``df2``) under the null."""
+
+    statistic: float
+    df1: float
+    df2: float
+    p_value: float
+    riv: float
+    m: int
+    method: str
+
+    def tidy(self) -> pd.DataFrame:
+        """One row: statistic, df1, df2, p_value, riv, m, method."""
+        return pd.DataFrame([{k: getattr(self, k) for k in ("statistic", "df1", "df2", "p_value", "riv", "m",
+                                                             "method")}])
+
+
+def _reiter_df2(k: int, m: int, r: float, dfcom: float) -> float:
+    """Denominator df of D1 with a finite complete-data df (Reiter 2007), as mitml's ``.D1``."""
+    t = k * (m - 1)
+    a = r * t / (t - 2)
+    vstar = (dfcom + 1) / (dfcom + 3) * dfcom
+    c0, c1, c2 = 1 / (t - 4), vstar - 2 * (1 + a), vstar - 4 * (1 + a)
+    z = (1 / c2 + c0 * (a ** 2 * c1 / ((1 + a) ** 2 * c2)) + c0 * (8 * a ** 2 * c1 / ((1 + a) * c2 ** 2)
+         + 4 * a ** 2 / ((1 + a) * c2)) + c0 * (4 * a ** 2 / (c2 * c1) + 16 * a ** 2 * c1 / c2 ** 3)
+         + c0 * (8 * a ** 2 / c2 ** 2))
+    return 4 + 1 / z
+
+
+def pool_wald(fits, terms, *, dfcom: float | None = None) -> PooledTest:
+    """Multivariate Wald test that several coefficients are all 0, pooled over m imputations (D1).
+
+    Parameters
+    ----------
+    fits : list of LogisticRegressionResult
+        The same model fitted on each completed data set.
+    terms : list of str
+        The terms tested (e.g. every level of a factor: ``["grade[2]", "grade[3]"]``).
+    dfcom : float, optional
+        Complete-data df, default n − k of the first fit (as ``mice::D1``); ``math.inf`` for the large-sample
+        denominator df of Li, Raghunathan & Rubin (1991).
+
+    Returns
+    -------
+    PooledTest
+        F statistic D1 with df1 = number of terms and df2 (Reiter 2007 with finite ``dfcom``).
+
+    Raises
+    ------
+    TypeError, DataValidationError
+        As :func:`pool`; a term not in the fits; fewer than 3 imputations with several terms (df2 undefined).
+
+    Notes
+    -----
+    With Q̄ and Ū the mean estimates and covariance of the k tested coefficients and B the covariance of the
+    estimates between imputations: r = (1 + 1/m) tr(B Ū⁻¹)/k, D1 = Q̄ᵀ((1 + r)Ū)⁻¹Q̄/k, P = P(F(k, df2) > D1).
+    Equals ``mice::D1(fit)`` for a fit against the model without these terms (``mitml::testModels(...,
+    method = "D1")``).
+
+    References
+    ----------
+    Li KH, Raghunathan TE, Rubin DB. Large-sample significance levels from multiply imputed data using
+    moment-based statistics and an F reference distribution. JASA 1991;86:1065-73.
+    Reiter JP. Small-sample degrees of freedom for multi-component significance tests with multiple
+    imputation for missing data. Biometrika 2007;94:502-8.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cohortstats import logistic_regression
+    >>> from cohortstats.datasets import make_hematoma_cohort
+    >>> df = make_hematoma_cohort().clinical
+    >>> rng = np.random.default_rng(0)
+    >>> fits = [logistic_regression(df.assign(volume=df["volume"] + rng.normal(0, 1, len(df))), "expansion",
+    ...                             ["volume", "gcs"], ci_method="wald") for _ in range(4)]
+    >>> pool_wald(fits, ["volume", "gcs"]).df1
+    2.0
+    """
+    fits = _check_fits(fits)
+    terms = list(terms) if not isinstance(terms, str) else [terms]
+    known = list(fits[0].terms)
+    unknown = [t for t in terms if t not in known]
+    if not terms or unknown:
+        raise DataValidationError(f"terms must name terms of the fits ({_preview(known, 12)}); got "
+                                  f"{_preview(unknown or terms)}.")
+    idx = [known.index(t) for t in terms]
+    m, k = len(fits), len(idx)
+    q = np.array([np.asarray(f.coef, float)[idx] for f in fits])
+    u = np.array([np.asarray(f.covariance, float)[np.ix_(idx, idx)] for f in fits])
+    qbar, ubar = q.mean(axis=0), u.mean(axis=0)
+    b = np.atleast_2d(np.cov(q.T, ddof=1))
+    r = float((1 + 1 / m) * np.trace(b @ np.linalg.inv(ubar)) / k)
+    statistic = float(qbar @ np.linalg.solve((1 + r) * ubar, qbar) / k)
+    t = k * (m - 1)
+    if dfcom is None:
+        dfcom = float(max(int(fits[0].n) - len(known), 1))
+    if math.isinf(dfcom):
+        df2 = (4 + (t - 4) * (1 + (1 - 2 / t) / r) ** 2 if t > 4 else t * (1 + 1 / k) * (1 + 1 / r) ** 2 / 2)
+    else:
+        if t <= 4:
+            raise DataValidationError(f"the D1 test of {k} term(s) needs k(m - 1) > 4 with a finite dfcom; got "
+                                      f"m = {m}. Use more imputations, or dfcom=math.inf.")
+        df2 = _reiter_df2(k, m, r, float(dfcom))
+    return PooledTest(statistic=statistic, df1=float(k), df2=float(df2),
+                      p_value=float(stats.f.sf(statistic, k, df2)), riv=r, m=m,
+                      method="multivariate Wald test pooled by D1 (Li, Raghunathan & Rubin 1991; Reiter 2007 df)")
+
+
+def pool_chisquare(statistics, df: int) -> PooledTest:
+    """Chi-square statistics of m completed data sets pooled into one F test (D2).
+
+    Parameters
+    ----------
+    statistics : array-like of length m
+        The chi-square statistic of the same test in each completed data set.
+    df : int
+        Its degrees of freedom.
+
+    Returns
+    -------
+    PooledTest
+
+    Raises
+    ------
+    DataValidationError
+        Fewer than 2 statistics, negative or missing ones, df < 1.
+
+    Notes
+    -----
+    With d̄ the mean statistic and r = (1 + 1/m) var(√dᵢ): D2 = (d̄/k − (m + 1)/(m − 1) r)/(1 + r),
+    df2 = k^(−3/m) (m − 1)(1 + 1/r)², P = P(F(k, df2) > D2) (a negative D2 gives P = 1), as mitml's ``.D2``
+    (``testModels(..., method = "D2")``) and ``miceadds::micombine.chisquare``.
+
+    References
+    ----------
+    Li KH, Meng XL, Raghunathan TE, Rubin DB. Significance levels from repeated p-values with multiply-imputed
+    data. Statistica Sinica 1991;1:65-92.
+
+    Examples
+    --------
+    >>> r = pool_chisquare([4.1, 5.3, 3.8, 4.9, 6.0], df=2)
+    >>> round(r.statistic, 4), round(r.df2, 2)
+    (2.2249, 1177.64)
+    """
+    d = np.asarray(statistics, dtype=float).ravel()
+    if d.size < 2:
+        raise DataValidationError(f"pool_chisquare needs the statistics of at least 2 imputations; got {d.size}.")
+    if not np.all(np.isfinite(d)) or np.any(d < 0):
+        raise DataValidationError(f"statistics must be finite chi-square values >= 0; got {_preview(d.tolist())}.")
+    if isinstance(df, bool) or not float(df).is_integer() or df < 1:
+        raise DataValidationError(f"df must be a whole number >= 1; got {df!r}.")
+    m, k = d.size, int(df)
+    r = float((1 + 1 / m) * np.var(np.sqrt(d), ddof=1)) if np.ptp(d) > 0 else 0.0
+    statistic = float((d.mean() / k - (m + 1) / (m - 1) * r) / (1 + r))
+    df2 = float(k ** (-3 / m) * (m - 1) * (1 + 1 / r) ** 2) if r > 0 else math.inf
+    # identical statistics (a complete variable): F(k, inf) is chi-square(k)/k
+    p_value = float(stats.f.sf(statistic, k, df2)) if math.isfinite(df2) else float(stats.chi2.sf(k * statistic, k))
+    return PooledTest(statistic=statistic, df1=float(k), df2=df2, p_value=p_value,
+                      riv=r, m=m, method="chi-square statistics pooled by D2 (Li, Meng, Raghunathan & Rubin 1991)")

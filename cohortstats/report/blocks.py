@@ -85,8 +85,23 @@ class ReportSection:
             object.__setattr__(self, "blocks", tuple(self.paragraphs) + tuple(self.tables) + tuple(self.figures))
 
 
+def _keyed(sections) -> list:
+    """Sections whose tables and figures all have a key (a block made without one gets ``table_<n>``)."""
+    out, n = [], 0
+    for s in sections:
+        blocks = []
+        for b in s.blocks:
+            if isinstance(b, (ReportTable, ReportFigure)) and not b.key:
+                n += 1
+                b = replace(b, key=f"{'table' if isinstance(b, ReportTable) else 'figure'}_unkeyed_{n}")
+            blocks.append(b)
+        out.append(replace(s, blocks=tuple(blocks)))
+    return out
+
+
 def numbered(sections) -> list:
     """The sections with tables and figures numbered and every cross-reference resolved."""
+    sections = _keyed(sections)
     numbers, counts = {}, {"table": 0, "figure": 0}
     for s in sections:
         for b in s.blocks:

@@ -33,6 +33,11 @@ def analysis_figures(results: dict, spec, prefix: str = "") -> dict:
                                            title="All analysed patients (no split)").figure
     if "model_nomogram" in results:
         figs["nomogram_model"] = plots.plot_nomogram(results["model_nomogram"]).figure
+    if "regression_pooled" in results:  # multiple imputation: pooled ORs and net benefit
+        figs["forest_plot"] = plots.plot_forest(results["regression_pooled"]).figure
+    if "models_pooled" in results:
+        figs["decision_curves_test"] = plots.plot_decision_curve(results["models_pooled"].decision_curve,
+                                                                 title="Test set (pooled over the imputations)").figure
     if "km" in results:
         times = spec.survival.times if spec.survival is not None else None
         figs["kaplan_meier"] = plots.plot_km(results["km"], times=times or None, labels=labels).figure

@@ -155,6 +155,7 @@ def _wanted_columns(study):
             from .expressions import parse_expression
 
             names |= set(parse_expression(a.population).names)
+    names |= set(spec.missing.variables or [])  # auxiliary variables of the imputation
     return names, tuple(prefixes), tuple(patterns)
 
 
@@ -337,6 +338,7 @@ def keep_used_columns(study, df, sets, id_col):
     if spec.score_roc is not None:
         used += spec.score_roc.scores
     used += [f for m in spec.models for f in m.features if f in df.columns]
+    used += spec.missing.variables or []  # auxiliary variables of the imputation
     keep = [c for c in dict.fromkeys(used) if c in df.columns]
     return df[keep]
 

@@ -12,7 +12,7 @@ import time
 import warnings
 from contextlib import contextmanager
 
-from . import stages
+from . import missing_stages, stages
 from .prepare import (
     apply_exclusions,
     check_numeric_features,
@@ -24,6 +24,7 @@ from .prepare import (
 )
 from .references import check_names
 from .result import AnalysisResult, RecordedWarning, StudyResult
+from .sample_size_stage import check_sample_size
 
 __all__ = ["run_study"]
 
@@ -128,14 +129,23 @@ def run_analysis(study, spec, df, id_col, a: AnalysisResult, run: _Recorder, *, 
         with run.stage("reproducibility", "reproducibility (ICC) screen", a):
             sets = reproducibility(scope, df, sets, id_col, a, study_inputs(run))
     a.results["id_column"] = id_col
-    _describe_and_regress(scope, df, outcome, id_col, a, run, show_bars)
-    if spec.models:
-        _models(scope, df, outcome, id_col, sets, a, run)
+    if spec.missing.method == "impute":  # multiple imputation, every analysis pooled (study/missing_stages.py)
+        missing_stages.run_imputed(scope, df, outcome, id_col, sets, a, run, show_bars=show_bars)
     else:
-        a.skipped.append("models and model comparison (no models block)")
+        _describe_and_regress(scope, df, outcome, id_col, a, run, show_bars)
+        with run.stage("missing", "missing data (complete cases)", a):
+            a.results.update(missing_stages.missing_data(scope, df, outcome, id_col, sets, a.results))
+            a.flow += missing_stages.flow_lines(a.results["missing_data"])
+        if spec.models:
+            _models(scope, df, outcome, id_col, sets, a, run)
+        else:
+            a.skipped.append("models and model comparison (no models block)")
     if spec.survival is not None:
         with run.stage("survival", "survival analysis", a):
             a.results.update(stages.survive(scope, df, outcome))
+    if spec.regression is not None or spec.models:
+        with run.stage("sample_size", "sample size (Riley et al.)", a):
+            a.results.update(check_sample_size(scope, df, outcome, sets, a.results))
 
 
 def study_inputs(run: _Recorder) -> dict:

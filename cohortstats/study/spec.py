@@ -306,6 +306,49 @@ def decision_curve_stop(prevalence: float) -> float:
     return min(0.9, max(0.3, math.ceil(round(30 * prevalence, 9)) / 20))
 
 
+class MissingSpec(_Strict):
+    """``missing:``: complete-case analysis (default) or multiple imputation pooled by Rubin's rules."""
+
+    method: Literal["complete_case", "impute"] = "complete_case"
+    m: int = Field(20, ge=2, le=1000)
+    variables: list[str] | None = None
+    maxit: int = Field(10, ge=1, le=1000)
+    donors: int = Field(5, ge=1, le=100)
+    seed: int | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _settings_need_impute(self):
+        given = sorted(self.model_fields_set - {"method"})
+        if self.method == "complete_case" and given:
+            raise ValueError(f"missing.{', missing.'.join(given)} apply only with method: impute (complete-case "
+                             "analysis imputes nothing); set method: impute or remove them")
+        return self
+
+
+class SampleSizeSpec(_Strict):
+    """``sample_size:``: the anticipated Cox-Snell R² (or a C statistic) for Riley et al.'s criteria."""
+
+    r2_cs: float | None = Field(None, gt=0, lt=1)
+    c_statistic: float | None = Field(None, gt=0.5, lt=1)
+    shrinkage: float = Field(0.9, gt=0, lt=1)
+    delta_r2: float = Field(0.05, gt=0, lt=1)
+    margin: float = Field(0.05, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _one_anticipation(self):
+        if self.r2_cs is not None and self.c_statistic is not None:
+            raise ValueError("give sample_size.r2_cs or sample_size.c_statistic, not both")
+        return self
+
+
+class StudyInfoSpec(_Strict):
+    """``study:``: what only the authors know, quoted in the TRIPOD+AI checklist."""
+
+    source: str | None = None
+    dates: str | None = None
+    setting: str | None = None
+
+
 class ReportSpec(_Strict):
     title: str = "Study report"
     authors: list[str] = Field(default_factory=list)
@@ -485,6 +528,9 @@ class StudySpec(_Strict):
     def effective(self, analysis: "AnalysisSpec") -> "StudySpec":
         """The spec an analysis runs with: this study's blocks with the analysis' own on top."""
         return self.model_copy(update=analysis.blocks())
+    missing: MissingSpec = Field(default_factory=MissingSpec)
+    sample_size: SampleSizeSpec = Field(default_factory=SampleSizeSpec)
+    study: StudyInfoSpec = Field(default_factory=StudyInfoSpec)
 
     @field_validator("signature_screen")
     @classmethod

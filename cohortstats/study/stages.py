@@ -311,13 +311,18 @@ def old_new_pairs(pairs: pd.DataFrame, alternative: str) -> list[tuple[str, str]
     return [(a, b) if alternative != "greater" else (b, a) for a, b in zip(pairs["model_a"], pairs["model_b"])]
 
 
+def decision_thresholds(spec, y) -> np.ndarray:
+    """The decision curves' thresholds: ``decision_curve.start`` to ``stop`` by ``step``; without a stop, one set by
+    the outcome's prevalence in ``y`` (:func:`~cohortstats.study.spec.decision_curve_stop`)."""
+    dcs = spec.decision_curve
+    stop = dcs.stop if dcs.stop is not None else decision_curve_stop(float(np.mean(y)))
+    return np.round(np.arange(dcs.start, stop + dcs.step / 2, dcs.step), 6)
+
+
 def evaluate(scope, models, specs) -> dict:
     """Decision curves and calibration of every model on the test and the training set; each model's LASSO
     (``lassos``: path, CV curve, coefficients) and the features each screening step kept (``screening``)."""
-    dcs = scope.spec.decision_curve
-    stop = dcs.stop if dcs.stop is not None else decision_curve_stop(float(np.mean(
-        np.r_[models.scores("train")[0], models.scores("test")[0]])))
-    thr = np.round(np.arange(dcs.start, stop + dcs.step / 2, dcs.step), 6)
+    thr = decision_thresholds(scope.spec, np.r_[models.scores("train")[0], models.scores("test")[0]])
     groups = 10 if len(models.scores("test")[0]) >= 100 else 5  # about ten patients or more per group
     out = {"decision_curve": models.decision_curve("test", thresholds=thr),
            "decision_curve_train": models.decision_curve("train", thresholds=thr),

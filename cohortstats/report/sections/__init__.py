@@ -16,19 +16,23 @@ from .cv import cv_section
 from .features import features_section
 from .flow import flow_section
 from .methods import methods_section
+from .missing import missing_section, pooled_models_section, pooled_regression_section
 from .models import models_section
 from .regression import regression_section
 from .score_roc import score_roc_section
+from .sample_size import sample_size_section
 from .summary import summary_section
 from .survival import survival_section
 from .table1 import table1_section
+from .tripod import tripod_section
 
 __all__ = ["study_sections", "SectionContext"]
 
 ANALYSIS_SECTIONS = (flow_section, methods_section, summary_section, agreement_section, table1_section,
-                     score_roc_section, regression_section, models_section, features_section, cv_section,
+                     missing_section, sample_size_section, score_roc_section, regression_section,
+                     pooled_regression_section, models_section, pooled_models_section, features_section, cv_section,
                      survival_section)
-CLOSING_SECTIONS = (not_run_section, warnings_section)
+CLOSING_SECTIONS = (not_run_section, warnings_section, tripod_section)
 
 
 def study_sections(res) -> list[dict]:

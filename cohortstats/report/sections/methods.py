@@ -7,6 +7,7 @@ from ...provenance import package_versions
 from ..format import test_name
 from ._context import join_words
 from .study_methods import analysis_methods, sidedness, validation_sentence
+from .missing import missing_methods
 
 __all__ = ["methods_section"]
 
@@ -138,8 +139,12 @@ def methods_section(ctx) -> dict:
         out.append(_table1(ctx, results["table1"]))
     if results.get("regression") is not None:
         out += _regression(ctx, results["regression"], results)
-    if results.get("models") is not None:
-        out += _models(ctx, results["models"], results)
+    models = results.get("models")
+    if models is None and results.get("models_pooled") is not None:  # multiple imputation: one fit's steps
+        models = results["models_pooled"].fits[0]
+    if models is not None:
+        out += _models(ctx, models, results)
+    out += missing_methods(ctx)  # complete cases, or the imputation and its pooling (sections/missing.py)
     out.append(_software())
     ctx.res.methods = out
     return {"title": "Statistical methods", "blocks": out}

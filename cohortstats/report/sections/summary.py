@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...formatting import format_ci, format_number
 from ._context import join_words
+from .missing import pooled_key_results
 
 __all__ = ["summary_section"]
 
@@ -44,6 +45,7 @@ def summary_section(ctx) -> dict | None:
                 out.append("DeLong tests on the test set (one-sided): " + "; ".join(
                     f"{r.hypothesis.split(', H1: ', 1)[-1]}, Z = {format_number(r.statistic, 3)}, one-sided "
                     f"{ctx.p_text(r.p_value)}" for r in cmp.pairs.itertuples()) + ".")
+    out += pooled_key_results(ctx)  # multiple imputation (sections/missing.py)
     out = [_minus(o) for o in out]
     ctx.res.key_results = out
     return {"title": "Results in brief", "blocks": out} if out else None

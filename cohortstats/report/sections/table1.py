@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..format import table_one_frame, table_one_notes
+from .missing import table1_pooling_notes
 
 __all__ = ["table1_section"]
 
@@ -21,7 +22,8 @@ def table1_section(ctx) -> dict | None:
     digits = getattr(ctx.spec.table1, "digits", None) or None
     f = table_one_frame(t1, labels=ctx.labels, digits=digits, p_style=ctx.p_style, **opts)
     f, trend_notes = _with_trend(ctx, f)
-    notes = table_one_notes(t1, labels=ctx.labels, **opts) + trend_notes + tuple(ctx.warning_notes("table1"))
+    notes = (table_one_notes(t1, labels=ctx.labels, **opts) + trend_notes + table1_pooling_notes(t1)
+             + tuple(ctx.warning_notes("table1")))
     n = t1.n_per_group.get("Overall", sum(t1.n_per_group.values()))
     blocks = [ctx.report_table("table1_by_outcome", f, f"Characteristics of the patients by {ctx.outcome}", notes)]
     text = f"{ctx.ref('table', 'table1_by_outcome')} gives the characteristics of the {n} patients by {ctx.outcome}"
@@ -32,7 +34,8 @@ def table1_section(ctx) -> dict | None:
         fs = table_one_frame(t1s, labels=ctx.labels, digits=digits, p_style=ctx.p_style, group_names=names,
                              **split_opts)
         blocks.append(ctx.report_table("table1_by_split", fs, "Characteristics of the training and test sets",
-                                       table_one_notes(t1s, labels=ctx.labels, **split_opts)))
+                                       table_one_notes(t1s, labels=ctx.labels, **split_opts)
+                                       + table1_pooling_notes(t1s)))
         text += f"; {ctx.ref('table', 'table1_by_split')} compares the training and test sets"
     return {"title": "Patient characteristics", "blocks": [text + ".", *blocks]}
 
