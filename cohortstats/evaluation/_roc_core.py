@@ -4,11 +4,14 @@ stratified bootstrap AUCs and p-values for the three alternatives."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .._auc import _placements
+from .._parallel import parallel_map, seed_sequence
 from .._validation import check_one_of
 from ..exceptions import DataValidationError
 
@@ -124,37 +127,48 @@ def _delong_var(cases, controls):
 
 
 
-def bootstrap_aucs(cases: np.ndarray, controls: np.ndarray, n_boot: int, rng, *, chunk_elems: int = 4_000_000):
+def bootstrap_aucs(cases: np.ndarray, controls: np.ndarray, n_boot: int, random_state, *, n_jobs=None,
+                   chunk_elems: int = 4_000_000) -> np.ndarray:
     """AUCs of ``n_boot`` stratified bootstrap resamples (cases and controls resampled separately).
 
-    No Python loop per resample and no per-resample sort: each resample is a
-    vector of multiplicities; the weighted count of controls below each case
-    comes from a cumulative sum over the (once) sorted controls. Resamples are
-    processed in chunks so memory stays O(n).
+    No per-resample sort: the controls are sorted once, and the count of controls below each case is
+    read from a cumulative count of the resample's control multiplicities over that order. Resample
+    ``b`` draws from its own generator (spawned from ``random_state``, see
+    :func:`cohortstats._parallel.spawn_generators`): first the controls (positions in the sorted
+    controls), then the cases (positions in the sorted cases), so the result does not depend on
+    ``n_jobs``. Resamples are processed in chunks of about ``chunk_elems`` values (memory O(n)).
     """
     m, n = len(cases), len(controls)
-    # Drawing indices into the sorted controls is the same as drawing into the originals.
+    # drawing positions in the sorted values is the same as drawing the values themselves
     sd = np.sort(controls)
-    lo = np.searchsorted(sd, cases, "left")
-    hi = np.searchsorted(sd, cases, "right")
-    ties = bool(np.any(hi != lo))
-    out = np.empty(n_boot)
+    sc = np.sort(cases)  # sorted cases: the reads of the cumulative count at their positions run forward
+    lo = np.searchsorted(sd, sc, "left")
+    hi = np.searchsorted(sd, sc, "right")
+    seeds = seed_sequence(random_state).spawn(int(n_boot))
     per = max(1, chunk_elems // (m + n))
-    done = 0
-    while done < n_boot:
-        b = min(per, n_boot - done)
-        rows = np.arange(b)[:, None]
-        wd = np.bincount((rows * n + rng.integers(0, n, (b, n))).ravel(), minlength=b * n).reshape(b, n)
-        wc = np.bincount((rows * m + rng.integers(0, m, (b, m))).ravel(), minlength=b * m).reshape(b, m)
-        cum = np.zeros((b, n + 1), dtype=np.int64)
-        np.cumsum(wd, axis=1, out=cum[:, 1:])  # weighted count of sorted controls up to each position
-        below = 2 * cum[:, lo]  # twice the count, to stay in integers
-        if ties:
-            below += cum[:, hi] - cum[:, lo]
-        out[done:done + b] = np.einsum("ij,ij->i", wc, below) / (2.0 * m * n)
-        done += b
-    return out
+    chunks = [seeds[i:i + per] for i in range(0, len(seeds), per)]
+    work = partial(_auc_chunk, lo=lo, hi=hi if np.any(hi != lo) else None, m=m, n=n)
+    return np.concatenate(parallel_map(work, chunks, n_jobs=n_jobs))
 
+
+def _auc_chunk(seeds, *, lo, hi, m, n):
+    """AUCs of the resamples seeded by ``seeds`` (twice the weighted Mann-Whitney count, in integers)."""
+    b = len(seeds)
+    gens = [np.random.default_rng(s) for s in seeds]
+    draws = np.empty((b, n), dtype=np.int64)
+    for i, g in enumerate(gens):
+        draws[i] = g.integers(0, n, n)
+    draws += np.arange(b)[:, None] * n
+    cum = np.zeros((b, n + 1), dtype=np.int64)
+    np.cumsum(np.bincount(draws.ravel(), minlength=b * n).reshape(b, n), axis=1, out=cum[:, 1:])
+    del draws
+    below = 2 * cum[:, lo]  # twice the weighted count of controls below each (sorted) case
+    if hi is not None:
+        below += cum[:, hi] - cum[:, lo]  # ties count one half
+    out = np.empty(b)
+    for i, g in enumerate(gens):
+        out[i] = below[i, g.integers(0, m, m)].sum()
+    return out / (2.0 * m * n)
 
 
 def _as_rng(random_state):

@@ -21,7 +21,6 @@ from .._validation import check_one_of, check_probability
 from ..exceptions import DataValidationError, DataWarning, DegenerateComparisonWarning
 from ._roc_core import (
     ALTERNATIVES,
-    _as_rng,
     _curve,
     _delong_var,
     _orient,
@@ -239,7 +238,7 @@ def _warn_zero_se(auc: float, cases, controls) -> None:
 
 
 def auc_ci(y, score, *, method: str = "delong", conf_level: float = 0.95, n_boot: int = 2000, random_state=None,
-           direction: str = "<", positive=None, nan_policy: str = "raise") -> AucCI:
+           direction: str = "<", positive=None, nan_policy: str = "raise", n_jobs=None) -> AucCI:
     """Confidence interval of the AUC.
 
     Parameters
@@ -251,9 +250,13 @@ def auc_ci(y, score, *, method: str = "delong", conf_level: float = 0.95, n_boot
         quantile type 7). ``"hanley_mcneil"``: Hanley & McNeil (1982) SE.
     conf_level : float
     n_boot : int
-    random_state : int, Generator or None
-        Only for the bootstrap. Resampling streams differ from R's: bootstrap
+    random_state : int, Generator, SeedSequence or None
+        Only for the bootstrap: each resample draws from its own generator spawned from it, so the
+        interval is the same for any ``n_jobs``. Resampling streams differ from R's: bootstrap
         limits agree with pROC's to Monte Carlo error, not digit for digit.
+    n_jobs : int, optional
+        Bootstrap workers (joblib; ``None``: the active ``joblib.parallel_config``, else 1). With
+        ``joblib.parallel_config(backend="dask")`` the resamples run on a Dask cluster.
 
     Returns
     -------
@@ -290,8 +293,7 @@ def auc_ci(y, score, *, method: str = "delong", conf_level: float = 0.95, n_boot
                      direction)
     if int(n_boot) < 100:
         raise DataValidationError(f"n_boot must be at least 100 for a percentile interval; got {n_boot}.")
-    rng = _as_rng(random_state)
-    aucs = bootstrap_aucs(cases, controls, int(n_boot), rng)
+    aucs = bootstrap_aucs(cases, controls, int(n_boot), random_state, n_jobs=n_jobs)
     a = (1 - conf_level) / 2
     low, high = np.quantile(aucs, [a, 1 - a])
     return AucCI(_auc_sorted(cases, controls), float(low), float(high), float(np.std(aucs, ddof=1)),
