@@ -136,7 +136,7 @@ def bootstrap_aucs(cases: np.ndarray, controls: np.ndarray, n_boot: int, random_
     ``b`` draws from its own generator (spawned from ``random_state``, see
     :func:`cohortstats._parallel.spawn_generators`): first the controls (positions in the sorted
     controls), then the cases (positions in the sorted cases), so the result does not depend on
-    ``n_jobs``. Resamples are processed in chunks of about ``chunk_elems`` values (memory O(n)).
+    ``n_jobs``. Memory O(n); ``chunk_elems`` sets how many resamples go to a worker at a time.
     """
     m, n = len(cases), len(controls)
     # drawing positions in the sorted values is the same as drawing the values themselves
@@ -152,22 +152,20 @@ def bootstrap_aucs(cases: np.ndarray, controls: np.ndarray, n_boot: int, random_
 
 
 def _auc_chunk(seeds, *, lo, hi, m, n):
-    """AUCs of the resamples seeded by ``seeds`` (twice the weighted Mann-Whitney count, in integers)."""
-    b = len(seeds)
-    gens = [np.random.default_rng(s) for s in seeds]
-    draws = np.empty((b, n), dtype=np.int64)
-    for i, g in enumerate(gens):
-        draws[i] = g.integers(0, n, n)
-    draws += np.arange(b)[:, None] * n
-    cum = np.zeros((b, n + 1), dtype=np.int64)
-    np.cumsum(np.bincount(draws.ravel(), minlength=b * n).reshape(b, n), axis=1, out=cum[:, 1:])
-    del draws
-    below = 2 * cum[:, lo]  # twice the weighted count of controls below each (sorted) case
-    if hi is not None:
-        below += cum[:, hi] - cum[:, lo]  # ties count one half
-    out = np.empty(b)
-    for i, g in enumerate(gens):
-        out[i] = below[i, g.integers(0, m, m)].sum()
+    """AUCs of the resamples seeded by ``seeds`` (twice the weighted Mann-Whitney count, in integers).
+
+    One resample at a time: its arrays (a count per control) stay in cache, which is faster than
+    vectorising over several resamples at 10^6 patients, and costs ~30 µs per resample at 10^2.
+    """
+    out = np.empty(len(seeds))
+    cum = np.zeros(n + 1, dtype=np.int64)
+    for b, seed in enumerate(seeds):
+        g = np.random.default_rng(seed)
+        np.cumsum(np.bincount(g.integers(0, n, n), minlength=n), out=cum[1:])  # drawn controls up to each position
+        below = 2 * cum[lo]  # twice the weighted count of controls below each (sorted) case
+        if hi is not None:
+            below += cum[hi] - cum[lo]  # ties count one half
+        out[b] = np.take(below, g.integers(0, m, m)).sum()
     return out / (2.0 * m * n)
 
 
