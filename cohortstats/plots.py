@@ -198,9 +198,11 @@ def plot_calibration(result, *, ax=None, groups: bool = True, rug: bool = True, 
 
     from .formatting import format_number
 
+    from ._plot_points import rug_positions, thin_curve
+
     ax = _axes(ax, figsize=(5.5, 5.5))
     ax.plot([0, 1], [0, 1], linestyle="--", color="0.6", linewidth=0.9, label="Ideal")
-    ax.plot(result.curve["predicted"], result.curve["observed"], color="C0",
+    ax.plot(*thin_curve(result.curve["predicted"], result.curve["observed"]), color="C0",
             label=f"Lowess (Eavg {format_number(result.eavg, 3)}, Emax {format_number(result.emax, 3)})")
     if corrected is not None:
         c = corrected.calibration_curve
@@ -214,8 +216,9 @@ def plot_calibration(result, *, ax=None, groups: bool = True, rug: bool = True, 
     if rug and result.p is not None:
         p = np.asarray(result.p)
         y = np.asarray(result.y)
-        ax.plot(p[y == 1], np.full((y == 1).sum(), 1.0), "|", color="0.3", markersize=6, alpha=0.5)
-        ax.plot(p[y == 0], np.full((y == 0).sum(), 0.0), "|", color="0.3", markersize=6, alpha=0.5)
+        for level in (1, 0):  # above 10^4 patients: one tick per occupied bin (cohortstats._plot_points)
+            ticks = rug_positions(p[y == level])
+            ax.plot(ticks, np.full(len(ticks), float(level)), "|", color="0.3", markersize=6, alpha=0.5)
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.02, 1.02)
     ax.set_aspect("equal")

@@ -24,7 +24,7 @@ LAYERS = {
     "evaluation": 3,
     "signatures": 4,
     "models": 5, "model_checks": 5, "missing": 5,
-    "plots": 6,
+    "plots": 6, "_plot_points": 6,
     "report": 7,
     "study": 8,
     "cli": 9, "examples": 9, "__main__": 9,
