@@ -35,7 +35,7 @@ def thin_curve(x, y, *, limit: int = PATIENT_LIMIT, max_vertices: int = MAX_VERT
     --------
     >>> import numpy as np
     >>> x, y = thin_curve(np.arange(50_000.0), np.arange(50_000.0))
-    >>> len(x), x[0], x[-1]
+    >>> len(x), float(x[0]), float(x[-1])
     (2000, 0.0, 49999.0)
     """
     x, y = np.asarray(x), np.asarray(y)
@@ -45,9 +45,9 @@ def thin_curve(x, y, *, limit: int = PATIENT_LIMIT, max_vertices: int = MAX_VERT
     return x[keep], y[keep]
 
 
-def rug_positions(values, *, limit: int = PATIENT_LIMIT, bins: int = RUG_BINS) -> np.ndarray:
-    """Positions of rug ticks: every value up to ``limit``, else one per occupied equal-width bin (at the mean
-    of its values).
+def rug_positions(values, *, n: int | None = None, limit: int = PATIENT_LIMIT, bins: int = RUG_BINS) -> np.ndarray:
+    """Positions of rug ticks: every value when the figure shows at most ``limit`` patients (``n``, default
+    the number of values), else one per occupied equal-width bin (at the mean of its values).
 
     Examples
     --------
@@ -57,7 +57,7 @@ def rug_positions(values, *, limit: int = PATIENT_LIMIT, bins: int = RUG_BINS) -
     """
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
-    if len(v) <= limit:
+    if (len(v) if n is None else n) <= limit or len(v) == 0:
         return v
     lo, hi = v.min(), v.max()
     if hi == lo:

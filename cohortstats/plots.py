@@ -217,7 +217,7 @@ def plot_calibration(result, *, ax=None, groups: bool = True, rug: bool = True, 
         p = np.asarray(result.p)
         y = np.asarray(result.y)
         for level in (1, 0):  # above 10^4 patients: one tick per occupied bin (cohortstats._plot_points)
-            ticks = rug_positions(p[y == level])
+            ticks = rug_positions(p[y == level], n=len(p))
             ax.plot(ticks, np.full(len(ticks), float(level)), "|", color="0.3", markersize=6, alpha=0.5)
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.02, 1.02)
