@@ -19,11 +19,12 @@ bootstrap validation and cross-validation):
 from __future__ import annotations
 
 import os
+from contextlib import ExitStack, contextmanager
 
 import numpy as np
 
 __all__ = ["seed_sequence", "spawn_generators", "resolve_n_jobs", "available_workers", "parallel_map",
-           "limit_blas"]
+           "limit_blas", "compute_environment"]
 
 
 def seed_sequence(random_state) -> np.random.SeedSequence:
@@ -111,3 +112,30 @@ def parallel_map(fn, tasks, *, n_jobs=None, blas_threads: int | None = 1, batche
     batches = [tasks[a:b] for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
     chunks = Parallel(n_jobs=workers)(delayed(_run_batch)(fn, batch, blas_threads) for batch in batches)
     return [r for chunk in chunks for r in chunk]
+
+
+@contextmanager
+def compute_environment(*, workers="auto", blas_threads: int | None = None, scheduler: str | None = None):
+    """Where parallel work runs inside the ``with`` block (a study run's ``compute`` block).
+
+    ``workers``: joblib workers for work that asks for ``n_jobs=None`` (``"auto"``: the cores this process may
+    use, or every worker of the cluster); ``blas_threads``: BLAS threads of this process (workers always get one);
+    ``scheduler``: the address of a Dask scheduler (``tcp://host:8786``): parallel work then goes to that cluster
+    through joblib's Dask backend (needs ``dask[distributed]``, the ``cohortstats[dask]`` extra).
+    """
+    import joblib
+
+    with ExitStack() as stack:
+        stack.enter_context(limit_blas(blas_threads))
+        if scheduler:
+            try:
+                from dask.distributed import Client
+            except ImportError:
+                raise ImportError(f"compute.scheduler ({scheduler!r}) needs Dask: pip install 'cohortstats[dask]' "
+                                  "(dask[distributed]), or remove compute.scheduler to run on this machine.") from None
+            stack.enter_context(Client(scheduler))
+            stack.enter_context(joblib.parallel_config(backend="dask", n_jobs=-1 if workers == "auto" else workers))
+        else:
+            n = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+            stack.enter_context(joblib.parallel_config(n_jobs=n if workers == "auto" else int(workers)))
+        yield

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -258,6 +258,15 @@ class ReportSpec(_Strict):
     min_cell: int = Field(1, ge=1)
 
 
+class ComputeSpec(_Strict):
+    """Where a run's parallel work goes: joblib workers (``"auto"``: this machine's cores, or every worker of the
+    cluster), BLAS threads of the main process (workers get one each), and an optional Dask scheduler."""
+
+    workers: Annotated[int, Field(ge=1)] | Literal["auto"] = "auto"
+    blas_threads: int = Field(1, ge=1)
+    scheduler: str | None = Field(None, min_length=1)
+
+
 class StudySpec(_Strict):
     """The validated content of a study YAML file (every key is documented in the README)."""
 
@@ -276,6 +285,7 @@ class StudySpec(_Strict):
     models: list[ModelSpecYaml] = Field(default_factory=list)
     comparisons: ComparisonSpec = Field(default_factory=ComparisonSpec)
     decision_curve: DecisionCurveSpec = Field(default_factory=DecisionCurveSpec)
+    compute: ComputeSpec = Field(default_factory=ComputeSpec)
     report: ReportSpec = Field(default_factory=ReportSpec)
 
     @field_validator("signature_screen")

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .._identifiers import identifier_columns, identifier_reason
+from .._parallel import available_workers
 from ..describe.table_one import table_one
 from ..evaluation.calibration import calibration
 from ..evaluation.reclassification import compare_reclassification
@@ -88,7 +89,7 @@ def validate(scope, df, outcome, regression, *, show_bars=False) -> dict:
     cat = [c for c in r.categorical if c in regression.selected]
     val = bootstrap_validation(df, outcome, regression.selected, categorical=cat or None, B=r.validation_B,
                                random_state=scope.spec.seed, progress=show_bars,
-                               n_jobs=2 if len(df) >= 20_000 else 1)
+                               n_jobs=available_workers() if len(df) >= 20_000 else 1)  # compute.workers
     return {"validation": val}
 
 
