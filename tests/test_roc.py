@@ -427,3 +427,27 @@ def test_compare_aucs_pairs_must_be_distinct(a):
         cs.compare_aucs(a["y"], scores, pairs=[("s100b", "ndka"), ("ndka", "s100b")])
     with pytest.raises(DataValidationError, match="each pair must be two model names"):
         cs.compare_aucs(a["y"], scores, pairs=[("s100b", "ndka", "x")])
+
+
+def test_shared_sorts_give_the_same_numbers_with_one_sort_per_score(rng):
+    from cohortstats.evaluation._roc_core import _SHARED, shared_sorts
+
+    y = rng.integers(0, 2, 400)
+    p = np.round(rng.random(400), 2)  # ties
+    q = rng.random(400)
+
+    def everything():
+        return (cs.roc(y, p), cs.roc(y, p, direction=">"), cs.threshold_metrics(y, p),
+                cs.decision_curve(y, {"p": p, "q": q}).table, cs.auc_ci(y, p, method="hanley_mcneil"),
+                cs.auc_ci(y, p, method="bootstrap", n_boot=200, random_state=1))
+
+    plain = everything()
+    with shared_sorts():
+        shared = everything()
+        assert len(_SHARED.get()) == 2  # p and q, each sorted once
+    assert _SHARED.get() is None
+    for a, b in ((plain[0], shared[0]), (plain[1], shared[1])):
+        assert a.auc == b.auc and np.array_equal(a.thresholds, b.thresholds)
+        assert np.array_equal(a.sensitivity, b.sensitivity) and np.array_equal(a.specificity, b.specificity)
+    assert plain[2].threshold == shared[2].threshold and plain[3].equals(shared[3])
+    assert plain[4].conf_low == shared[4].conf_low and plain[5].conf_high == shared[5].conf_high

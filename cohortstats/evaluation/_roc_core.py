@@ -4,6 +4,8 @@ stratified bootstrap AUCs and p-values for the three alternatives."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 
 import numpy as np
@@ -93,10 +95,17 @@ def _orient(score: np.ndarray, direction: str) -> np.ndarray:
 
 
 def _curve(cases: np.ndarray, controls: np.ndarray, direction: str):
-    values = np.unique(np.concatenate([cases, controls]))
+    return _curve_sorted(np.sort(cases), np.sort(controls), direction)
+
+
+def _curve_sorted(sc: np.ndarray, sd: np.ndarray, direction: str):
+    """pROC's curve from the sorted cases and controls: thresholds -Inf, midpoints of distinct values, +Inf."""
+    values = np.concatenate([sc, sd])
+    values.sort(kind="stable")  # two sorted runs: one merge
+    if len(values):
+        values = values[np.concatenate([[True], values[1:] != values[:-1]])]
     mids = (values[1:] + values[:-1]) / 2
     thr = np.concatenate([[-np.inf], mids, [np.inf]])
-    sc, sd = np.sort(cases), np.sort(controls)
     if direction == "<":
         se = 1 - np.searchsorted(sc, thr, "left") / len(sc)  # cases >= t
         sp = np.searchsorted(sd, thr, "left") / len(sd)  # controls < t
@@ -106,6 +115,63 @@ def _curve(cases: np.ndarray, controls: np.ndarray, direction: str):
     sp = 1 - np.searchsorted(sd, thr, "right") / len(sd)  # controls > t
     return thr, se, sp
 
+
+_SHARED = ContextVar("cohortstats_shared_sorts", default=None)
+
+
+@contextmanager
+def shared_sorts():
+    """Within the block, each score's cases and controls are sorted once and reused.
+
+    ``roc``, ``auc_ci`` (bootstrap and Hanley-McNeil), ``threshold_metrics`` and ``decision_curve`` called on
+    the same outcome and score objects (the same arrays or Series, with the same ``positive`` and
+    ``nan_policy``) share one sort. The objects must not be modified inside the block (they are recognised by
+    identity). Outside such a block nothing is cached.
+
+    Examples
+    --------
+    >>> import numpy as np, cohortstats as cs
+    >>> from cohortstats.evaluation._roc_core import shared_sorts
+    >>> y, p = np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])
+    >>> with shared_sorts():
+    ...     r = cs.roc(y, p)
+    ...     dc = cs.decision_curve(y, {"model": p})
+    >>> r.auc
+    0.75
+    """
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def sorted_split(y01, score, *, key=None):
+    """Cases' and controls' scores, each sorted ascending (fresh arrays, not views of the input).
+
+    ``key`` = (outcome object, score object, positive, nan_policy) identifies the input inside
+    :func:`shared_sorts`; the sorted arrays are then computed once and shared (read them, never write).
+    """
+    cache = _SHARED.get()
+    ident = None
+    if cache is not None and key is not None:
+        ident = (id(key[0]), id(key[1]), repr(key[2]), key[3])
+        hit = cache.get(ident)
+        if hit is not None and hit[0] is key[0] and hit[1] is key[1] and len(hit[2]) + len(hit[3]) == len(score):
+            return hit[2], hit[3]
+    is_case = y01 == 1
+    sc, sd = score[is_case], score[~is_case]  # boolean indexing copies: sort those copies in place
+    sc.sort()
+    sd.sort()
+    if ident is not None:
+        sc.flags.writeable = sd.flags.writeable = False
+        cache[ident] = (key[0], key[1], sc, sd)
+    return sc, sd
+
+
+def _oriented(sc: np.ndarray, sd: np.ndarray, direction: str):
+    """Sorted cases and controls of the oriented score (``-score`` for ``">"``), still ascending."""
+    return (sc, sd) if direction == "<" else (-sc[::-1], -sd[::-1])
 
 
 def _split(y01, score):
@@ -128,7 +194,7 @@ def _delong_var(cases, controls):
 
 
 def bootstrap_aucs(cases: np.ndarray, controls: np.ndarray, n_boot: int, random_state, *, n_jobs=None,
-                   chunk_elems: int = 4_000_000) -> np.ndarray:
+                   chunk_elems: int = 4_000_000, presorted: bool = False) -> np.ndarray:
     """AUCs of ``n_boot`` stratified bootstrap resamples (cases and controls resampled separately).
 
     No per-resample sort: the controls are sorted once, and the count of controls below each case is
@@ -140,8 +206,8 @@ def bootstrap_aucs(cases: np.ndarray, controls: np.ndarray, n_boot: int, random_
     """
     m, n = len(cases), len(controls)
     # drawing positions in the sorted values is the same as drawing the values themselves
-    sd = np.sort(controls)
-    sc = np.sort(cases)  # sorted cases: the reads of the cumulative count at their positions run forward
+    sd = controls if presorted else np.sort(controls)
+    sc = cases if presorted else np.sort(cases)  # sorted cases: the reads of the cumulative count run forward
     lo = np.searchsorted(sd, sc, "left")
     hi = np.searchsorted(sd, sc, "right")
     seeds = seed_sequence(random_state).spawn(int(n_boot))

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .._parallel import parallel_map, seed_sequence
 from .._validation import check_probability
-from ._roc_core import prepare_binary_scores
+from ._roc_core import prepare_binary_scores, sorted_split
 from ..exceptions import DataValidationError
 from .._results import TidyHTML
 
@@ -132,7 +132,7 @@ def decision_curve(y, models: dict, *, thresholds=None, nper: int = 100, harm=No
     if int(nper) < 1:
         raise DataValidationError(f"nper must be a positive integer; got {nper}.")
     thresholds = _check_thresholds(thresholds)
-    y01, arrays, _, _ = prepare_binary_scores(y, models, positive=positive, nan_policy=nan_policy)
+    y01, arrays, n_bad, _ = prepare_binary_scores(y, models, positive=positive, nan_policy=nan_policy)
     harm = dict(harm or {})
     unknown = [k for k in harm if k not in models]
     if unknown:
@@ -162,10 +162,10 @@ def decision_curve(y, models: dict, *, thresholds=None, nper: int = 100, harm=No
     k = len(thresholds)
     names, tps, fps, nbs = [], [], [], []
     for name, a in arrays.items():
-        # two plain sorts (cases, controls) instead of an argsort: counts at or above each threshold
-        sc, sd = a[y_case], a[~y_case]  # boolean indexing copies: sort those copies in place
-        sc.sort()
-        sd.sort()
+        # two plain sorts (cases, controls) instead of an argsort: counts at or above each threshold (shared with
+        # roc and threshold_metrics inside shared_sorts(); a converted score is a new array, not shared)
+        shared = not n_bad and name not in conversions
+        sc, sd = sorted_split(y01, a, key=(y, models[name], positive, nan_policy) if shared else None)
         tp = n_case - np.searchsorted(sc, thresholds, side="left")
         fp = (n - n_case) - np.searchsorted(sd, thresholds, side="left")
         names.append(name)
