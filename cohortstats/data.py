@@ -473,7 +473,8 @@ def merge_tables(
 
     # every id once, in order of first appearance (first table first)
     union = pd.Index(pd.unique(np.concatenate([index.to_numpy() for (_, _, _, (index, _)) in prepared])))
-    presence = {name: index.get_indexer(union) >= 0 for name, (_, _, _, (index, _)) in zip(names, prepared)}
+    where_in = [index.get_indexer(union) for (_, _, _, (index, _)) in prepared]  # each id's row, -1 if absent
+    presence = {name: w >= 0 for name, w in zip(names, where_in)}
     kept = np.logical_and.reduce([presence[n] for n in names]) if how == "inner" else presence[names[0]]
     all_ids = _id_text(union.to_numpy())
     near = _near_misses(all_ids, [index for (_, _, _, (index, _)) in prepared], names, presence)
@@ -490,13 +491,13 @@ def merge_tables(
     # are in ``near_miss``
     audit = pd.DataFrame({"id": all_ids, **{f"in_{n}": presence[n] for n in names}, "kept": kept,
                           "reason": _drop_reasons(presence, kept, near != "", names, how), "near_miss": near})
-    kept_keys = union[kept]
+    n_kept = int(kept.sum())
     blocks = [pd.Series(all_ids[kept], name=on)]
-    for t, cols, out_cols, (index, rows) in prepared:
-        where = index.get_indexer(kept_keys)
+    for (t, cols, out_cols, (index, rows)), where_all in zip(prepared, where_in):
+        where = where_all[kept]
         found = where >= 0
         block = t.iloc[rows[where[found]]][cols] if found.all() else t.iloc[rows[where[found]]][cols].set_axis(
-            np.flatnonzero(found)).reindex(range(len(kept_keys)))
+            np.flatnonzero(found)).reindex(range(n_kept))
         block.columns = out_cols
         blocks.append(block.reset_index(drop=True))
     data = pd.concat(blocks, axis=1)
@@ -548,7 +549,7 @@ def _near_misses(all_ids, indexes, names, presence) -> np.ndarray:
         return near
     for name, index in zip(names, indexes):
         absent = np.flatnonzero(~presence[name])
-        if not len(absent):
+        if not len(absent) or not len(index):
             continue
         key = _strip_zeros_all(all_ids[absent])
         theirs = index.to_numpy().astype(object)

@@ -33,9 +33,21 @@ class FitState:
     n_iter: int
 
 
+_LL_BLOCK = 1 << 16  # rows per block of the log-likelihood sum above this size (temporaries stay in cache)
+
+
 def loglik(eta: np.ndarray, y: np.ndarray) -> float:
-    """Σ yη - log(1 + e^η), with log(1 + e^η) = max(η, 0) + log1p(e^-|η|) (3x faster than logaddexp)."""
-    return float(np.sum(y * eta - np.maximum(eta, 0.0) - np.log1p(np.exp(-np.abs(eta)))))
+    """Σ yη - log(1 + e^η), with log(1 + e^η) = max(η, 0) + log1p(e^-|η|) (3x faster than logaddexp).
+
+    Above ``_LL_BLOCK`` rows the sum is taken block by block (the same terms, summed per block): at 10^7 rows
+    the five full-length temporaries would otherwise stream through memory, 2-3x slower."""
+    if len(eta) <= _LL_BLOCK:
+        return float(np.sum(y * eta - np.maximum(eta, 0.0) - np.log1p(np.exp(-np.abs(eta)))))
+    total = 0.0
+    for s in range(0, len(eta), _LL_BLOCK):
+        e, t = eta[s:s + _LL_BLOCK], y[s:s + _LL_BLOCK]
+        total += float(np.sum(t * e - np.maximum(e, 0.0) - np.log1p(np.exp(-np.abs(e)))))
+    return total
 
 
 def _info(X: np.ndarray, w: np.ndarray, chunk: int = 8192) -> np.ndarray:
