@@ -68,8 +68,11 @@ def available_workers() -> int:
     from joblib.parallel import get_active_backend
 
     configured = get_active_backend()[1]
-    if configured is not None:
-        return resolve_n_jobs(configured)
+    return resolve_n_jobs(configured) if configured is not None else _cores()
+
+
+def _cores() -> int:
+    """The cores this process may use."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
@@ -136,6 +139,5 @@ def compute_environment(*, workers="auto", blas_threads: int | None = None, sche
             stack.enter_context(Client(scheduler))
             stack.enter_context(joblib.parallel_config(backend="dask", n_jobs=-1 if workers == "auto" else workers))
         else:
-            n = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-            stack.enter_context(joblib.parallel_config(n_jobs=n if workers == "auto" else int(workers)))
+            stack.enter_context(joblib.parallel_config(n_jobs=_cores() if workers == "auto" else int(workers)))
         yield
