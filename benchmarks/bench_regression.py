@@ -1,6 +1,6 @@
 """Logistic and Cox regression against peers in the same run.
 
-Run: python benchmarks/bench_regression.py
+Run: python benchmarks/bench_regression.py   (one BLAS thread, as a study run's default; R's glm uses its own)
 Peers: statsmodels Logit (Newton), scikit-learn LogisticRegression (penalty=None, lbfgs), lifelines
 CoxPHFitter, and R's glm / rms::lrm / survival::coxph via Rscript (data passed as raw doubles,
 timed inside R with system.time).
@@ -17,6 +17,7 @@ import pandas as pd
 from _util import best_of, peak_memory
 
 import cohortstats as cs
+from cohortstats._parallel import limit_blas
 
 
 def rscript(code):
@@ -64,6 +65,11 @@ def logistic():
             r = rscript(code)
         print(f"  R glm {r['glm']:.2f} s; rms::lrm {r['lrm']:.2f} s  -> cohortstats {r['glm'] / t_cs:.1f}x faster than glm, "
               f"{r['lrm'] / t_cs:.1f}x than lrm; coef x0 diff {abs(r['coef'] - fit.coef[1]):.1e}")
+    t_w, wald = best_of(lambda: cs.logistic_regression(df, "y", names, ci_method="wald"), repeat=1)
+    for jobs in (1, 2):
+        t_p, prof = best_of(lambda: cs.logistic_regression(df, "y", names, n_jobs=jobs), repeat=1)
+        print(f"profile CIs for 21 terms at n = 1e6, {jobs} worker(s): {t_p:.2f} s = {t_p / t_w:.1f}x the Wald fit "
+              f"({t_w:.2f} s, same run); max |profile - Wald limit| {np.max(np.abs(prof.conf_low - wald.conf_low)):.1e}")
     d = df.iloc[:10_000]
     t_prof, _ = best_of(lambda: cs.logistic_regression(d, "y", names), repeat=1)
     print(f"profile CIs for 20 terms at n = 1e4: {t_prof:.2f} s")
@@ -74,7 +80,16 @@ def logistic():
 
 
 def cox():
-    for n in (10**4, 10**5):
+    from cohortstats.regression._concordance import concordance
+
+    for n in (10**6, 10**7):
+        rng = np.random.default_rng(n)
+        t = np.round(rng.exponential(1, n), 3)
+        e = rng.random(n) < 0.6
+        r = rng.normal(size=n)
+        t_c, c = best_of(lambda: concordance(t, e, r), repeat=1)
+        print(f"concordance + SE alone, n = {n:.0e}: {t_c:.2f} s")
+    for n in (10**4, 10**5, 10**6):
         rng = np.random.default_rng(n)
         X = rng.normal(size=(n, 5))
         lp = X @ np.array([0.5, -0.3, 0.2, 0.1, 0.0])
@@ -107,5 +122,6 @@ def cox():
 
 
 if __name__ == "__main__":
-    logistic()
-    cox()
+    with limit_blas(1):
+        logistic()
+        cox()

@@ -42,8 +42,11 @@ def _placements(cases: np.ndarray, controls: np.ndarray):
 
 def _auc_sorted(cases: np.ndarray, controls: np.ndarray) -> float:
     """Mann-Whitney AUC (ties ½) from two sorts and one search."""
-    sc = np.sort(cases)
-    sd = np.sort(controls)
+    return _auc_presorted(np.sort(cases), np.sort(controls))
+
+
+def _auc_presorted(sc: np.ndarray, sd: np.ndarray) -> float:
+    """Mann-Whitney AUC (ties ½) of cases and controls already sorted ascending: one search, no sort."""
     lo = np.searchsorted(sd, sc, "left")
     last = np.minimum(lo, len(sd) - 1)
     if np.any(sd[last] == sc):

@@ -232,20 +232,51 @@ def read_table(
 
 
 # --------------------------------------------------------------------------- ids
-def _normalise_ids(series: pd.Series) -> pd.Series:
-    """Ids as stripped strings; whole-number floats lose their ``.0``."""
+def _normalise_one(v):
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return None
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    if isinstance(v, (bool, np.bool_)):
+        return str(v)
+    s = str(v).strip()
+    return s if s else None
 
-    def one(v):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+
+def _whole_numbers(series: pd.Series):
+    """The ids as int64 (NaN -> missing mask) when the column is integer, or floats that are all whole numbers
+    (1.0 reads as 1) within ±2^53; else None."""
+    if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(series.dtype):
+        return None
+    if series.dtype.kind in "iu" and not series.hasnans:  # plain integers (unsigned above 2^63: as text)
+        if series.dtype.kind == "u" and len(series) and series.max() >= 2**63:
             return None
-        if isinstance(v, (float, np.floating)) and float(v).is_integer():
-            return str(int(v))
-        if isinstance(v, (bool, np.bool_)):
-            return str(v)
-        s = str(v).strip()
-        return s if s else None
+        return series.to_numpy(dtype=np.int64), np.zeros(len(series), bool)
+    values = series.to_numpy(dtype=float, na_value=np.nan)
+    missing = np.isnan(values)
+    ok = values[~missing]
+    if not (np.all(np.isfinite(ok)) and np.all(ok == np.floor(ok)) and np.all(np.abs(ok) <= 2**53)):
+        return None
+    out = np.zeros(len(values), dtype=np.int64)
+    out[~missing] = ok.astype(np.int64)
+    return out, missing
 
-    return series.map(one).astype(object)
+
+def _normalise_ids(series: pd.Series) -> pd.Series:
+    """Ids as stripped strings (``None`` when missing or blank); whole-number floats lose their ``.0``."""
+    whole = _whole_numbers(series)
+    if whole is not None:
+        ints, missing = whole
+        text = ints.astype(str).astype(object)
+        text[missing] = None
+        return pd.Series(text, index=series.index, dtype=object)
+    if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+        kind = pd.api.types.infer_dtype(series, skipna=True)
+        if kind in ("string", "empty"):  # text only: strip it in one pass
+            text = series.astype(object).where(series.notna(), None)
+            stripped = text.str.strip()
+            return stripped.where(stripped.notna() & (stripped != ""), None).astype(object)
+    return series.map(_normalise_one).astype(object)
 
 
 def _strip_zeros(s: str) -> str:
@@ -411,32 +442,24 @@ def merge_tables(
     if how not in ("inner", "left"):
         raise DataValidationError(f"how must be 'inner' or 'left'; got {how!r}.")
 
-    excluded, metadata, prepared, id_sets = [], {}, [], []
-    for t, name, prefix in zip(tables, names, prefixes):
-        if on not in t.columns:
+    keys, metadata, prepared, excluded = _id_keys(tables, names, on), {}, [], []
+    for t, name, prefix, (key, missing) in zip(tables, names, prefixes, keys):
+        rows_missing = np.flatnonzero(missing)
+        excluded += [pd.DataFrame({"table": name, "row": rows_missing, "reason": "missing id"})]
+        rows = np.flatnonzero(~missing)
+        index = pd.Index(key[rows])  # no copy of the table yet: remember where each id's row is
+        if not index.is_unique:
+            dup = index[index.duplicated(keep=False)].unique()
+            shown = sorted(_id_text(dup.to_numpy()).tolist())
             raise DataValidationError(
-                f"id column {on!r} is missing from table {name!r} (columns: {_preview(list(t.columns), k=10)}). "
-                "Rename the id column or pass on=."
-            )
-        ids = _normalise_ids(t[on])
-        missing = ids.isna()
-        for row in np.flatnonzero(missing.to_numpy()):
-            excluded.append({"table": name, "row": int(row), "reason": "missing id"})
-        ids_ok = ids[~missing]
-        dup = ids_ok[ids_ok.duplicated(keep=False)]
-        if len(dup):
-            raise DataValidationError(
-                f"table {name!r} has {dup.nunique()} duplicated id(s) in {on!r}: {_preview(sorted(dup.unique()), k=20)}. "
+                f"table {name!r} has {len(dup)} duplicated id(s) in {on!r}: {_preview(shown, k=20)}. "
                 "Each patient must appear once per table; remove or aggregate the duplicates."
             )
         meta = [c for c in t.columns if c != on and is_pyradiomics_metadata(c)]
         metadata[name] = meta
         cols = [c for c in t.columns if c != on and (keep_metadata or c not in meta)]
         out_cols = [f"{prefix}{c}" if prefix else c for c in cols]
-        # no copy of the table yet: remember where each id's row is
-        positions = pd.Index(ids_ok.to_numpy()), np.flatnonzero(~missing.to_numpy())
-        prepared.append((t, cols, out_cols, positions))
-        id_sets.append(set(ids_ok))
+        prepared.append((t, cols, out_cols, (index, rows)))
 
     seen_cols: dict[str, str] = {}
     for (_, _, out_cols, _), name in zip(prepared, names):
@@ -448,33 +471,14 @@ def merge_tables(
             )
         seen_cols.update({c: name for c in out_cols})
 
-    all_ids = list(dict.fromkeys(i for (_, _, _, (index, _)) in prepared for i in index))
-    presence = {name: np.array([i in s for i in all_ids]) for name, s in zip(names, id_sets)}
-    if how == "inner":
-        kept = np.logical_and.reduce([presence[n] for n in names])
-    else:
-        kept = presence[names[0]]
-    # near misses: an id absent from some table whose zero-stripped form is there. The reasons name tables and
-    # categories, never ids, so that counts by reason can go into a report; the ids are in ``near_miss``.
-    stripped = [{_strip_zeros(i): i for i in s} for s in id_sets]
-    reasons, near = [], []
-    for k, i in enumerate(all_ids):
-        absent = [n for n in names if not presence[n][k]]
-        hints = []
-        for n in absent:
-            j = names.index(n)
-            other = stripped[j].get(_strip_zeros(i))
-            if other is not None and other != i:
-                hints.append(f"{n}: {other!r}")
-        near.append("; ".join(hints))
-        if kept[k]:
-            reasons.append("")
-        else:
-            why = "not in " + ", ".join(absent) if how == "inner" else f"not in {names[0]}"
-            if hints:
-                why += " (an id there differs only by leading zeros)"
-            reasons.append(why)
-    n_near = sum(1 for h in near if h)
+    # every id once, in order of first appearance (first table first)
+    union = pd.Index(pd.unique(np.concatenate([index.to_numpy() for (_, _, _, (index, _)) in prepared])))
+    where_in = [index.get_indexer(union) for (_, _, _, (index, _)) in prepared]  # each id's row, -1 if absent
+    presence = {name: w >= 0 for name, w in zip(names, where_in)}
+    kept = np.logical_and.reduce([presence[n] for n in names]) if how == "inner" else presence[names[0]]
+    all_ids = _id_text(union.to_numpy())
+    near = _near_misses(all_ids, [index for (_, _, _, (index, _)) in prepared], names, presence)
+    n_near = int((near != "").sum())
     if n_near:
         warnings.warn(
             f"{n_near} id(s) match an id of another table only after removing leading zeros and were NOT matched; "
@@ -483,20 +487,106 @@ def merge_tables(
             DataWarning,
             stacklevel=2,
         )
-    audit = pd.DataFrame({"id": all_ids, **{f"in_{n}": presence[n] for n in names}, "kept": kept, "reason": reasons,
-                          "near_miss": near})
-    kept_ids = pd.Index([i for i, k in zip(all_ids, kept) if k])
-    blocks = [pd.Series(kept_ids, name=on)]
-    for t, cols, out_cols, (index, rows) in prepared:
-        where = index.get_indexer(kept_ids)
+    # the reasons name tables and categories, never ids, so that counts by reason can go into a report; the ids
+    # are in ``near_miss``
+    audit = pd.DataFrame({"id": all_ids, **{f"in_{n}": presence[n] for n in names}, "kept": kept,
+                          "reason": _drop_reasons(presence, kept, near != "", names, how), "near_miss": near})
+    n_kept = int(kept.sum())
+    blocks = [pd.Series(all_ids[kept], name=on)]
+    for (t, cols, out_cols, (index, rows)), where_all in zip(prepared, where_in):
+        where = where_all[kept]
         found = where >= 0
         block = t.iloc[rows[where[found]]][cols] if found.all() else t.iloc[rows[where[found]]][cols].set_axis(
-            np.flatnonzero(found)).reindex(range(len(kept_ids)))
+            np.flatnonzero(found)).reindex(range(n_kept))
         block.columns = out_cols
         blocks.append(block.reset_index(drop=True))
     data = pd.concat(blocks, axis=1)
-    excluded_df = pd.DataFrame(excluded, columns=["table", "row", "reason"])
+    excluded_df = pd.concat(excluded, ignore_index=True)[["table", "row", "reason"]]
+    excluded_df["row"] = excluded_df["row"].astype(int)
+    excluded_df = excluded_df if len(excluded_df) else pd.DataFrame(columns=["table", "row", "reason"])
     return MergeResult(data=data, audit=audit, excluded_rows=excluded_df, metadata_columns=metadata, id_column=on)
+
+
+def _id_keys(tables, names, on) -> list:
+    """Each table's ids as comparable keys and a missing mask: int64 when every table's ids are whole
+    numbers (no text to build or hash until the audit), else the normalised strings of
+    :func:`_normalise_ids`."""
+    for t, name in zip(tables, names):
+        if on not in t.columns:
+            raise DataValidationError(
+                f"id column {on!r} is missing from table {name!r} (columns: {_preview(list(t.columns), k=10)}). "
+                "Rename the id column or pass on=."
+            )
+    whole = [_whole_numbers(t[on]) for t in tables]
+    if all(w is not None for w in whole):
+        return whole
+    out = []
+    for t in tables:
+        ids = _normalise_ids(t[on]).to_numpy()
+        out.append((ids, pd.isna(ids)))
+    return out
+
+
+def _id_text(keys: np.ndarray) -> np.ndarray:
+    """Keys as the audit's id strings (object array)."""
+    return keys.astype(str).astype(object) if keys.dtype.kind == "i" else keys.astype(object)
+
+
+def _strip_zeros_all(ids: np.ndarray) -> np.ndarray:
+    """:func:`_strip_zeros` of every id (object array of strings)."""
+    stripped = pd.Series(ids, dtype=object).str.lstrip("0").to_numpy()
+    stripped[stripped == ""] = "0"
+    return stripped
+
+
+def _near_misses(all_ids, indexes, names, presence) -> np.ndarray:
+    """Per id, ``"<table>: '<id there>'"`` for each table that lacks it but has an id differing only by leading
+    zeros (the first such id in the table's order; joined by ``"; "``), else ``""``. Whole-number ids have no
+    leading zeros: all ``""``. Only the ids absent from a table, and that table's ids that start with a zero,
+    are stripped."""
+    near = np.full(len(all_ids), "", dtype=object)
+    if all(index.dtype.kind == "i" for index in indexes):
+        return near
+    for name, index in zip(names, indexes):
+        absent = np.flatnonzero(~presence[name])
+        if not len(absent) or not len(index):
+            continue
+        key = _strip_zeros_all(all_ids[absent])
+        theirs = index.to_numpy().astype(object)
+        pos = index.get_indexer(key)  # an id there without leading zeros
+        zero_led = np.flatnonzero(pd.Series(theirs, dtype=object).str.startswith("0").to_numpy(dtype=bool))
+        if len(zero_led):  # or with them: the first one in the table's order
+            led = pd.Index(_strip_zeros_all(theirs[zero_led]))
+            first = ~led.duplicated(keep="first")
+            where = pd.Index(led[first]).get_indexer(key)
+            via_zero = np.where(where >= 0, zero_led[first][np.maximum(where, 0)], -1)
+            pos = np.where((pos < 0) | ((via_zero >= 0) & (via_zero < pos)), via_zero, pos)
+        other = np.where(pos >= 0, theirs[np.maximum(pos, 0)], None)
+        hit = (pos >= 0) & (other != all_ids[absent])
+        rows, other = absent[hit], other[hit]
+        hint = np.array([f"{name}: {o!r}" for o in other], dtype=object)
+        near[rows] = np.where(near[rows] == "", hint, near[rows] + "; " + hint)
+    return near
+
+
+def _drop_reasons(presence, kept, hinted, names, how) -> np.ndarray:
+    """``""`` for a kept id; else ``"not in <tables>"`` (+ the leading-zeros note), one string per pattern."""
+    pattern = np.zeros(len(kept), dtype=np.int64)
+    for bit, name in enumerate(names):
+        pattern |= presence[name].astype(np.int64) << bit
+    pattern |= hinted.astype(np.int64) << len(names)
+    reasons = np.full(len(kept), "", dtype=object)
+    dropped = np.flatnonzero(~kept)
+    codes, inverse = np.unique(pattern[dropped], return_inverse=True)
+    texts = []
+    for code in codes:
+        absent = [n for bit, n in enumerate(names) if not (code >> bit) & 1]
+        why = "not in " + ", ".join(absent) if how == "inner" else f"not in {names[0]}"
+        if (code >> len(names)) & 1:
+            why += " (an id there differs only by leading zeros)"
+        texts.append(why)
+    reasons[dropped] = np.array(texts, dtype=object)[inverse] if len(dropped) else reasons[dropped]
+    return reasons
 
 
 # --------------------------------------------------------------------------- types

@@ -215,3 +215,27 @@ def test_read_only_some_columns(tmp_path):
     for f in ("t.csv", "t.parquet", "t.xlsx"):
         got = cs.read_table(tmp_path / f, columns=lambda c: c == "id" or c.startswith("a_"))
         assert list(got.columns) == ["id", "a_x", "a_y"], f
+
+
+def test_merge_with_a_table_of_missing_ids_and_text_ids_elsewhere():
+    """A table whose every id is missing keeps nothing (how='left') and looks for no near misses in it."""
+    a = pd.DataFrame({"id": [None, None], "x": [1.0, 2.0]})
+    b = pd.DataFrame({"id": ["024", "7"], "y": [1.0, 2.0]})
+    m = cs.merge_tables(a, b, on="id", how="left")
+    assert len(m.data) == 0 and list(m.data.columns) == ["id", "x", "y"]
+    assert m.audit["reason"].tolist() == ["not in table1", "not in table1"]
+    assert m.excluded_rows["row"].tolist() == [0, 1]
+
+
+def test_merge_matches_whole_number_ids_across_types_and_vectorised_audit_equals_the_rules(rng):
+    """Integer, whole-number float and text ids are matched as the same normalised text ('7', 7, 7.0)."""
+    a = pd.DataFrame({"id": [7, 8, 9, 10], "x": [1.0, 2.0, 3.0, 4.0]})
+    b = pd.DataFrame({"id": [7.0, 9.0, np.nan, 11.0], "y": [1.0, 2.0, 3.0, 4.0]})
+    m = cs.merge_tables(a, b, on="id", names=["clinical", "imaging"])
+    assert m.data["id"].tolist() == ["7", "9"] and m.audit["id"].tolist() == ["7", "8", "9", "10", "11"]
+    assert m.audit.set_index("id").loc["11", "reason"] == "not in clinical"
+    c = pd.DataFrame({"id": [" 7 ", "9", "011"], "z": [1.0, 2.0, 3.0]})
+    with pytest.warns(DataWarning, match=r"2 id\(s\) match"):  # "011" and "11", each near the other
+        m3 = cs.merge_tables(a, b, c, on="id")
+    assert m3.data["id"].tolist() == ["7", "9"]
+    assert m3.audit.set_index("id").loc["011", "near_miss"] == "table2: '11'"

@@ -66,6 +66,34 @@ def test_harm_and_bootstrap_bands(rng):
     assert_allclose(again.table["conf_low"], dc.table["conf_low"])
 
 
+def test_bootstrap_bands_identical_for_any_n_jobs(rng):
+    y, p1, p2 = _data(rng)
+    one = cs.decision_curve(y, {"a": p1, "b": p2}, n_boot=150, random_state=9, n_jobs=1).table
+    two = cs.decision_curve(y, {"a": p1, "b": p2}, n_boot=150, random_state=9, n_jobs=2).table
+    assert one[["conf_low", "conf_high"]].equals(two[["conf_low", "conf_high"]])
+    d1 = cs.net_benefit_difference(y, p1, p2, n_boot=150, random_state=9, n_jobs=1)
+    d2 = cs.net_benefit_difference(y, p1, p2, n_boot=150, random_state=9, n_jobs=2)
+    assert d1.equals(d2)
+
+
+def test_bootstrap_net_benefit_equals_direct_resampling(rng):
+    """The counts-per-place net benefit of a resample equals decision_curve on the resampled patients."""
+    from cohortstats.evaluation.decision_curve import _bootstrap_nb
+
+    y, p1, p2 = _data(rng)
+    y, p1 = np.asarray(y)[:200], np.round(np.asarray(p1)[:200], 2)  # risks on the thresholds on purpose
+    thr = np.round(np.arange(1, 100) / 100, 2)
+    got = _bootstrap_nb(y, {"a": p1}, thr, {"a": 0.01}, 5, 21)
+    cases, controls = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    for b, seed in enumerate(np.random.SeedSequence(21).spawn(5)):
+        g = np.random.default_rng(seed)
+        idx = np.concatenate([cases[g.integers(0, len(cases), len(cases))],
+                              controls[g.integers(0, len(controls), len(controls))]])
+        direct = cs.decision_curve(y[idx], {"a": p1[idx]}, harm={"a": 0.01}).table
+        assert_allclose(got["a"][b], direct[direct.model == "a"]["net_benefit"], rtol=1e-12, atol=1e-15)
+        assert_allclose(got["all"][b], direct[direct.model == "all"]["net_benefit"], rtol=1e-12, atol=1e-15)
+
+
 def test_net_benefit_difference_ci(rng):
     y, p1, p2 = _data(rng)
     d = cs.net_benefit_difference(y, p1, p2, thresholds=[0.2, 0.3, 0.4], n_boot=300, random_state=2)

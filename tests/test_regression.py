@@ -310,3 +310,15 @@ def test_firth_two_by_two_closed_form(table):
     expected = np.log((a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5)))
     assert_allclose(f.coef[1], expected, rtol=1e-10)
     assert_allclose(f.coef[0], np.log((c + 0.5) / (d + 0.5)), rtol=1e-10)
+
+
+def test_profile_limits_the_same_in_parallel(rng):
+    """The profile limits are independent root searches: two workers give the serial answer (BLAS thread counts
+    may change the last bits of X'WX, hence not bit-for-bit)."""
+    n = 3000
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.integers(0, 3, n)})
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-(0.5 * df["a"] - 0.3 * df["b"])))).astype(int)
+    one = cs.logistic_regression(df, "y", ["a", "b", "c"], categorical=["c"], n_jobs=1)
+    two = cs.logistic_regression(df, "y", ["a", "b", "c"], categorical=["c"], n_jobs=2)
+    assert_allclose(two.conf_low, one.conf_low, rtol=1e-10)
+    assert_allclose(two.conf_high, one.conf_high, rtol=1e-10)

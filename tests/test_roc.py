@@ -138,26 +138,31 @@ def test_bootstrap_ci_close_to_proc(a):
 
 
 def test_batched_bootstrap_equals_direct_resampling(rng):
-    """The multiplicity-based AUC of a resample equals the Mann-Whitney AUC of the resampled data."""
+    """The multiplicity-based AUC of a resample equals the Mann-Whitney AUC of the resampled data: resample b
+    draws sorted-control then sorted-case positions from the b-th generator spawned from the seed."""
     from cohortstats._auc import _auc_sorted
     from cohortstats.evaluation._roc_core import bootstrap_aucs
 
     cases = np.round(rng.normal(1, 1, 30), 1)  # ties on purpose
     controls = np.round(rng.normal(0, 1, 50), 1)
-    seed = 11
-    got = bootstrap_aucs(cases, controls, 40, np.random.default_rng(seed), chunk_elems=500)
-    r2 = np.random.default_rng(seed)
-    sd = np.sort(controls)
+    got = bootstrap_aucs(cases, controls, 40, 11, chunk_elems=500)  # chunks of 6 resamples
+    sc, sd = np.sort(cases), np.sort(controls)
     expected = []
-    # replay the same draws chunk by chunk (chunk of 6 resamples = 500 // 80)
-    done = 0
-    while done < 40:
-        b = min(500 // 80, 40 - done)
-        di = r2.integers(0, 50, (b, 50))
-        ci = r2.integers(0, 30, (b, 30))
-        expected += [_auc_sorted(cases[ci[k]], sd[di[k]]) for k in range(b)]
-        done += b
+    for seed in np.random.SeedSequence(11).spawn(40):
+        g = np.random.default_rng(seed)
+        di = g.integers(0, 50, 50)
+        ci = g.integers(0, 30, 30)
+        expected.append(_auc_sorted(sc[ci], sd[di]))
     assert_allclose(got, expected, rtol=1e-12)
+    assert_allclose(bootstrap_aucs(cases, controls, 40, 11), got, rtol=0, atol=0)  # chunking changes nothing
+
+
+@pytest.mark.parametrize("random_state", [3, np.random.SeedSequence(3)])
+def test_bootstrap_ci_identical_for_any_n_jobs(a, random_state):
+    one = cs.auc_ci(a["y"], a["s100b"], method="bootstrap", n_boot=300, random_state=random_state, n_jobs=1)
+    two = cs.auc_ci(a["y"], a["s100b"], method="bootstrap", n_boot=300, random_state=random_state, n_jobs=2)
+    assert (one.conf_low, one.conf_high, one.std_error) == (two.conf_low, two.conf_high, two.std_error)
+
 
 
 def test_hanley_mcneil_closed_form():
@@ -424,3 +429,27 @@ def test_compare_aucs_pairs_must_be_distinct(a):
         cs.compare_aucs(a["y"], scores, pairs=[("s100b", "ndka"), ("ndka", "s100b")])
     with pytest.raises(DataValidationError, match="each pair must be two model names"):
         cs.compare_aucs(a["y"], scores, pairs=[("s100b", "ndka", "x")])
+
+
+def test_shared_sorts_give_the_same_numbers_with_one_sort_per_score(rng):
+    from cohortstats.evaluation._roc_core import _SHARED, shared_sorts
+
+    y = rng.integers(0, 2, 400)
+    p = np.round(rng.random(400), 2)  # ties
+    q = rng.random(400)
+
+    def everything():
+        return (cs.roc(y, p), cs.roc(y, p, direction=">"), cs.threshold_metrics(y, p),
+                cs.decision_curve(y, {"p": p, "q": q}).table, cs.auc_ci(y, p, method="hanley_mcneil"),
+                cs.auc_ci(y, p, method="bootstrap", n_boot=200, random_state=1))
+
+    plain = everything()
+    with shared_sorts():
+        shared = everything()
+        assert len(_SHARED.get()) == 2  # p and q, each sorted once
+    assert _SHARED.get() is None
+    for a, b in ((plain[0], shared[0]), (plain[1], shared[1])):
+        assert a.auc == b.auc and np.array_equal(a.thresholds, b.thresholds)
+        assert np.array_equal(a.sensitivity, b.sensitivity) and np.array_equal(a.specificity, b.specificity)
+    assert plain[2].threshold == shared[2].threshold and plain[3].equals(shared[3])
+    assert plain[4].conf_low == shared[4].conf_low and plain[5].conf_high == shared[5].conf_high

@@ -42,3 +42,10 @@ def test_roc_band_within_monte_carlo_error_of_proc_ci_se(a):
     step = 1 / 41
     for ours, theirs in (("low", "low"), ("median", "median"), ("high", "high")):
         assert np.abs(getattr(band, f"sensitivity_{ours}") - ref[theirs]).max() <= step + 1e-12, ours
+
+
+def test_roc_band_identical_for_any_n_jobs(a):
+    one = cs.roc_band(a["y"], a["s100b"], n_boot=120, random_state=7, n_jobs=1)
+    two = cs.roc_band(a["y"], a["s100b"], n_boot=120, random_state=7, n_jobs=2)
+    for k in ("sensitivity_low", "sensitivity_median", "sensitivity_high"):
+        assert np.array_equal(getattr(one, k), getattr(two, k)), k

@@ -169,9 +169,10 @@ def _classify(df, variables, categorical, nonnormal):
             k = s.dropna().nunique()
             kinds[v] = "categorical" if 0 < k <= 2 else "continuous"
         else:
-            nonmissing = s.dropna()
-            parsed = pd.to_numeric(nonmissing, errors="coerce")
-            if len(nonmissing) and parsed.notna().mean() >= 0.5:
+            # share of the non-missing values that read as numbers, from the distinct values and their counts
+            counts = s.value_counts(dropna=True)
+            parsed = pd.to_numeric(pd.Series(counts.index, dtype=object), errors="coerce")
+            if counts.sum() and counts.to_numpy()[parsed.notna().to_numpy()].sum() / counts.sum() >= 0.5:
                 kinds[v] = "continuous"  # mostly numbers: the check below reports the text cells
             else:
                 kinds[v] = "categorical"
@@ -186,6 +187,24 @@ def _levels(s: pd.Series) -> list:
         return sorted(vals)
     except TypeError:
         return sorted(vals, key=str)
+
+
+def _level_codes(s: pd.Series) -> tuple[np.ndarray, list, list]:
+    """``(codes, levels, where)``: each row's code (-1 when missing), the levels as :func:`_levels` orders them,
+    and each level's code; one hash pass (or a category's codes) instead of comparing every row with every
+    level."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy().astype(np.intp)
+        present = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0
+        keep = np.flatnonzero(present)
+        return codes, [s.cat.categories[k] for k in keep], list(keep)
+    codes, uniques = pd.factorize(s, sort=False)
+    uniques = list(uniques)
+    try:
+        order = sorted(range(len(uniques)), key=lambda k: uniques[k])
+    except TypeError:
+        order = sorted(range(len(uniques)), key=lambda k: str(uniques[k]))
+    return codes.astype(np.intp), [uniques[k] for k in order], order
 
 
 def _without_identifiers(df, variables, *, auto: bool) -> list:
@@ -382,16 +401,17 @@ def table_one(
                     "statistics are scale-free, R's t.test/oneway.test give NaN on the unscaled values")]))
             test_rows.append({"variable": v, "type": "continuous", "display": display, **tested})
         else:
-            s = raw
-            levels = _levels(s)
-            notna = s.notna().to_numpy()
+            codes, levels, where = _level_codes(raw)
+            notna = codes >= 0
             counts = {}
             for col in columns:
                 m = col_masks[col]
-                nn = int((m & notna).sum())
-                nmiss = int((m & ~notna).sum())
-                for lev in levels:
-                    c = int((m & (s == lev).to_numpy()).sum())
+                in_col = codes[m & notna]
+                nn = len(in_col)
+                nmiss = int(m.sum()) - nn
+                per_code = np.bincount(in_col, minlength=len(where))  # one pass per column, not one per level
+                for lev, code in zip(levels, where):
+                    c = int(per_code[code])
                     counts[(col, lev)] = c
                     rows.append({"variable": v, "type": "categorical", "level": lev, "group": col, "n": nn,
                                  "count": c, "percent": 100.0 * c / nn if nn else np.nan, "missing": nmiss})

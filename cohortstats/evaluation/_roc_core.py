@@ -4,11 +4,16 @@ stratified bootstrap AUCs and p-values for the three alternatives."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import partial
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .._auc import _placements
+from .._parallel import parallel_map, seed_sequence
 from .._validation import check_one_of
 from ..exceptions import DataValidationError
 
@@ -90,10 +95,17 @@ def _orient(score: np.ndarray, direction: str) -> np.ndarray:
 
 
 def _curve(cases: np.ndarray, controls: np.ndarray, direction: str):
-    values = np.unique(np.concatenate([cases, controls]))
+    return _curve_sorted(np.sort(cases), np.sort(controls), direction)
+
+
+def _curve_sorted(sc: np.ndarray, sd: np.ndarray, direction: str):
+    """pROC's curve from the sorted cases and controls: thresholds -Inf, midpoints of distinct values, +Inf."""
+    values = np.concatenate([sc, sd])
+    values.sort(kind="stable")  # two sorted runs: one merge
+    if len(values):
+        values = values[np.concatenate([[True], values[1:] != values[:-1]])]
     mids = (values[1:] + values[:-1]) / 2
     thr = np.concatenate([[-np.inf], mids, [np.inf]])
-    sc, sd = np.sort(cases), np.sort(controls)
     if direction == "<":
         se = 1 - np.searchsorted(sc, thr, "left") / len(sc)  # cases >= t
         sp = np.searchsorted(sd, thr, "left") / len(sd)  # controls < t
@@ -103,6 +115,63 @@ def _curve(cases: np.ndarray, controls: np.ndarray, direction: str):
     sp = 1 - np.searchsorted(sd, thr, "right") / len(sd)  # controls > t
     return thr, se, sp
 
+
+_SHARED = ContextVar("cohortstats_shared_sorts", default=None)
+
+
+@contextmanager
+def shared_sorts():
+    """Within the block, each score's cases and controls are sorted once and reused.
+
+    ``roc``, ``auc_ci`` (bootstrap and Hanley-McNeil), ``threshold_metrics`` and ``decision_curve`` called on
+    the same outcome and score objects (the same arrays or Series, with the same ``positive`` and
+    ``nan_policy``) share one sort. The objects must not be modified inside the block (they are recognised by
+    identity). Outside such a block nothing is cached.
+
+    Examples
+    --------
+    >>> import numpy as np, cohortstats as cs
+    >>> from cohortstats.evaluation._roc_core import shared_sorts
+    >>> y, p = np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])
+    >>> with shared_sorts():
+    ...     r = cs.roc(y, p)
+    ...     dc = cs.decision_curve(y, {"model": p})
+    >>> r.auc
+    0.75
+    """
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def sorted_split(y01, score, *, key=None):
+    """Cases' and controls' scores, each sorted ascending (fresh arrays, not views of the input).
+
+    ``key`` = (outcome object, score object, positive, nan_policy) identifies the input inside
+    :func:`shared_sorts`; the sorted arrays are then computed once and shared (read them, never write).
+    """
+    cache = _SHARED.get()
+    ident = None
+    if cache is not None and key is not None:
+        ident = (id(key[0]), id(key[1]), repr(key[2]), key[3])
+        hit = cache.get(ident)
+        if hit is not None and hit[0] is key[0] and hit[1] is key[1] and len(hit[2]) + len(hit[3]) == len(score):
+            return hit[2], hit[3]
+    is_case = y01 == 1
+    sc, sd = score[is_case], score[~is_case]  # boolean indexing copies: sort those copies in place
+    sc.sort()
+    sd.sort()
+    if ident is not None:
+        sc.flags.writeable = sd.flags.writeable = False
+        cache[ident] = (key[0], key[1], sc, sd)
+    return sc, sd
+
+
+def _oriented(sc: np.ndarray, sd: np.ndarray, direction: str):
+    """Sorted cases and controls of the oriented score (``-score`` for ``">"``), still ascending."""
+    return (sc, sd) if direction == "<" else (-sc[::-1], -sd[::-1])
 
 
 def _split(y01, score):
@@ -124,37 +193,46 @@ def _delong_var(cases, controls):
 
 
 
-def bootstrap_aucs(cases: np.ndarray, controls: np.ndarray, n_boot: int, rng, *, chunk_elems: int = 4_000_000):
+def bootstrap_aucs(cases: np.ndarray, controls: np.ndarray, n_boot: int, random_state, *, n_jobs=None,
+                   chunk_elems: int = 4_000_000, presorted: bool = False) -> np.ndarray:
     """AUCs of ``n_boot`` stratified bootstrap resamples (cases and controls resampled separately).
 
-    No Python loop per resample and no per-resample sort: each resample is a
-    vector of multiplicities; the weighted count of controls below each case
-    comes from a cumulative sum over the (once) sorted controls. Resamples are
-    processed in chunks so memory stays O(n).
+    No per-resample sort: the controls are sorted once, and the count of controls below each case is
+    read from a cumulative count of the resample's control multiplicities over that order. Resample
+    ``b`` draws from its own generator (spawned from ``random_state``, see
+    :func:`cohortstats._parallel.spawn_generators`): first the controls (positions in the sorted
+    controls), then the cases (positions in the sorted cases), so the result does not depend on
+    ``n_jobs``. Memory O(n); ``chunk_elems`` sets how many resamples go to a worker at a time.
     """
     m, n = len(cases), len(controls)
-    # Drawing indices into the sorted controls is the same as drawing into the originals.
-    sd = np.sort(controls)
-    lo = np.searchsorted(sd, cases, "left")
-    hi = np.searchsorted(sd, cases, "right")
-    ties = bool(np.any(hi != lo))
-    out = np.empty(n_boot)
+    # drawing positions in the sorted values is the same as drawing the values themselves
+    sd = controls if presorted else np.sort(controls)
+    sc = cases if presorted else np.sort(cases)  # sorted cases: the reads of the cumulative count run forward
+    lo = np.searchsorted(sd, sc, "left")
+    hi = np.searchsorted(sd, sc, "right")
+    seeds = seed_sequence(random_state).spawn(int(n_boot))
     per = max(1, chunk_elems // (m + n))
-    done = 0
-    while done < n_boot:
-        b = min(per, n_boot - done)
-        rows = np.arange(b)[:, None]
-        wd = np.bincount((rows * n + rng.integers(0, n, (b, n))).ravel(), minlength=b * n).reshape(b, n)
-        wc = np.bincount((rows * m + rng.integers(0, m, (b, m))).ravel(), minlength=b * m).reshape(b, m)
-        cum = np.zeros((b, n + 1), dtype=np.int64)
-        np.cumsum(wd, axis=1, out=cum[:, 1:])  # weighted count of sorted controls up to each position
-        below = 2 * cum[:, lo]  # twice the count, to stay in integers
-        if ties:
-            below += cum[:, hi] - cum[:, lo]
-        out[done:done + b] = np.einsum("ij,ij->i", wc, below) / (2.0 * m * n)
-        done += b
-    return out
+    chunks = [seeds[i:i + per] for i in range(0, len(seeds), per)]
+    work = partial(_auc_chunk, lo=lo, hi=hi if np.any(hi != lo) else None, m=m, n=n)
+    return np.concatenate(parallel_map(work, chunks, n_jobs=n_jobs))
 
+
+def _auc_chunk(seeds, *, lo, hi, m, n):
+    """AUCs of the resamples seeded by ``seeds`` (twice the weighted Mann-Whitney count, in integers).
+
+    One resample at a time: its arrays (a count per control) stay in cache, which is faster than
+    vectorising over several resamples at 10^6 patients, and costs ~30 µs per resample at 10^2.
+    """
+    out = np.empty(len(seeds))
+    cum = np.zeros(n + 1, dtype=np.int64)
+    for b, seed in enumerate(seeds):
+        g = np.random.default_rng(seed)
+        np.cumsum(np.bincount(g.integers(0, n, n), minlength=n), out=cum[1:])  # drawn controls up to each position
+        below = 2 * cum[lo]  # twice the weighted count of controls below each (sorted) case
+        if hi is not None:
+            below += cum[hi] - cum[lo]  # ties count one half
+        out[b] = np.take(below, g.integers(0, m, m)).sum()
+    return out / (2.0 * m * n)
 
 
 def _as_rng(random_state):

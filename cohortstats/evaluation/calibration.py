@@ -13,7 +13,7 @@ from statsmodels.stats.proportion import proportion_confint
 from ..regression._fit import fit_logistic, loglik
 from .lowess import lowess
 from .._validation import check_probability
-from .._auc import _auc_sorted
+from .._auc import _auc_presorted
 from ._roc_core import prepare_binary_scores
 from ..exceptions import DataValidationError
 from ..regression.logistic import HosmerLemeshow, hosmer_lemeshow
@@ -161,10 +161,15 @@ def calibration(y, p, *, groups: int = 10, hl_groups: int = 10, conf_level: floa
     d = (lr - 1) / n
     u = (u_chisq - 2) / n
     citl = fit_logistic(np.ones((n, 1)), y, offset=lg).beta[0]
-    c = _auc_sorted(p[y01 == 1], p[y01 == 0])
-    smooth_at_p = lowess_r(p, y, return_sorted=False)  # tied p share one fitted value: approx(ties = mean)
+    # one sort of p serves the C index, the smoother (already sorted input: lowess's own stable sort is a
+    # single pass) and the curve; tied p share one fitted value: approx(ties = mean)
     order = np.argsort(p, kind="stable")
-    sx, sy = p[order], smooth_at_p[order]
+    sx = p[order]
+    case_sorted = y01[order] == 1
+    c = _auc_presorted(sx[case_sorted], sx[~case_sorted])
+    _, sy = lowess(sx, y[order], iterations=0)
+    smooth_at_p = np.empty(n)
+    smooth_at_p[order] = sy
     er = np.abs(p - smooth_at_p)
     denom = np.sqrt(np.sum((1 - 2 * p) ** 2 * p * (1 - p)))
     sz = float(np.sum((y - p) * (1 - 2 * p)) / denom)

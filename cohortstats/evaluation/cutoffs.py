@@ -15,7 +15,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from .._validation import check_one_of, check_probability
-from ._roc_core import _curve, _split, prepare_binary_scores
+from ._roc_core import _curve_sorted, prepare_binary_scores, sorted_split
 from ..exceptions import DataValidationError, SmallCellWarning
 from .._results import TidyHTML
 
@@ -155,7 +155,8 @@ def threshold_metrics(y, score, *, threshold="youden", direction: str = "<", ci_
     """
     check_one_of(ci_method, ("wilson", "clopper-pearson"), "ci_method")
     conf_level = check_probability(conf_level, "conf_level")
-    y01, arrays, _, _ = prepare_binary_scores(y, {"score": score}, positive=positive, nan_policy=nan_policy)
+    key = (y, score, positive, nan_policy)
+    y01, arrays, n_bad, _ = prepare_binary_scores(y, {"score": score}, positive=positive, nan_policy=nan_policy)
     s = arrays["score"]
     tied: tuple = ()
     if isinstance(threshold, ThresholdMetrics):
@@ -164,8 +165,7 @@ def threshold_metrics(y, score, *, threshold="youden", direction: str = "<", ci_
     elif isinstance(threshold, str):
         check_one_of(threshold, ("youden", "closest.topleft"), "threshold")
         check_one_of(direction, ("<", ">"), "direction")
-        cases, controls = _split(y01, s)
-        thr_all, se, sp = _curve(cases, controls, direction)
+        thr_all, se, sp = _curve_sorted(*sorted_split(y01, s, key=None if n_bad else key), direction)
         crit = se + sp if threshold == "youden" else -((1 - se) ** 2 + (1 - sp) ** 2)
         best = np.flatnonzero(np.isclose(crit, crit.max(), rtol=0, atol=1e-12))
         tied = tuple(float(t) for t in thr_all[best])

@@ -1,19 +1,22 @@
 """Decision curve analysis: net benefit of models against treat-all and treat-none.
 
 Two sorts per model (cases, controls) and a binary search of the thresholds give the true and
-false positives at every threshold: O(n log n + T log n), never O(n·T); bootstrap bands reuse one
-sorted order and only change the patients' multiplicities.
+false positives at every threshold: O(n log n + T log n), never O(n·T). Bootstrap bands place each
+risk among the thresholds once; a resample then only counts its drawn patients per place (O(n), no
+sort), each resample from its own seed, in parallel through joblib when asked.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
+from .._parallel import parallel_map, seed_sequence
 from .._validation import check_probability
-from ._roc_core import _as_rng, prepare_binary_scores
+from ._roc_core import prepare_binary_scores, sorted_split
 from ..exceptions import DataValidationError
 from .._results import TidyHTML
 
@@ -80,7 +83,7 @@ def _check_thresholds(thresholds):
 
 def decision_curve(y, models: dict, *, thresholds=None, nper: int = 100, harm=None, convert=None,
                    n_boot: int | None = None, conf_level: float = 0.95, random_state=None, positive=None,
-                   nan_policy: str = "raise") -> DecisionCurveResult:
+                   nan_policy: str = "raise", n_jobs=None) -> DecisionCurveResult:
     """Net benefit of each model's predicted risks, with treat-all and treat-none.
 
     Parameters
@@ -101,6 +104,10 @@ def decision_curve(y, models: dict, *, thresholds=None, nper: int = 100, harm=No
         (recorded in ``conversions``; like rmda's default, it is fitted on the data analysed).
     n_boot : int, optional
         Stratified bootstrap percentile bands for every curve.
+    random_state : int, Generator, SeedSequence or None
+        Each resample draws from its own generator spawned from it: the bands are the same for any ``n_jobs``.
+    n_jobs : int, optional
+        Bootstrap workers (joblib; ``None``: the active ``joblib.parallel_config``, else 1).
 
     Notes
     -----
@@ -125,7 +132,7 @@ def decision_curve(y, models: dict, *, thresholds=None, nper: int = 100, harm=No
     if int(nper) < 1:
         raise DataValidationError(f"nper must be a positive integer; got {nper}.")
     thresholds = _check_thresholds(thresholds)
-    y01, arrays, _, _ = prepare_binary_scores(y, models, positive=positive, nan_policy=nan_policy)
+    y01, arrays, n_bad, _ = prepare_binary_scores(y, models, positive=positive, nan_policy=nan_policy)
     harm = dict(harm or {})
     unknown = [k for k in harm if k not in models]
     if unknown:
@@ -155,10 +162,10 @@ def decision_curve(y, models: dict, *, thresholds=None, nper: int = 100, harm=No
     k = len(thresholds)
     names, tps, fps, nbs = [], [], [], []
     for name, a in arrays.items():
-        # two plain sorts (cases, controls) instead of an argsort: counts at or above each threshold
-        sc, sd = a[y_case], a[~y_case]  # boolean indexing copies: sort those copies in place
-        sc.sort()
-        sd.sort()
+        # two plain sorts (cases, controls) instead of an argsort: counts at or above each threshold (shared with
+        # roc and threshold_metrics inside shared_sorts(); a converted score is a new array, not shared)
+        shared = not n_bad and name not in conversions
+        sc, sd = sorted_split(y01, a, key=(y, models[name], positive, nan_policy) if shared else None)
         tp = n_case - np.searchsorted(sc, thresholds, side="left")
         fp = (n - n_case) - np.searchsorted(sd, thresholds, side="left")
         names.append(name)
@@ -176,48 +183,48 @@ def decision_curve(y, models: dict, *, thresholds=None, nper: int = 100, harm=No
         "standardized_net_benefit": nb / prev if prev > 0 else np.nan,
         "net_interventions_avoided": (nb - np.tile(nb_all, len(names))) * nper / np.tile(odds, len(names))})
     if n_boot:
-        y = y01.astype(float)
-        sorted_models = {}
-        for name, a in arrays.items():
-            order = np.argsort(a, kind="stable")
-            sorted_models[name] = (order, a[order])
-    if n_boot:
-        bands = _bootstrap_bands(y, sorted_models, thresholds, harm, int(n_boot), conf_level, _as_rng(random_state))
+        bands = _bootstrap_bands(y01, arrays, thresholds, harm, int(n_boot), conf_level, random_state, n_jobs)
         table = table.merge(bands, on=["model", "threshold"], how="left")
     return DecisionCurveResult(table, int(nper), harm, int(n_boot) if n_boot else None, conf_level, conversions)
 
 
-def _bootstrap_nb(y, sorted_models, thresholds, harm, n_boot, rng, chunk_elems=4_000_000):
-    """Net benefit of every model (and treat-all) for stratified resamples: {name: (B, T) array}."""
-    n = len(y)
-    cases, controls = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+def _bootstrap_nb(y01, arrays, thresholds, harm, n_boot, random_state, n_jobs=None, chunk: int = 64):
+    """Net benefit of every model (and treat-all) in ``n_boot`` stratified resamples: {name: (B, T) array}.
+
+    Each patient's risk is placed once among the thresholds (k_i = the number of thresholds at or below
+    it: positive at the first k_i); a resample then only counts its drawn cases and controls per place,
+    O(n) per resample without a sort or an n-sized weight vector. Resample ``b`` draws its cases, then its
+    controls, from its own generator spawned from ``random_state``: the same bands for any ``n_jobs``.
+    """
+    cases, controls = np.flatnonzero(y01 == 1), np.flatnonzero(y01 == 0)
+    places = {name: np.searchsorted(thresholds, a, side="right").astype(np.intp) for name, a in arrays.items()}
+    seeds = seed_sequence(random_state).spawn(int(n_boot))
+    work = partial(_nb_chunk, cases=cases, controls=controls, places=places, thresholds=thresholds, harm=harm)
+    parts = parallel_map(work, [seeds[i:i + chunk] for i in range(0, len(seeds), chunk)], n_jobs=n_jobs)
+    return {name: np.concatenate([part[name] for part in parts]) for name in [*arrays, "all"]}
+
+
+def _nb_chunk(seeds, *, cases, controls, places, thresholds, harm):
+    n = len(cases) + len(controls)
+    k = len(thresholds)
     odds = thresholds / (1 - thresholds)
-    out = {name: np.empty((n_boot, len(thresholds))) for name in [*sorted_models, "all"]}
-    per = max(1, chunk_elems // n)
-    done = 0
-    starts = {name: np.searchsorted(ps, thresholds, side="left") for name, (order, ps) in sorted_models.items()}
-    while done < n_boot:
-        b = min(per, n_boot - done)
-        rows = np.arange(b)[:, None]
-        draw = np.concatenate([cases[rng.integers(0, len(cases), (b, len(cases)))],
-                               controls[rng.integers(0, len(controls), (b, len(controls)))]], axis=1)
-        w = np.bincount((rows * n + draw).ravel(), minlength=b * n).reshape(b, n).astype(float)
-        wy = w * y
-        prev = wy.sum(axis=1) / n
-        out["all"][done:done + b] = prev[:, None] - (1 - prev[:, None]) * odds
-        for name, (order, _) in sorted_models.items():
-            cw = np.concatenate([np.zeros((b, 1)), np.cumsum(w[:, order], axis=1)], axis=1)
-            cy = np.concatenate([np.zeros((b, 1)), np.cumsum(wy[:, order], axis=1)], axis=1)
-            s = starts[name]
-            pos = cw[:, -1:] - cw[:, s]
-            tp = cy[:, -1:] - cy[:, s]
-            out[name][done:done + b] = tp / n - (pos - tp) / n * odds - harm.get(name, 0.0)
-        done += b
+    prev = len(cases) / n  # stratified: every resample has as many cases as the data
+    out = {name: np.empty((len(seeds), k)) for name in places}
+    out["all"] = np.tile(prev - (1 - prev) * odds, (len(seeds), 1))
+    for b, seed in enumerate(seeds):
+        g = np.random.default_rng(seed)
+        drawn_cases = cases[g.integers(0, len(cases), len(cases))]
+        drawn_controls = controls[g.integers(0, len(controls), len(controls))]
+        for name, place in places.items():
+            # positives at threshold j: drawn patients placed after j
+            tp = len(cases) - np.cumsum(np.bincount(place[drawn_cases], minlength=k + 1))[:k]
+            fp = len(controls) - np.cumsum(np.bincount(place[drawn_controls], minlength=k + 1))[:k]
+            out[name][b] = tp / n - fp / n * odds - harm.get(name, 0.0)
     return out
 
 
-def _bootstrap_bands(y, sorted_models, thresholds, harm, n_boot, conf_level, rng):
-    boots = _bootstrap_nb(y, sorted_models, thresholds, harm, n_boot, rng)
+def _bootstrap_bands(y01, arrays, thresholds, harm, n_boot, conf_level, random_state, n_jobs):
+    boots = _bootstrap_nb(y01, arrays, thresholds, harm, n_boot, random_state, n_jobs)
     a = (1 - conf_level) / 2
     frames = []
     for name, nb in boots.items():
@@ -227,21 +234,19 @@ def _bootstrap_bands(y, sorted_models, thresholds, harm, n_boot, conf_level, rng
 
 
 def net_benefit_difference(y, p_a, p_b, *, thresholds=None, n_boot: int = 1000, conf_level: float = 0.95,
-                           random_state=None, positive=None) -> pd.DataFrame:
+                           random_state=None, positive=None, n_jobs=None) -> pd.DataFrame:
     """Difference in net benefit (model a - model b) per threshold with a stratified bootstrap CI.
 
-    Returns ``threshold, difference, conf_low, conf_high`` (dcurves issue #18).
+    Returns ``threshold, difference, conf_low, conf_high`` (dcurves issue #18). Both models are scored on
+    the same resamples; ``random_state`` and ``n_jobs`` as in :func:`decision_curve` (the same CI for any
+    ``n_jobs``).
     """
     thresholds = _check_thresholds(thresholds)
     res = decision_curve(y, {"a": p_a, "b": p_b}, thresholds=thresholds, positive=positive)
     t = res.table.set_index(["model", "threshold"])["net_benefit"]
     diff = t.loc["a"].to_numpy() - t.loc["b"].to_numpy()
     y01, arrays, _, _ = prepare_binary_scores(y, {"a": p_a, "b": p_b}, positive=positive)
-    sorted_models = {}
-    for name, a in arrays.items():
-        order = np.argsort(a, kind="stable")
-        sorted_models[name] = (order, a[order])
-    boots = _bootstrap_nb(y01.astype(float), sorted_models, thresholds, {}, int(n_boot), _as_rng(random_state))
+    boots = _bootstrap_nb(y01, arrays, thresholds, {}, int(n_boot), random_state, n_jobs)
     d = boots["a"] - boots["b"]
     al = (1 - conf_level) / 2
     lo, hi = np.quantile(d, [al, 1 - al], axis=0)

@@ -15,21 +15,22 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._auc import _auc_sorted, _placements
+from .._auc import _auc_presorted, _placements
 from .._results import TidyHTML
 from .._validation import check_one_of, check_probability
 from ..exceptions import DataValidationError, DataWarning, DegenerateComparisonWarning
 from ._roc_core import (
     ALTERNATIVES,
-    _as_rng,
-    _curve,
+    _curve_sorted,
     _delong_var,
     _orient,
+    _oriented,
     _p_value,
     _resolve_direction,
     _split,
     bootstrap_aucs,
     prepare_binary_scores,
+    sorted_split,
 )
 
 __all__ = [
@@ -180,11 +181,13 @@ def roc(y, score, *, direction: str = "<", positive=None, nan_policy: str = "rai
     >>> round(r.auc, 4), r.direction
     (0.8889, '<')
     """
+    key = (y, score, positive, nan_policy)
     y01, arrays, n_bad, positive = prepare_binary_scores(y, {"score": score}, positive=positive, nan_policy=nan_policy)
     cases, controls = _split(y01, arrays["score"])
     direction, source = _resolve_direction(direction, cases, controls)
-    auc = _auc_sorted(_orient(cases, direction), _orient(controls, direction))
-    thr, se, sp = _curve(cases, controls, direction)
+    sc, sd = sorted_split(y01, arrays["score"], key=None if n_bad else key)  # one sort: the AUC and the curve
+    auc = _auc_presorted(*_oriented(sc, sd, direction))
+    thr, se, sp = _curve_sorted(sc, sd, direction)
     return RocResult(auc=auc, direction=direction, direction_source=source, thresholds=thr, sensitivity=se,
                      specificity=sp, n_cases=len(cases), n_controls=len(controls), n_dropped=n_bad,
                      positive=positive, cases=cases, controls=controls)
@@ -239,7 +242,7 @@ def _warn_zero_se(auc: float, cases, controls) -> None:
 
 
 def auc_ci(y, score, *, method: str = "delong", conf_level: float = 0.95, n_boot: int = 2000, random_state=None,
-           direction: str = "<", positive=None, nan_policy: str = "raise") -> AucCI:
+           direction: str = "<", positive=None, nan_policy: str = "raise", n_jobs=None) -> AucCI:
     """Confidence interval of the AUC.
 
     Parameters
@@ -251,9 +254,13 @@ def auc_ci(y, score, *, method: str = "delong", conf_level: float = 0.95, n_boot
         quantile type 7). ``"hanley_mcneil"``: Hanley & McNeil (1982) SE.
     conf_level : float
     n_boot : int
-    random_state : int, Generator or None
-        Only for the bootstrap. Resampling streams differ from R's: bootstrap
+    random_state : int, Generator, SeedSequence or None
+        Only for the bootstrap: each resample draws from its own generator spawned from it, so the
+        interval is the same for any ``n_jobs``. Resampling streams differ from R's: bootstrap
         limits agree with pROC's to Monte Carlo error, not digit for digit.
+    n_jobs : int, optional
+        Bootstrap workers (joblib; ``None``: the active ``joblib.parallel_config``, else 1). With
+        ``joblib.parallel_config(backend="dask")`` the resamples run on a Dask cluster.
 
     Returns
     -------
@@ -268,7 +275,8 @@ def auc_ci(y, score, *, method: str = "delong", conf_level: float = 0.95, n_boot
     """
     check_one_of(method, ("delong", "bootstrap", "hanley_mcneil"), "method")
     conf_level = check_probability(conf_level, "conf_level")
-    y01, arrays, _, _ = prepare_binary_scores(y, {"score": score}, positive=positive, nan_policy=nan_policy)
+    key = (y, score, positive, nan_policy)
+    y01, arrays, n_bad, _ = prepare_binary_scores(y, {"score": score}, positive=positive, nan_policy=nan_policy)
     cases, controls = _split(y01, arrays["score"])
     _check_counts(len(cases), len(controls), "a confidence interval of the AUC")
     direction, _ = _resolve_direction(direction, cases, controls)
@@ -282,19 +290,19 @@ def auc_ci(y, score, *, method: str = "delong", conf_level: float = 0.95, n_boot
             _warn_zero_se(auc, cases, controls)
         return AucCI(auc, float(max(0.0, auc - z * se)), float(min(1.0, auc + z * se)), float(se), "DeLong", conf_level, m, n,
                      direction)
+    sc, sd = _oriented(*sorted_split(y01, arrays["score"], key=None if n_bad else key), direction)
     if method == "hanley_mcneil":
-        auc = _auc_sorted(cases, controls)
+        auc = _auc_presorted(sc, sd)
         q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
         se = float(np.sqrt((auc * (1 - auc) + (m - 1) * (q1 - auc**2) + (n - 1) * (q2 - auc**2)) / (m * n)))
         return AucCI(auc, float(max(0.0, auc - z * se)), float(min(1.0, auc + z * se)), se, "Hanley-McNeil", conf_level, m, n,
                      direction)
     if int(n_boot) < 100:
         raise DataValidationError(f"n_boot must be at least 100 for a percentile interval; got {n_boot}.")
-    rng = _as_rng(random_state)
-    aucs = bootstrap_aucs(cases, controls, int(n_boot), rng)
+    aucs = bootstrap_aucs(sc, sd, int(n_boot), random_state, n_jobs=n_jobs, presorted=True)
     a = (1 - conf_level) / 2
     low, high = np.quantile(aucs, [a, 1 - a])
-    return AucCI(_auc_sorted(cases, controls), float(low), float(high), float(np.std(aucs, ddof=1)),
+    return AucCI(_auc_presorted(sc, sd), float(low), float(high), float(np.std(aucs, ddof=1)),
                  "stratified bootstrap (percentile)", conf_level, m, n, direction, int(n_boot),
                  random_state if not isinstance(random_state, np.random.Generator) else "Generator")
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
+from .._parallel import parallel_map, seed_sequence
 from .._results import TidyHTML
 from .._validation import check_one_of, check_probability
-from ._roc_core import _as_rng, _orient, _split, prepare_binary_scores
+from ._roc_core import _orient, _split, prepare_binary_scores
 from ..exceptions import DataValidationError
 
 __all__ = ["sensitivity_at_specificity", "roc_band", "RocBand"]
@@ -78,9 +80,22 @@ def sensitivity_at_specificity(y, score, specificities, *, direction: str = "<",
     return _se_at_sp(cases, controls, grid)
 
 
+def _resample_se(seed, *, cases, controls, grid):
+    """Sensitivity at ``grid`` on one stratified resample, drawn from its own generator."""
+    g = np.random.default_rng(seed)
+    return _se_at_sp(g.choice(cases, len(cases)), g.choice(controls, len(controls)), grid)
+
+
 def roc_band(y, score, *, specificities=None, n_boot: int = 500, conf_level: float = 0.95, random_state=None,
-             direction: str = "<", positive=None, nan_policy: str = "raise") -> RocBand:
+             direction: str = "<", positive=None, nan_policy: str = "raise", n_jobs=None) -> RocBand:
     """Stratified bootstrap band of sensitivity over a grid of specificities (for plots).
+
+    Parameters
+    ----------
+    random_state : int, Generator, SeedSequence or None
+        Each resample draws from its own generator spawned from it: the band is the same for any ``n_jobs``.
+    n_jobs : int, optional
+        Workers (joblib; ``None``: the active ``joblib.parallel_config``, else 1).
 
     Notes
     -----
@@ -96,10 +111,9 @@ def roc_band(y, score, *, specificities=None, n_boot: int = 500, conf_level: flo
     grid = np.linspace(0, 1, 51) if specificities is None else np.asarray(specificities, float)
     if grid.ndim != 1 or np.isnan(grid).any() or (grid < 0).any() or (grid > 1).any():
         raise DataValidationError(f"specificities must be values in [0, 1]; got {grid.ravel()[:5].tolist()}.")
-    rng = _as_rng(random_state)
-    boot = np.empty((int(n_boot), len(grid)))
-    for b in range(int(n_boot)):
-        boot[b] = _se_at_sp(rng.choice(cases, len(cases)), rng.choice(controls, len(controls)), grid)
+    seeds = seed_sequence(random_state).spawn(int(n_boot))
+    work = partial(_resample_se, cases=cases, controls=controls, grid=grid)
+    boot = np.array(parallel_map(work, seeds, n_jobs=n_jobs)).reshape(int(n_boot), len(grid))
     a = (1 - conf_level) / 2
     low, med, high = np.quantile(boot, [a, 0.5, 1 - a], axis=0)
     return RocBand(grid, low, med, high, conf_level, int(n_boot))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._style import FULL_WIDTH, HALF_WIDTH, TICK_PT, color, finish, label_of, new_axes
+from .._plot_points import rug_positions, thin_curve
 
 __all__ = ["plot_calibration", "plot_calibration_curves", "plot_decision_curve", "plot_interventions_avoided",
            "plot_clinical_impact"]
@@ -39,7 +40,7 @@ def plot_calibration(result, *, ax=None, groups: bool = True, rug: bool = True, 
 
     ax = new_axes(ax, (HALF_WIDTH + 0.6, HALF_WIDTH + 0.6))
     _unit_square(ax)
-    ax.plot(result.curve["predicted"], result.curve["observed"], color=color(0), linewidth=1.4,
+    ax.plot(*thin_curve(result.curve["predicted"], result.curve["observed"]), color=color(0), linewidth=1.4,
             label=f"Lowess (Eavg {format_number(result.eavg, 3)}, Emax {format_number(result.emax, 3)})")
     if corrected is not None:
         c = corrected.calibration_curve
@@ -54,8 +55,9 @@ def plot_calibration(result, *, ax=None, groups: bool = True, rug: bool = True, 
     if rug and result.p is not None:
         p = np.asarray(result.p)
         y = np.asarray(result.y)
-        ax.plot(p[y == 1], np.full((y == 1).sum(), 1.0), "|", color="0.35", markersize=5, alpha=0.5)
-        ax.plot(p[y == 0], np.full((y == 0).sum(), 0.0), "|", color="0.35", markersize=5, alpha=0.5)
+        for level in (1, 0):  # above 10^4 patients: one tick per occupied bin (cohortstats._plot_points)
+            ticks = rug_positions(p[y == level], n=len(p))
+            ax.plot(ticks, np.full(len(ticks), float(level)), "|", color="0.35", markersize=5, alpha=0.5)
     finish(ax, xlabel="Predicted probability", ylabel="Observed proportion", title=title)
     ax.text(0.03, 0.96, f"Intercept {format_number(result.intercept, 2)}, slope {format_number(result.slope, 2)}\n"
             f"Brier {format_number(result.brier, 3)}, C {format_number(result.c_index, 3)}",
@@ -83,7 +85,7 @@ def plot_calibration_curves(results: dict, *, ax=None, title=None, labels=None):
     ax = new_axes(ax, (HALF_WIDTH + 0.6, HALF_WIDTH + 0.55 + 0.15 * len(results)))
     _unit_square(ax)
     for i, (name, r) in enumerate(results.items()):
-        ax.plot(r.curve["predicted"], r.curve["observed"], color=color(i), linewidth=1.3,
+        ax.plot(*thin_curve(r.curve["predicted"], r.curve["observed"]), color=color(i), linewidth=1.3,
                 label=f"{label_of(labels, name)} (slope {format_number(r.slope, 2)}, Eavg {format_number(r.eavg, 3)})")
     finish(ax, xlabel="Predicted probability", ylabel="Observed proportion (lowess)", title=title)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False, fontsize=TICK_PT, handlelength=1.5)

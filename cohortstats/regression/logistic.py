@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 import pandas as pd
@@ -14,6 +14,7 @@ from scipy.special import expit
 
 from .design import Design, build_design
 from ._fit import detect_separation, fit_logistic, loglik, profile_limit
+from .._parallel import parallel_map
 from .._validation import _preview, check_one_of, check_probability
 from ..exceptions import ConvergenceWarning, DataValidationError, SeparationWarning, SmallCellWarning
 from .._results import TidyHTML
@@ -307,9 +308,15 @@ def _profile_limit_messages(terms, low, high, conf_level: float, firth: bool) ->
     return inf_msg, nan_msg
 
 
+def _profile_task(task, *, X, y, state, se, crit, firth, top, separated) -> float:
+    j, side = task
+    return profile_limit(X, y, j, state, se[j], side, crit, firth=firth, top=top, separated=separated)
+
+
 def logistic_regression(df: pd.DataFrame, outcome: str, predictors, *, categorical=None, reference=None,
                         interactions=None, scale=None, ci_method: str = "profile", method: str = "mle",
-                        conf_level: float = 0.95, positive=None, epv_warning: float = 10.0) -> LogisticRegressionResult:
+                        conf_level: float = 0.95, positive=None, epv_warning: float = 10.0,
+                        n_jobs=None) -> LogisticRegressionResult:
     """Maximum-likelihood (or Firth) logistic regression with odds ratios, CIs and LR tests.
 
     Parameters
@@ -335,6 +342,10 @@ def logistic_regression(df: pd.DataFrame, outcome: str, predictors, *, categoric
     positive : object, optional
     epv_warning : float
         Warn when events per variable (the smaller class / number of coefficients) is below this.
+    n_jobs : int, optional
+        Workers for the profile limits (joblib, one BLAS thread each; the limits are the same for any
+        number). ``None``: the active ``joblib.parallel_config`` when the design has at least 10^6
+        cells, else serial.
 
     Returns
     -------
@@ -434,10 +445,14 @@ def logistic_regression(df: pd.DataFrame, outcome: str, predictors, *, categoric
         low, high = state.beta - z * se, state.beta + z * se
     else:
         separated = separation != "none" and not firth
-        low = np.array([profile_limit(X, y, j, state, se[j], -1, crit_profile, firth=firth, top=top,
-                                      separated=separated) for j in range(X.shape[1])])
-        high = np.array([profile_limit(X, y, j, state, se[j], +1, crit_profile, firth=firth, top=top,
-                                       separated=separated) for j in range(X.shape[1])])
+        # the limits are independent: in parallel when asked, or when the active joblib.parallel_config says so
+        # and the design is large enough to be worth shipping to workers
+        limit = partial(_profile_task, X=X, y=y, state=state, se=se, crit=crit_profile, firth=firth, top=top,
+                        separated=separated)
+        tasks = [(j, side) for side in (-1, 1) for j in range(X.shape[1])]
+        jobs = n_jobs if n_jobs is not None else (None if X.size >= 1_000_000 else 1)
+        limits = np.array(parallel_map(limit, tasks, n_jobs=jobs, batches_per_worker=2))
+        low, high = limits[:X.shape[1]], limits[X.shape[1]:]
         inf_msg, nan_msg = _profile_limit_messages(["(Intercept)", *design.columns], low, high, conf_level, firth)
         sep_msg = f"{sep_msg} {inf_msg}".strip()
         if nan_msg:

@@ -11,12 +11,14 @@ and the bootstrap.
 from __future__ import annotations
 
 import warnings
+from functools import partial
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._auc import _auc_sorted
+from .._parallel import available_workers, parallel_map
 from .._validation import _preview, check_one_of
 from ..exceptions import ConvergenceWarning, DataValidationError
 from ._inputs import _BinaryTags, _as_frame, _check_y, _fit_input
@@ -151,6 +153,10 @@ def _fit_one(Z, y, lam, tol, start=None):
 
 
 
+def _fold_task(f, *, a, y, fold, lambdas, tol, type_measure):
+    return _fold_measure(a, y, fold, f, lambdas, tol, type_measure)
+
+
 def _fold_measure(a, y, fold, f, lambdas, tol, type_measure):
     """Held-out deviance (or AUC) along the path for one fold; returns (values, fold size)."""
     tr, te = fold != f, fold == f
@@ -198,7 +204,9 @@ class LassoSignature(_BinaryTags, TransformerMixin, BaseEstimator):
     tol : float
         Convergence tolerance (gradient) of the coordinate descent.
     n_jobs : int or None
-        Parallel fold fits (joblib). ``None``: 2 workers when n x p >= 2,000,000, else serial.
+        Parallel fold fits (joblib, one BLAS thread per worker). ``None``: when n x p >= 2,000,000 the workers
+        of the active ``joblib.parallel_config`` (a study's ``compute.workers``), else the available cores;
+        serial below.
 
     Attributes
     ----------
@@ -292,14 +300,11 @@ class LassoSignature(_BinaryTags, TransformerMixin, BaseEstimator):
             tr = fold != f
             if y[tr].min() == y[tr].max():
                 raise DataValidationError(f"fold {f}: the training part has one outcome class; use fewer folds.")
-        jobs = self.n_jobs if self.n_jobs is not None else (2 if a.size >= 2_000_000 else 1)
-        if jobs == 1:
-            results = [_fold_measure(a, y, fold, f, lambdas, self.tol, self.type_measure) for f in folds]
-        else:
-            from joblib import Parallel, delayed
-
-            results = Parallel(n_jobs=jobs)(delayed(_fold_measure)(a, y, fold, f, lambdas, self.tol, self.type_measure)
-                                            for f in folds)
+        # large problems use the workers available (the active joblib.parallel_config, else the cores), one BLAS
+        # thread each; the folds' results do not depend on it
+        jobs = self.n_jobs if self.n_jobs is not None else (available_workers() if a.size >= 2_000_000 else 1)
+        results = parallel_map(partial(_fold_task, a=a, y=y, fold=fold, lambdas=lambdas, tol=self.tol,
+                                       type_measure=self.type_measure), list(folds), n_jobs=jobs, batches_per_worker=1)
         for i, (values, w) in enumerate(results):
             per_fold[i] = values
             weights[i] = w

@@ -12,6 +12,7 @@ import time
 import warnings
 from contextlib import contextmanager
 
+from .._parallel import compute_environment
 from . import missing_stages, stages
 from .prepare import (
     apply_exclusions,
@@ -74,8 +75,15 @@ def run_study(study, *, progress, workdir=None, show_bars=False) -> StudyResult:
     reader agreement (all patients); the main analysis; each further analysis (``analyses:``) over its own
     population, inheriting every block it does not set; the report. ``workdir`` keeps generated data (the
     synthetic cohort's tables); without it they go to a temporary folder that is removed when the data have been
-    read, whether the run succeeds or fails.
+    read, whether the run succeeds or fails. The study's ``compute``
+    block (joblib workers, BLAS threads, a Dask scheduler) applies to the whole run.
     """
+    c = study.spec.compute
+    with compute_environment(workers=c.workers, blas_threads=c.blas_threads, scheduler=c.scheduler):
+        return _run_study(study, progress=progress, workdir=workdir, show_bars=show_bars)
+
+
+def _run_study(study, *, progress, workdir=None, show_bars=False) -> StudyResult:
     from ..report import study_sections
     from ..report.privacy import collect_sensitive
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -468,6 +468,15 @@ class AnalysisSpec(_Strict):
         return {k: getattr(self, k) for k in self.model_fields_set if k not in ("name", "population")}
 
 
+class ComputeSpec(_Strict):
+    """Where a run's parallel work goes: joblib workers (``"auto"``: this machine's cores, or every worker of the
+    cluster), BLAS threads of the main process (workers get one each), and an optional Dask scheduler."""
+
+    workers: Annotated[int, Field(ge=1)] | Literal["auto"] = "auto"
+    blas_threads: int = Field(1, ge=1)
+    scheduler: str | None = Field(None, min_length=1)
+
+
 class StudySpec(_Strict):
     """The validated content of a study YAML file (every key is documented in the README)."""
 
@@ -486,6 +495,7 @@ class StudySpec(_Strict):
     models: list[ModelSpecYaml] = Field(default_factory=list)
     comparisons: ComparisonSpec = Field(default_factory=ComparisonSpec)
     decision_curve: DecisionCurveSpec = Field(default_factory=DecisionCurveSpec)
+    compute: ComputeSpec = Field(default_factory=ComputeSpec)
     report: ReportSpec = Field(default_factory=ReportSpec)
     labels: dict[str, str] = Field(default_factory=dict)  # {column: display name}, e.g. "FVH score, per point"
     levels: dict[str, dict[str | int | float | bool, str]] = Field(default_factory=dict)  # {column: {value: name}}

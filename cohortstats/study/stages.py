@@ -13,6 +13,7 @@ import pandas as pd
 
 from .._identifiers import identifier_columns, identifier_reason
 from .._validation import check_numeric_column
+from .._parallel import available_workers
 from ..describe.table_one import table_one
 from ..describe.trend import trend_test
 from ..evaluation.calibration import calibration
@@ -228,7 +229,8 @@ def validate(scope, df, outcome, regression, *, show_bars=False) -> dict:
                             tuple(c for c in r.categorical if c in regression.selected))
         cols = [outcome, *regression.selected]
     val = bootstrap_validation(df[cols], outcome, spec=spec, B=r.validation_B, random_state=scope.spec.seed,
-                               progress=show_bars, n_jobs=2 if len(df) >= 20_000 else 1)
+                               progress=show_bars,
+                               n_jobs=available_workers() if len(df) >= 20_000 else 1)  # compute.workers
     return {"validation": val}
 
 
