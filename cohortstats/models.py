@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ._parallel import CODE_WARNINGS, parallel_map, recording_warnings, seed_sequence, summarise_warnings
 from ._validation import _preview, as_column_list, check_columns, check_dataframe, check_one_of
 from .evaluation.cutoffs import threshold_metrics
 from .evaluation.roc import auc_ci, compare_aucs
@@ -28,8 +29,15 @@ from .model_checks import (
     model_steps,
 )
 from .regression.logistic import binary_outcome
-from .signatures.lasso import LassoSelector, LassoSignature
-from .signatures.screens import CorrelationFilter, MRMRSelector, NearZeroVariance, UnivariateFilter
+from .pipeline_steps import (  # noqa: F401  (SCREEN_KEYS, screen_problem: imported from here by the study file)
+    SCREEN_KEYS,
+    describe_estimator,
+    make_estimator,
+    n_inputs,
+    screen_problem,
+    screen_steps,
+    signature_pipeline,
+)
 from ._results import TidyHTML
 
 __all__ = ["train_test_split", "ModelSpec", "fit_models", "ModelComparison", "build_pipeline", "cross_validate_models",
@@ -182,81 +190,6 @@ class ModelSpec:
             raise DataValidationError(f"model {self.name!r} has no features.")
 
 
-SCREEN_KEYS = frozenset({"p_threshold", "test", "fdr", "corr_threshold", "mrmr_k", "lasso_rule"})
-
-
-def screen_problem(screen) -> str | None:
-    """What is wrong with a ``screen`` dict (unknown key, with a did-you-mean; a bad LASSO rule), or None."""
-    import difflib
-
-    if not isinstance(screen, dict):
-        return f"screen must be a dict of {sorted(SCREEN_KEYS)}; got {type(screen).__name__}."
-    for key in screen:
-        if key not in SCREEN_KEYS:
-            near = difflib.get_close_matches(str(key), sorted(SCREEN_KEYS), n=1)
-            return (f"unknown screen key {key!r}" + (f"; did you mean {near[0]!r}?" if near else "")
-                    + f" Keys: {sorted(SCREEN_KEYS)}.")
-    if screen.get("lasso_rule", "1se") not in ("1se", "min"):
-        return f"screen.lasso_rule must be '1se' or 'min'; got {screen['lasso_rule']!r}."
-    return None
-
-
-def _screen_steps(screen: dict | None):
-
-    screen = dict(screen or {})
-    steps = [("near_zero", NearZeroVariance())]
-    if screen.get("p_threshold", 0.05) is not None:
-        steps.append(("univariable", UnivariateFilter(test=screen.get("test", "mannwhitney"),
-                                                      p_threshold=screen.get("p_threshold", 0.05),
-                                                      fdr=screen.get("fdr"))))
-    if screen.get("corr_threshold", 0.9) is not None:
-        steps.append(("correlation", CorrelationFilter(threshold=screen.get("corr_threshold", 0.9))))
-    if screen.get("mrmr_k"):
-        steps.append(("mrmr", MRMRSelector(k=screen["mrmr_k"])))
-    return steps
-
-
-SVM_EXACT_MAX = 20_000  # above this many training patients the RBF SVM uses a Nystroem approximation
-
-
-def _nystroem_components(n_inputs) -> int:
-    """Landmarks of the Nystroem map: 50 per input column, between 100 and 500. A rad-score model has 1-3
-    inputs, whose RBF kernel has a fast-decaying spectrum; more landmarks only slow the linear SVM down."""
-    return 500 if n_inputs is None else int(min(500, max(100, 50 * n_inputs)))
-
-
-def _n_inputs(columns: dict) -> int:
-    """Columns reaching the estimator at most: one per rad-score, plus the plain and selectable columns."""
-    return sum(1 if key.startswith("signature:") else len(cols) for key, cols in columns.items())
-
-
-def _estimator(spec: ModelSpec, random_state, n_train=None, n_inputs=None):
-    from sklearn.ensemble import RandomForestClassifier
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.svm import SVC
-
-
-    p = dict(spec.params)
-    if spec.estimator == "logistic":
-        return LogisticRegression(penalty=None, solver="newton-cholesky", tol=1e-10, max_iter=200, **p)
-    if spec.estimator == "svm":
-        if n_train is not None and n_train > SVM_EXACT_MAX:
-            # libsvm is O(n²) in time and memory: approximate the RBF kernel (Nystroem, 100-500 components) and
-            # fit a linear SVM with Platt scaling by internal 5-fold CV (recorded in ModelComparison.estimators)
-            from sklearn.calibration import CalibratedClassifierCV
-            from sklearn.kernel_approximation import Nystroem
-            from sklearn.pipeline import make_pipeline
-            from sklearn.svm import LinearSVC
-
-            return make_pipeline(Nystroem(kernel="rbf", n_components=_nystroem_components(n_inputs),
-                                          random_state=random_state),
-                                 CalibratedClassifierCV(LinearSVC(random_state=random_state), method="sigmoid", cv=5))
-        return SVC(kernel=p.pop("kernel", "rbf"), probability=True, random_state=random_state, **p)
-    if spec.estimator == "random_forest":
-        return RandomForestClassifier(n_estimators=p.pop("n_estimators", 500), random_state=random_state, **p)
-    return LassoSignature(random_state=random_state, **p)
-
-
 def _screen_summary(pipe, n_features: int) -> str:
     """How many features each fitted screening step of a signature pipeline kept, e.g. for an error message."""
     parts = [f"{n_features} feature(s)"]
@@ -270,21 +203,6 @@ def _screen_summary(pipe, n_features: int) -> str:
             detail = f" (smallest P {float(np.min(step.p_values_)):.3g}, threshold {step.p_threshold:g})"
         parts.append(f"{name} screen kept {kept}{detail}")
     return "; ".join(parts)
-
-
-def signature_pipeline(screen: dict | None, impute: bool, random_state=0, kind: str = "signature"):
-    """Imputation, screening and the LASSO of one block (a scikit-learn Pipeline): the rad-score
-    (``kind="signature"``), or the LASSO-selected columns standardised (``kind="selected"``)."""
-    from sklearn.impute import SimpleImputer
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    pre = [("impute", SimpleImputer(strategy="median"))] if impute else []
-    rule = (screen or {}).get("lasso_rule", "1se")
-    if kind == "selected":
-        return Pipeline(pre + _screen_steps(screen) + [("lasso", LassoSelector(rule=rule, random_state=random_state)),
-                                                       ("scale", StandardScaler())])
-    return Pipeline(pre + _screen_steps(screen) + [("lasso", LassoSignature(rule=rule, random_state=random_state))])
 
 
 def build_pipeline(spec: ModelSpec, columns: dict, random_state=0, n_train=None, fitted_signatures=None):
@@ -303,7 +221,7 @@ def build_pipeline(spec: ModelSpec, columns: dict, random_state=0, n_train=None,
     if plain:
         steps = list(pre)
         if spec.screen:
-            steps += _screen_steps(spec.screen)
+            steps += screen_steps(spec.screen)
         if spec.estimator in ("logistic", "svm"):
             steps.append(("scale", StandardScaler()))
         blocks.append(("features", Pipeline(steps) if steps else "passthrough", plain))
@@ -318,7 +236,7 @@ def build_pipeline(spec: ModelSpec, columns: dict, random_state=0, n_train=None,
                 block = signature_pipeline(spec.screen, bool(spec.impute), random_state, feature_block(key)[0])
             blocks.append((key.replace(":", "_"), block, list(cols)))
     ct = ColumnTransformer(blocks, remainder="drop", verbose_feature_names_out=True)
-    pipe = Pipeline([("inputs", ct), ("model", _estimator(spec, random_state, n_train, _n_inputs(columns)))])
+    pipe = Pipeline([("inputs", ct), ("model", make_estimator(spec, random_state, n_train, n_inputs(columns)))])
     # DataFrames flow between the steps, so screening reports and rad-score formulas keep feature names
     pipe[:-1].set_output(transform="pandas")
     return pipe
@@ -447,17 +365,6 @@ def screening_steps(pipe, key: str) -> pd.DataFrame:
         rows.append({"step": name, "n_in": n, "n_kept": kept})
         n = kept
     return pd.DataFrame(rows)
-
-
-def _describe(spec: ModelSpec, n_train: int, n_inputs=None) -> str:
-    if spec.estimator == "svm":
-        if n_train > SVM_EXACT_MAX:
-            return (f"RBF-kernel SVM approximated by a {_nystroem_components(n_inputs)}-component Nystroem map and a "
-                    "linear SVM (more than "
-                    f"{SVM_EXACT_MAX:,} training patients), Platt-scaled probabilities by internal 5-fold CV")
-        return "RBF-kernel SVM (libsvm), Platt-scaled probabilities by internal 5-fold CV"
-    return {"logistic": "unpenalised logistic regression (exact MLE)", "random_forest": "random forest (500 trees)",
-            "lasso_logistic": "cross-validated binomial LASSO (glmnet-equal)"}[spec.estimator]
 
 
 def _inputs_text(spec: ModelSpec) -> str:
@@ -591,34 +498,32 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
         for key, cols in resolved[spec.name].items():
             sig_key = (key, repr(spec.screen), bool(spec.impute))
             if _is_block(key) and sig_key not in fitted_signatures:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", category=FutureWarning)
-                    sp = signature_pipeline(spec.screen, bool(spec.impute), random_state, feature_block(key)[0])
-                    sp.set_output(transform="pandas")
-                    try:
-                        fitted_signatures[sig_key] = sp.fit(train[cols], y_tr)
-                    except DataValidationError as err:
-                        raise EmptySignatureError(
-                            f"model {spec.name!r}: the rad-score of {key.split(':', 1)[1]!r} cannot be built from the "
-                            f"{len(train)} training patients: {_screen_summary(sp, len(cols))}"
-                            + ("" if "0 feature(s)" in str(err) else f" ({err})")
-                            + ". Relax the screen (e.g. screen: {p_threshold: 0.1}) or leave this feature set out.",
-                            spec.name) from err
-                    lasso = fitted_signatures[sig_key].named_steps["lasso"]
-                    lasso = getattr(lasso, "signature_", lasso)
-                    if not np.any(np.asarray(lasso.coef_) != 0):
-                        raise EmptySignatureError(
-                            f"model {spec.name!r}: the LASSO (10-fold CV, lambda.{lasso.rule}) kept no feature of "
-                            f"{key.split(':', 1)[1]!r} in the {len(train)} training patients "
-                            f"({_screen_summary(fitted_signatures[sig_key], len(cols))}), so the rad-score would give "
-                            "every patient the same risk. "
-                            + ("Try screen: {lasso_rule: min}, or leave this feature set out." if lasso.rule == "1se"
-                               else "Leave this feature set out, or relax the screen."), spec.name)
+                sp = signature_pipeline(spec.screen, bool(spec.impute), random_state, feature_block(key)[0])
+                sp.set_output(transform="pandas")
+                try:
+                    fitted_signatures[sig_key] = sp.fit(train[cols], y_tr)
+                except DataValidationError as err:
+                    raise EmptySignatureError(
+                        f"model {spec.name!r}: the rad-score of {key.split(':', 1)[1]!r} cannot be built from the "
+                        f"{len(train)} training patients: {_screen_summary(sp, len(cols))}"
+                        + ("" if "0 feature(s)" in str(err) else f" ({err})")
+                        + ". Relax the screen (e.g. screen: {p_threshold: 0.1}) or leave this feature set out.",
+                        spec.name) from err
+                lasso = fitted_signatures[sig_key].named_steps["lasso"]
+                lasso = getattr(lasso, "signature_", lasso)
+                if not np.any(np.asarray(lasso.coef_) != 0):
+                    raise EmptySignatureError(
+                        f"model {spec.name!r}: the LASSO (10-fold CV, lambda.{lasso.rule}) kept no feature of "
+                        f"{key.split(':', 1)[1]!r} in the {len(train)} training patients "
+                        f"({_screen_summary(fitted_signatures[sig_key], len(cols))}), so the rad-score would give "
+                        "every patient the same risk. "
+                        + ("Try screen: {lasso_rule: min}, or leave this feature set out." if lasso.rule == "1se"
+                           else "Leave this feature set out, or relax the screen."), spec.name)
     for spec in models:
         cols = resolved[spec.name]
         pipe = build_pipeline(spec, cols, random_state, n_train=len(train), fitted_signatures=fitted_signatures)
         all_cols = [c for v in cols.values() for c in v]
-        estimators[spec.name] = f"{_describe(spec, len(train), _n_inputs(cols))}; inputs: {_inputs_text(spec)}"
+        estimators[spec.name] = f"{describe_estimator(spec, len(train), n_inputs(cols))}; inputs: {_inputs_text(spec)}"
         steps[spec.name] = model_steps(spec, cols)
         if not spec.impute:
             for nm, d in (("train", train), ("test", test)):
@@ -633,8 +538,11 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             pipe.fit(train[all_cols], y_tr)
-        # scikit-learn's deprecation notices are about our code, not the user's data
-        caught = [w for w in caught if not issubclass(w.category, FutureWarning)]
+        # deprecation notices are about code, not the user's data: passed on as they are, not folded into checks
+        for w in caught:
+            if issubclass(w.category, CODE_WARNINGS):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        caught = [w for w in caught if not issubclass(w.category, CODE_WARNINGS)]
         if spec.estimator == "logistic":
             check["separation"] = check_separation(spec, pipe, train[all_cols], y_tr, caught)
         else:
@@ -662,9 +570,10 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
         thresholds[spec.name] = tm_tr
         for nm, y, p in (("train", y_tr, p_tr), ("test", y_te, p_te)):
             ci = auc_ci(y, p, conf_level=conf_level)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with recording_warnings() as raised:  # the training cut-off on the test set: said with the model's name
                 tm = tm_tr if nm == "train" else threshold_metrics(y, p, threshold=tm_tr)
+            for category, message in raised:
+                warnings.warn(f"model {spec.name!r}, {nm} set: {message}", category, stacklevel=2)
             rows.append({"model": spec.name, "set": nm, "n": len(y), "n_events": int(y.sum()), "auc": ci.estimate,
                          "conf_low": ci.conf_low, "conf_high": ci.conf_high, "threshold": tm.threshold,
                          "sensitivity": tm.sensitivity, "specificity": tm.specificity, "accuracy": tm.accuracy,
@@ -691,7 +600,8 @@ class CrossValidatedPerformance(TidyHTML):
 
     ``folds``: ``model, repeat, fold, auc, brier, error`` (a failed fold keeps its row, with the reason);
     ``summary``: ``model, mean_auc, sd_auc, auc_low, auc_high`` (2.5th/97.5th percentiles over the folds
-    that ran), ``mean_brier``, ``n_folds`` (ran), ``n_failed``.
+    that ran), ``mean_brier``, ``n_folds`` (ran), ``n_failed``; ``warnings``: ``model, category, message,
+    n_folds``, each kind of warning a model's fold fits raised and in how many folds.
     """
 
     folds: pd.DataFrame
@@ -699,22 +609,92 @@ class CrossValidatedPerformance(TidyHTML):
     n_splits: int
     n_repeats: int
     random_state: object
+    warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["model", "category", "message", "n_folds"]))
 
     def tidy(self) -> pd.DataFrame:
         return self.summary.copy()
 
 
+def _cv_fold(df: pd.DataFrame, y: np.ndarray, task) -> tuple[dict, list]:
+    """One model on one fold: its row of ``folds`` and the warnings the fit raised."""
+    from ._auc import _auc_sorted
+
+    spec, cols, row, tr, te, seed = task
+    all_cols = [c for v in cols.values() for c in v]
+    with recording_warnings() as raised:
+        try:
+            pipe = build_pipeline(spec, cols, seed, n_train=len(tr))
+            pipe.fit(df.iloc[tr][all_cols], y[tr])
+            p = pipe.predict_proba(df.iloc[te][all_cols])[:, 1]
+        except (ValueError, np.linalg.LinAlgError) as err:  # e.g. a fold whose screen keeps no feature
+            out = {**row, "auc": np.nan, "brier": np.nan, "error": f"{type(err).__name__}: {str(err)[:200]}"}
+        else:
+            yt = y[te]
+            out = {**row, "auc": _auc_sorted(p[yt == 1], p[yt == 0]), "brier": float(np.mean((p - yt) ** 2)),
+                   "error": ""}
+    return out, raised
+
+
+def _fold_seeds(random_state, n: int) -> list[int]:
+    """A seed per fold (below 2**32, for scikit-learn), spawned from one SeedSequence of ``random_state``."""
+    if isinstance(random_state, np.random.RandomState):
+        random_state = int(random_state.randint(0, 2**31 - 1))
+    return [int(s.generate_state(1)[0]) for s in seed_sequence(random_state).spawn(n)]
+
+
 def cross_validate_models(df: pd.DataFrame, outcome: str, models, *, feature_sets: dict | None = None, n_splits: int = 5,
-                          n_repeats: int = 10, random_state=0, positive=None) -> CrossValidatedPerformance:
+                          n_repeats: int = 10, random_state=0, positive=None, n_jobs=None,
+                          progress: bool = False) -> CrossValidatedPerformance:
     """Repeated stratified K-fold cross-validation of model specifications, an alternative to one split.
 
     Each training part refits the whole pipeline (imputation, screening, rad-scores, model); the
     held-out part gives the AUC and Brier score. With small cohorts this is more stable than a
     single 8:2 split (Steyerberg 2019).
-    """
-    from sklearn.model_selection import RepeatedStratifiedKFold
 
-    from ._auc import _auc_sorted
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    outcome : str
+    models : list of ModelSpec
+    feature_sets : dict, optional
+        As :func:`fit_models`.
+    n_splits, n_repeats : int
+        Folds and repeats (scikit-learn's ``RepeatedStratifiedKFold``).
+    random_state : int or None
+        Seeds the folds, and (through one ``numpy.random.SeedSequence``) one seed per fold for the pipeline's
+        random steps (LASSO folds, SVM, random forest): fold ``i`` gets the ``i``-th child seed, the same for
+        every model and whichever worker runs it.
+    n_jobs : int, optional
+        Parallel workers (joblib; ``None``: the active ``joblib.parallel_config``, else 1); inside
+        ``joblib.parallel_config(backend="dask")`` the folds run on the Dask cluster. The result is the same
+        for any number.
+    progress : bool
+        Show a progress bar (tqdm, on stderr).
+
+    Returns
+    -------
+    CrossValidatedPerformance
+
+    Warns
+    -----
+    CohortStatsWarning
+        Fold fits that failed (they keep their row in ``folds``, with the reason); and once per model and kind
+        of warning its fold fits raised, with the number of folds (``warnings`` holds the counts). Deprecation
+        warnings are passed on as they are.
+
+    Examples
+    --------
+    >>> import cohortstats as cs
+    >>> from cohortstats.datasets import make_hematoma_cohort
+    >>> df = make_hematoma_cohort().clinical
+    >>> cv = cs.cross_validate_models(df, "expansion", [cs.ModelSpec("m", ["volume", "age"])], n_repeats=2)
+    >>> cv.summary[["model", "n_folds", "n_failed"]].to_dict("records")
+    [{'model': 'm', 'n_folds': 10, 'n_failed': 0}]
+    """
+    from functools import partial
+
+    from sklearn.model_selection import RepeatedStratifiedKFold
 
     check_dataframe(df, "df")
     _check_seed(random_state)
@@ -729,32 +709,24 @@ def cross_validate_models(df: pd.DataFrame, outcome: str, models, *, feature_set
         raise DataValidationError(f"n_splits={n_splits} folds need at least {n_splits} patients of each outcome class; "
                                   f"the smaller class has {smaller}. Use n_splits <= {max(smaller, 2)}"
                                   + (" (and at least 2 per fold for an AUC)." if smaller >= 2 else "."))
-    rows = []
     resolved = {spec.name: _resolve(spec, df, feature_sets) for spec in models}
     check_model_inputs(models, resolved, df, df, outcome, y)
-    for spec in models:
-        cols = resolved[spec.name]
-        all_cols = [c for v in cols.values() for c in v]
-        for i, (tr, te) in enumerate(cv.split(df, y)):
-            pipe = build_pipeline(spec, cols, random_state)
-            row = {"model": spec.name, "repeat": i // n_splits + 1, "fold": i % n_splits + 1}
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    pipe.fit(df.iloc[tr][all_cols], y[tr])
-                    p = pipe.predict_proba(df.iloc[te][all_cols])[:, 1]
-            except (ValueError, np.linalg.LinAlgError) as err:  # e.g. a fold whose screen keeps no feature
-                rows.append({**row, "auc": np.nan, "brier": np.nan, "error": f"{type(err).__name__}: {str(err)[:200]}"})
-                continue
-            yt = y[te]
-            rows.append({**row, "auc": _auc_sorted(p[yt == 1], p[yt == 0]), "brier": float(np.mean((p - yt) ** 2)),
-                         "error": ""})
-    folds = pd.DataFrame(rows)
+    splits = list(cv.split(np.zeros(len(y)), y))
+    seeds = _fold_seeds(random_state, len(splits))
+    tasks = [(spec, resolved[spec.name], {"model": spec.name, "repeat": i // n_splits + 1, "fold": i % n_splits + 1},
+              tr, te, seeds[i]) for spec in models for i, (tr, te) in enumerate(splits)]
+    used = list(dict.fromkeys(c for cols in resolved.values() for v in cols.values() for c in v))
+    done = parallel_map(partial(_cv_fold, df[used], y), tasks, n_jobs=n_jobs,
+                        progress="cross-validation" if progress else None)
+    folds = pd.DataFrame([row for row, _ in done])
     failed = folds[folds["error"] != ""]
     if len(failed):
         warnings.warn(f"cross_validate_models: {len(failed)} of {len(folds)} fold fits failed and are left out of the "
                       f"summary (first: model {failed['model'].iloc[0]!r}, {failed['error'].iloc[0]}); see .folds.",
                       CohortStatsWarning, stacklevel=2)
+    raised = pd.concat([summarise_warnings([w for row, w in done if row["model"] == m.name], count_column="n_folds",
+                                           what=f"cross_validate_models, model {m.name!r}", of="folds"
+                                           ).assign(model=m.name) for m in models], ignore_index=True)
     ok = folds[folds["error"] == ""]
     g = ok.groupby("model", sort=False)
     summary = pd.DataFrame({"mean_auc": g["auc"].mean(), "sd_auc": g["auc"].std(ddof=1),
@@ -763,7 +735,8 @@ def cross_validate_models(df: pd.DataFrame, outcome: str, models, *, feature_set
     summary = summary.reindex([m.name for m in models]).reset_index(names="model")
     summary["n_folds"] = summary["n_folds"].fillna(0).astype(int)
     summary["n_failed"] = [int((failed["model"] == m.name).sum()) for m in models]
-    return CrossValidatedPerformance(folds, summary, n_splits, n_repeats, random_state)
+    return CrossValidatedPerformance(folds, summary, n_splits, n_repeats, random_state,
+                                     raised[["model", "category", "message", "n_folds"]])
 
 
 _MOVED_TO_VALIDATION = ("bootstrap_validation", "ValidationResult", "performance_indexes", "LogisticSpec")

@@ -23,7 +23,7 @@ LAYERS = {
     "describe": 2, "regression": 2, "sample_size": 2,
     "evaluation": 3,
     "signatures": 4,
-    "models": 5, "model_checks": 5, "missing": 5,
+    "models": 5, "model_checks": 5, "pipeline_steps": 5, "missing": 5,
     "plots": 6, "_plot_points": 6,
     "report": 7,
     "study": 8,

@@ -145,11 +145,11 @@ def test_repeated_cross_validation(cohort):
 
 
 def test_large_svm_switch_is_recorded(cohort, monkeypatch):
-    import cohortstats.models as pl
+    import cohortstats.pipeline_steps as steps
 
     df, sets = cohort
     train, test = cs.train_test_split(df, "expansion", random_state=1)
-    monkeypatch.setattr(pl, "SVM_EXACT_MAX", 100)  # pretend 188 training patients is "large"
+    monkeypatch.setattr(steps, "SVM_EXACT_MAX", 100)  # pretend 188 training patients is "large"
     import warnings
 
     with warnings.catch_warnings():
@@ -162,7 +162,7 @@ def test_large_svm_switch_is_recorded(cohort, monkeypatch):
     nystroem = res.pipelines["svm"].named_steps["model"].steps[0][1]
     assert nystroem.n_components == 200  # 4 clinical columns
     assert f"{nystroem.n_components}-component Nystroem" in res.estimators["svm"]
-    assert [pl._nystroem_components(n) for n in (1, 2, 3, 9, 10, 40)] == [100, 100, 150, 450, 500, 500]
+    assert [steps._nystroem_components(n) for n in (1, 2, 3, 9, 10, 40)] == [100, 100, 150, 450, 500, 500]
     assert 0.5 < res.performance.set_index("set").loc["train", "auc"] < 1
 
 
@@ -217,3 +217,55 @@ def test_cross_validation_keeps_failed_folds_with_their_reason():
     assert s.loc["clinical", "n_folds"] == 3 and s.loc["noise", "n_folds"] == 0 and s.loc["noise", "n_failed"] == 3
     assert np.isnan(s.loc["noise", "mean_auc"]) and len(cv.folds) == 6
     assert cv.folds.loc[cv.folds.model == "noise", "error"].str.contains("0 feature").all()
+
+
+def test_cross_validation_n_jobs_gives_identical_folds(cohort):
+    """Fold i's pipeline (LASSO folds, the SVM's Platt CV) draws from the i-th seed spawned from one
+    SeedSequence, the same for every model and whichever worker runs it: 1 and 2 workers agree to the bit."""
+    import warnings
+
+    df, sets = cohort
+    specs = [cs.ModelSpec("clinical", ["clinical"]), cs.ModelSpec("svm", ["signature:whole"], estimator="svm")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # scikit-learn's deprecation of SVC(probability=True)
+        runs = [cs.cross_validate_models(df, "expansion", specs, feature_sets=sets, n_splits=3, n_repeats=1,
+                                         random_state=4, n_jobs=j) for j in (1, 2)]
+    pd.testing.assert_frame_equal(runs[0].folds, runs[1].folds, check_exact=True)
+    pd.testing.assert_frame_equal(runs[0].warnings, runs[1].warnings)
+    from cohortstats.models import _fold_seeds
+
+    assert _fold_seeds(4, 3) == _fold_seeds(4, 3) != _fold_seeds(5, 3)
+    assert all(0 <= s < 2**32 for s in _fold_seeds(4, 3))
+
+
+def test_cross_validation_counts_fold_warnings(cohort, monkeypatch):
+    """Every fold's warnings are recorded (nothing ignored) and each kind is warned once per model with the
+    number of folds; a warning that is not ours (numpy's RuntimeWarning) is reported under its own name."""
+    import warnings
+
+    import cohortstats.models as models
+
+    original = models.build_pipeline
+
+    def noisy(spec, cols, random_state, n_train=None, **kw):
+        if random_state % 2:  # the fold's own seed
+            warnings.warn("odd seed", cs.DataWarning)
+        np.log(np.zeros(1))  # numpy: divide by zero, in every fold
+        return original(spec, cols, random_state, n_train=n_train, **kw)
+
+    monkeypatch.setattr(models, "build_pipeline", noisy)
+    df, sets = cohort
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cv = cs.cross_validate_models(df, "expansion", [cs.ModelSpec("m", ["clinical"])], feature_sets=sets,
+                                      n_splits=5, n_repeats=2, random_state=1, n_jobs=1)
+    odd = sum(s % 2 for s in models._fold_seeds(1, 10))
+    assert 0 < odd < 10
+    w = cv.warnings.set_index("category")
+    assert w.loc["DataWarning", "n_folds"] == odd and w.loc["RuntimeWarning", "n_folds"] == 10
+    assert (cv.warnings["model"] == "m").all()
+    messages = [str(x.message) for x in caught if issubclass(x.category, cs.CohortStatsWarning)]
+    assert f"cross_validate_models, model 'm': in {odd} of 10 folds: odd seed" in messages
+    assert ("cross_validate_models, model 'm': in 10 of 10 folds: divide by zero encountered in log "
+            "(RuntimeWarning)") in messages
+    assert not [x for x in caught if x.category is RuntimeWarning]  # reported, not passed on raw

@@ -72,6 +72,35 @@ def test_resampling_on_a_dask_cluster_equals_serial(rng):
     assert dc.equals(cs.decision_curve(y, {"m": 1 / (1 + np.exp(-s))}, n_boot=40, random_state=4, n_jobs=1).table)
 
 
+def test_validation_and_cross_validation_on_a_dask_cluster_equal_serial(birthwt):
+    """Bootstrap validation (Harrell's rule: the screen repeated) and repeated CV on a two-worker LocalCluster
+    through joblib's Dask backend: the same tables, selections and recorded warnings as one process."""
+    import warnings
+
+    import pandas as pd
+
+    distributed = pytest.importorskip("dask.distributed")
+    spec = cs.ScreenedLogisticSpec("low", ("age", "lwt", "smoke", "ptl", "ht", "ui"), screen_p=0.1)
+    models = [cs.ModelSpec("a", ["age", "lwt", "smoke"]), cs.ModelSpec("b", ["ptl", "ht", "ui"])]
+
+    def run(n_jobs=None):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # compared below as data (.warnings), not as messages
+            return (cs.bootstrap_validation(birthwt, "low", spec=spec, B=24, random_state=2, n_jobs=n_jobs),
+                    cs.cross_validate_models(birthwt, "low", models, n_splits=3, n_repeats=2, random_state=2,
+                                             n_jobs=n_jobs))
+
+    serial = run(1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        with compute_environment(scheduler=cluster.scheduler_address):
+            on_dask = run()
+    for a, b in zip(serial, on_dask):
+        for name in ("table", "calibration_curve", "selection", "folds", "summary", "warnings"):
+            if hasattr(a, name):
+                pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+
+
 def _study(tmp_path, extra=""):
     shutil.copy(ROOT / "tests" / "data" / "aSAH.csv", tmp_path / "aSAH.csv")
     p = tmp_path / "study.yaml"

@@ -157,3 +157,61 @@ def test_fixed_model_says_it_was_refitted(birthwt):
         v = cs.bootstrap_validation(birthwt, "low", ["age", "lwt"], B=5, random_state=1)
     assert v.selection.empty  # a fixed model selects nothing: no selection frequencies to report
     assert "given predictors was refitted in each resample (no selection step to repeat)" in v.method
+
+
+def _rare_marker_data(rng):
+    """A marker present in three events and one non-event: a resample that leaves the non-event out (about
+    a third of them) separates the outcome along it (quasi-complete separation)."""
+    n = 150
+    d = pd.DataFrame({"x": rng.normal(size=n)})
+    d["y"] = (rng.random(n) < 1 / (1 + np.exp(-d["x"]))).astype(int)
+    d["marker"] = 0.0
+    d.loc[np.r_[np.flatnonzero(d["y"] == 1)[:3], np.flatnonzero(d["y"] == 0)[:1]], "marker"] = 1.0
+    return d
+
+
+def test_resample_warnings_are_counted_and_summarised_once(rng):
+    """Each resample's warnings are recorded (nothing ignored); each kind is warned once with its count, and the
+    counts are in .warnings."""
+    d = _rare_marker_data(rng)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        v = cs.bootstrap_validation(d, "y", ["x", "marker"], B=60, random_state=3)
+    sep = [w for w in caught if issubclass(w.category, cs.SeparationWarning)]
+    assert len(sep) == 1  # one summary, not one warning per resample (the apparent fit does not separate)
+    row = v.warnings.set_index("category").loc["SeparationWarning"]
+    k = int(row["n_resamples"])
+    assert 5 < k < 45 and str(sep[0].message).startswith(f"bootstrap validation: in {k} of 60 resamples: "
+                                                          "quasi-complete separation")
+    assert sep[0].filename == __file__  # stacklevel points at the caller
+    assert row["message"].startswith("quasi-complete separation: the logistic model's maximum-likelihood")
+
+
+def test_n_jobs_gives_identical_results_warnings_included(rng):
+    """Resample b draws from the b-th child of one SeedSequence wherever it runs: 1 and 2 workers agree to the
+    last bit, for a fixed model and for Harrell's rule (screen and selection repeated), warnings included."""
+    d = _rare_marker_data(rng)
+    d["noise"] = rng.normal(size=len(d))
+    for kwargs in ({"predictors": ["x", "marker"]},
+                   {"spec": cs.ScreenedLogisticSpec("y", ("x", "marker", "noise"), screen_p=0.2)}):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the test compares results; the warnings are checked as data below
+            a = cs.bootstrap_validation(d, "y", **kwargs, B=40, random_state=5, n_jobs=1)
+            b = cs.bootstrap_validation(d, "y", **kwargs, B=40, random_state=5, n_jobs=2)
+        pd.testing.assert_frame_equal(a.table, b.table, check_exact=True)
+        pd.testing.assert_frame_equal(a.calibration_curve, b.calibration_curve, check_exact=True)
+        pd.testing.assert_frame_equal(a.selection, b.selection)
+        pd.testing.assert_frame_equal(a.warnings, b.warnings)
+        assert len(a.warnings) == ("predictors" in kwargs)  # the screen rarely keeps the marker
+
+
+def test_imputed_validation_n_jobs_identical():
+    from cohortstats.datasets import make_hematoma_cohort
+
+    df = make_hematoma_cohort().clinical[["expansion", "age", "volume"]].copy()
+    df.loc[::5, "volume"] = np.nan
+    imp = cs.impute(df, m=2, maxit=2, random_state=1)
+    fits = [cs.logistic_regression(x, "expansion", ["age", "volume"], ci_method="wald") for x in imp.datasets]
+    runs = [cs.bootstrap_validation_imputed(df, "expansion", ["age", "volume"], fits, variables=list(df.columns),
+                                            B=6, maxit=2, random_state=1, n_jobs=j) for j in (1, 2)]
+    pd.testing.assert_frame_equal(runs[0].table, runs[1].table, check_exact=True)

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
 from ..regression.design import build_design
-from ..regression._fit import fit_logistic, loglik
+from ..regression._fit import detect_separation, fit_logistic, loglik
 from .._validation import as_column_list, check_columns, check_dataframe
 from .calibration import smoothed_calibration
 from .._auc import _auc_sorted
-from ..exceptions import CohortStatsWarning, DataValidationError
+from ..exceptions import CohortStatsWarning, ConvergenceWarning, DataValidationError, SeparationWarning
 from ..regression.logistic import binary_outcome
 from .._results import TidyHTML
+from .._parallel import parallel_map, recording_warnings, seed_sequence, summarise_warnings
 
 __all__ = ["bootstrap_validation", "ValidationResult", "performance_indexes", "LogisticSpec", "ScreenedLogisticSpec"]
 
@@ -65,6 +67,7 @@ class LogisticSpec:
                               extra_columns=(self.outcome,))
         y, _ = binary_outcome(train[self.outcome].iloc[design.rows], self.outcome, self.positive)
         st = fit_logistic(design.X1, y)
+        _check_fit(st, design.X1, y)
         coef = st.beta
 
         def predict(df: pd.DataFrame) -> np.ndarray:
@@ -76,6 +79,20 @@ class LogisticSpec:
     def description(self) -> str:
         return (f"the multivariable model of its {len(self.predictors)} given predictors was refitted in each resample "
                 "(no selection step to repeat)")
+
+
+def _check_fit(st, X: np.ndarray, y: np.ndarray) -> None:
+    """Warn when a refitted model has no finite maximum-likelihood estimate (separation, Konis' linear program,
+    run only when the fit is suspect as in :func:`cohortstats.logistic_regression`) or did not converge. The
+    messages name no variable or number, so a bootstrap counts the resamples that raised each kind."""
+    if st.converged and 1e-8 <= st.p.min() and st.p.max() <= 1 - 1e-8:
+        return
+    separation, _ = detect_separation(X, y)
+    if separation != "none":
+        warnings.warn(f"{separation} separation: the logistic model's maximum-likelihood coefficients are infinite "
+                      "(its fit stops where the likelihood no longer rises)", SeparationWarning, stacklevel=3)
+    elif not st.converged:
+        warnings.warn("the logistic model's fit did not converge", ConvergenceWarning, stacklevel=3)
 
 
 def _screen_p(train: pd.DataFrame, outcome: str, var: str, categorical, positive, rule: str) -> float:
@@ -162,6 +179,9 @@ class ValidationResult(TidyHTML):
         resamples (when the specification selects, e.g. :class:`ScreenedLogisticSpec`); empty otherwise.
     repeated : str
         Which steps were repeated in each resample (the specification's ``description``).
+    warnings : pandas.DataFrame
+        ``category, message, n_resamples``: each kind of warning the resamples raised (e.g. separation of the
+        refitted model) and in how many resamples; each kind was also warned once, with the count.
     """
 
     table: pd.DataFrame
@@ -173,46 +193,39 @@ class ValidationResult(TidyHTML):
     method: str = "Harrell's bootstrap optimism correction (every modelling step refitted in each resample)"
     selection: pd.DataFrame = field(default_factory=pd.DataFrame)
     repeated: str = ""
+    warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["category", "message", "n_resamples"]))
 
     def tidy(self) -> pd.DataFrame:
         return self.table.copy()
 
 
-def _one_resample(df, y, spec, seed, grid):
-    # seed: a SeedSequence (draw the resample) or an explicit index vector (given resamples)
+def _one_resample(df, y, spec, grid, seed):
+    """One resample: (reason skipped or None, (training, test, calibration optimism, selected) or None, the
+    warnings it raised). ``seed``: a SeedSequence (draw the resample) or an index vector (a given resample)."""
     idx = seed if isinstance(seed, np.ndarray) else np.random.default_rng(seed).integers(0, len(df), len(df))
     yb = y[idx]
     if yb.min() == yb.max():
-        return "resample has one outcome class", None
+        return "resample has one outcome class", None, []
     boot = df.iloc[idx].reset_index(drop=True)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+    with recording_warnings() as raised:
+        try:
             predict = spec(boot)
             p_train = predict(boot)
             p_test = predict(df)
-    except (DataValidationError, np.linalg.LinAlgError, ValueError) as err:
-        return f"fit failed: {type(err).__name__}", None
-    train = performance_indexes(yb, p_train)
-    test = performance_indexes(y, p_test)
-    cal_opt = smoothed_calibration(yb, p_train, grid) - smoothed_calibration(y, p_test, grid)
-    return None, (train, test, cal_opt, getattr(predict, "selected", None))
-
-
-def _batch(df, y, spec, seeds, grid):
-    return [_one_resample(df, y, spec, s, grid) for s in seeds]
-
-
-def iterator_batches(batches, progress):
-    if not progress:
-        return batches
-    from tqdm.auto import tqdm
-
-    return tqdm(batches, desc="bootstrap validation (batches)")
+        except (DataValidationError, np.linalg.LinAlgError, ValueError) as err:
+            failed = f"fit failed: {type(err).__name__}"
+        else:
+            failed = None
+            train = performance_indexes(yb, p_train)
+            test = performance_indexes(y, p_test)
+            cal_opt = smoothed_calibration(yb, p_train, grid) - smoothed_calibration(y, p_test, grid)
+    if failed:
+        return failed, None, raised
+    return None, (train, test, cal_opt, getattr(predict, "selected", None)), raised
 
 
 def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spec=None, categorical=None,
-                         positive=None, B: int = 200, random_state=None, n_jobs: int = 1, progress: bool = False,
+                         positive=None, B: int = 200, random_state=None, n_jobs=None, progress: bool = False,
                          grid_size: int = 50, resamples=None) -> ValidationResult:
     """Optimism-corrected performance of a model specification by the bootstrap (Harrell 1996).
 
@@ -231,10 +244,12 @@ def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spe
         the result's ``selection`` counts how often each variable was chosen.
     B : int
         Bootstrap resamples (200 by default; rms' default of 40 is too few).
-    random_state : int, Generator or None
-        Each resample gets its own child seed, so results do not depend on ``n_jobs``.
-    n_jobs : int
-        Parallel workers (joblib).
+    random_state : int, SeedSequence, Generator or None
+        Resample ``b`` draws from the ``b``-th child of ``numpy.random.SeedSequence(random_state)``, so the
+        result is the same for any ``n_jobs`` and any joblib backend.
+    n_jobs : int, optional
+        Parallel workers (joblib; ``None``: the active ``joblib.parallel_config``, else 1). Inside
+        ``joblib.parallel_config(backend="dask")`` the resamples run on the Dask cluster.
     progress : bool
         Show a progress bar (tqdm, on stderr).
     resamples : array-like of int, shape (B, n), optional
@@ -243,13 +258,39 @@ def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spe
         samples R's ``sample(n, replace = TRUE)`` draws after ``set.seed``, the result equals
         ``rms::validate(fit, B)`` run after the same ``set.seed``.
 
+    Returns
+    -------
+    ValidationResult
+        With ``warnings``: each kind of warning the resamples raised and in how many resamples.
+
+    Warns
+    -----
+    CohortStatsWarning
+        Resamples skipped (one outcome class, a failed fit), with the reasons.
+    SeparationWarning, ConvergenceWarning, CohortStatsWarning
+        Once per kind of warning raised inside the resamples, with the number of resamples that raised it
+        ("bootstrap validation: in 37 of 200 resamples: quasi-complete separation: the logistic
+        model ..."); a warning that is not a cohortstats warning (numpy's, scikit-learn's) is reported as a
+        CohortStatsWarning naming its category. Deprecation warnings are passed on as they are.
+
     Notes
     -----
     For each resample: fit on the resample, evaluate on it (training) and on the original data
     (test); optimism = mean(training - test); corrected = apparent - optimism (``rms::validate``).
     The calibration curve is the lowess (iter = 0) curve on a grid of predicted risks, corrected
     by the mean optimism of the resampled curves (``rms::calibrate``). Resamples with one
-    outcome class or a failed fit are skipped and counted.
+    outcome class or a failed fit are skipped and counted. The resamples run through
+    :func:`cohortstats._parallel.parallel_map` (joblib, one BLAS thread per worker); each records its own
+    warnings, so the result, warnings included, is the same for any ``n_jobs`` or backend.
+
+    Examples
+    --------
+    >>> import cohortstats as cs
+    >>> from cohortstats.datasets import make_hematoma_cohort
+    >>> df = make_hematoma_cohort().clinical
+    >>> v = cs.bootstrap_validation(df, "expansion", ["volume", "glucose"], B=20, random_state=1)
+    >>> int(v.table.set_index("index").loc["c_index", "n"]), list(v.warnings.columns)
+    (20, ['category', 'message', 'n_resamples'])
     """
     check_dataframe(df, "df")
     if spec is None:
@@ -268,9 +309,7 @@ def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spe
     # only the columns the specification reads are resampled (a wide radiomics frame is not copied B times)
     data = (df[used] if used != [outcome] else df).dropna(subset=used).reset_index(drop=True)
     y, _ = binary_outcome(data[outcome], outcome, positive)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        p_app = spec(data)(data)
+    p_app = spec(data)(data)  # the model on the data: its warnings (e.g. separation) go to the caller as they are
     apparent = performance_indexes(y, p_app)
     lo, hi = np.quantile(p_app, [0.01, 0.99])
     grid = np.linspace(lo, hi, grid_size)
@@ -285,26 +324,12 @@ def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spe
         seeds = list(res_arr.astype(np.intp))
         B = len(seeds)
     else:
-        seeds = np.random.SeedSequence(random_state if not isinstance(random_state, np.random.Generator)
-                                       else random_state.integers(2**63)).spawn(int(B))
-    iterator = seeds
-    if progress and n_jobs == 1:
-        from tqdm.auto import tqdm
-
-        iterator = tqdm(seeds, desc="bootstrap validation", unit="resample")
-    if n_jobs == 1:
-        results = [_one_resample(data, y, spec, s, grid) for s in iterator]
-    else:
-        from joblib import Parallel, delayed
-
-        # a few large batches per worker: per-task overhead would dominate single resamples
-        batches = [list(b) for b in np.array_split(np.arange(len(seeds)), max(1, 4 * abs(int(n_jobs))))]
-        chunks = Parallel(n_jobs=n_jobs)(
-            delayed(_batch)(data, y, spec, [seeds[i] for i in b], grid) for b in (iterator_batches(batches, progress)))
-        results = [r for chunk in chunks for r in chunk]
+        seeds = seed_sequence(random_state).spawn(int(B))
+    work = partial(_one_resample, data, y, spec, grid)
+    results = parallel_map(work, seeds, n_jobs=n_jobs, progress="bootstrap validation" if progress else None)
     failures: dict = {}
     train, test, cal, chosen = [], [], [], []
-    for reason, res in results:
+    for reason, res, _ in results:
         if reason:
             failures[reason] = failures.get(reason, 0) + 1
             continue
@@ -319,6 +344,8 @@ def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spe
     if n_failed:
         warnings.warn(f"{n_failed} of {B} bootstrap resamples were skipped ({failures}).", CohortStatsWarning,
                       stacklevel=2)
+    raised = summarise_warnings([r[2] for r in results], what="bootstrap validation", of="resamples",
+                                count_column="n_resamples")
     tr = pd.DataFrame(train)[INDEXES].mean()
     te = pd.DataFrame(test)[INDEXES].mean()
     opt = tr - te
@@ -341,7 +368,7 @@ def bootstrap_validation(df: pd.DataFrame, outcome: str, predictors=None, *, spe
     return ValidationResult(table, curve, int(B), n_failed, failures,
                             "given resamples" if resamples is not None
                             else random_state if not isinstance(random_state, np.random.Generator) else "Generator",
-                            method, _selection(chosen, getattr(spec, "candidates", None)), repeated)
+                            method, _selection(chosen, getattr(spec, "candidates", None)), repeated, raised)
 
 
 def _selection(chosen: list, candidates) -> pd.DataFrame:

@@ -56,7 +56,7 @@ class _ReimputedLogistic:
 
 def bootstrap_validation_imputed(df: pd.DataFrame, outcome: str, predictors, fits, *, variables, categorical=None,
                                  positive=None, B: int = 200, random_state=None, maxit: int = 10, donors: int = 5,
-                                 n_jobs: int = 1, progress: bool = False) -> ValidationResult:
+                                 n_jobs=None, progress: bool = False) -> ValidationResult:
     """Optimism-corrected performance of a logistic model developed on multiply imputed data.
 
     Parameters
@@ -74,12 +74,16 @@ def bootstrap_validation_imputed(df: pd.DataFrame, outcome: str, predictors, fit
     random_state : int or None
     maxit, donors : int
         Imputation settings, as :func:`impute`.
+    n_jobs : int, optional
+        Parallel workers, as :func:`cohortstats.bootstrap_validation` (the same result for any number).
+    progress : bool
+        Show a progress bar.
 
     Returns
     -------
     ValidationResult
         ``method`` says what was done; ``apparent`` is the mean over the m completed data sets, ``optimism``
-        the bootstrap's and ``corrected`` their difference.
+        the bootstrap's and ``corrected`` their difference; ``warnings`` counts what the resamples raised.
 
     Raises
     ------

@@ -180,7 +180,8 @@ def validate_imputed(scope, df, outcome, pooled, variables, *, show_bars=False) 
     cat = [c for c in r.categorical if c in pooled.selected]
     return {"validation": bootstrap_validation_imputed(
         df, outcome, pooled.selected, pooled.multivariable_fits, variables=variables, categorical=cat or None,
-        B=r.validation_B, random_state=scope.spec.seed, maxit=m.maxit, donors=m.donors, progress=show_bars)}
+        B=r.validation_B, random_state=scope.spec.seed, maxit=m.maxit, donors=m.donors, progress=show_bars,
+        n_jobs=stages.resampling_workers())}  # an imputation per resample: worth the workers at any size
 
 
 def impute_split(scope, train, test, outcome, variables) -> dict:

@@ -216,6 +216,16 @@ def regress(scope, df, outcome) -> dict:
     return out
 
 
+PARALLEL_MIN_ROWS = 20_000  # below this a logistic resample takes milliseconds: starting workers costs more
+
+
+def resampling_workers(n_rows: int | None = None) -> int:
+    """Workers for a stage's resampling: the study's ``compute.workers`` (the cores, or the cluster's workers;
+    :func:`~cohortstats._parallel.available_workers`), or 1 for a cheap loop over fewer than
+    ``PARALLEL_MIN_ROWS`` patients. The result is the same for any number of workers."""
+    return available_workers() if n_rows is None or n_rows >= PARALLEL_MIN_ROWS else 1
+
+
 def validate(scope, df, outcome, regression, *, show_bars=False) -> dict:
     """Bootstrap internal validation of the multivariable model (Harrell's optimism correction). A screened
     model repeats the univariable screen and the multivariable fit in each resample (Harrell's rule, selection
@@ -229,8 +239,7 @@ def validate(scope, df, outcome, regression, *, show_bars=False) -> dict:
                             tuple(c for c in r.categorical if c in regression.selected))
         cols = [outcome, *regression.selected]
     val = bootstrap_validation(df[cols], outcome, spec=spec, B=r.validation_B, random_state=scope.spec.seed,
-                               progress=show_bars,
-                               n_jobs=available_workers() if len(df) >= 20_000 else 1)  # compute.workers
+                               progress=show_bars, n_jobs=resampling_workers(len(df)))
     return {"validation": val}
 
 
@@ -357,9 +366,11 @@ def model_nomogram(scope, models, train, outcome, sets) -> tuple[dict, list]:
 
 
 def cross_validate(scope, df, outcome, specs, sets) -> dict:
+    """Repeated stratified K-fold cross-validation of the fitted models' specifications, on the study's workers."""
     cv = scope.spec.cv
     return {"cv": cross_validate_models(df, outcome, specs, feature_sets=sets, n_splits=cv.n_splits,
-                                        n_repeats=cv.n_repeats, random_state=scope.spec.seed)}
+                                        n_repeats=cv.n_repeats, random_state=scope.spec.seed,
+                                        n_jobs=resampling_workers())}  # every fold refits whole pipelines
 
 
 def survive(scope, df, outcome) -> dict:
