@@ -33,7 +33,6 @@ from .pipeline_steps import (  # noqa: F401  (SCREEN_KEYS, screen_problem: impor
     SCREEN_KEYS,
     describe_estimator,
     make_estimator,
-    n_inputs,
     screen_problem,
     screen_steps,
     signature_pipeline,
@@ -236,7 +235,7 @@ def build_pipeline(spec: ModelSpec, columns: dict, random_state=0, n_train=None,
                 block = signature_pipeline(spec.screen, bool(spec.impute), random_state, feature_block(key)[0])
             blocks.append((key.replace(":", "_"), block, list(cols)))
     ct = ColumnTransformer(blocks, remainder="drop", verbose_feature_names_out=True)
-    pipe = Pipeline([("inputs", ct), ("model", make_estimator(spec, random_state, n_train, n_inputs(columns)))])
+    pipe = Pipeline([("inputs", ct), ("model", make_estimator(spec, random_state, n_train))])
     # DataFrames flow between the steps, so screening reports and rad-score formulas keep feature names
     pipe[:-1].set_output(transform="pandas")
     return pipe
@@ -523,7 +522,7 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
         cols = resolved[spec.name]
         pipe = build_pipeline(spec, cols, random_state, n_train=len(train), fitted_signatures=fitted_signatures)
         all_cols = [c for v in cols.values() for c in v]
-        estimators[spec.name] = f"{describe_estimator(spec, len(train), n_inputs(cols))}; inputs: {_inputs_text(spec)}"
+        estimators[spec.name] = f"{describe_estimator(spec, len(train))}; inputs: {_inputs_text(spec)}"
         steps[spec.name] = model_steps(spec, cols)
         if not spec.impute:
             for nm, d in (("train", train), ("test", test)):

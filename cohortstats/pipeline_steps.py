@@ -5,12 +5,13 @@ with the rule for the SVM on large training sets and each estimator's descriptio
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from .signatures.lasso import LassoSelector, LassoSignature
 from .signatures.screens import CorrelationFilter, MRMRSelector, NearZeroVariance, UnivariateFilter
 
 __all__ = ["SCREEN_KEYS", "screen_problem", "screen_steps", "signature_pipeline", "make_estimator",
-           "describe_estimator", "n_inputs", "SVM_EXACT_MAX"]
+           "describe_estimator", "SVM_EXACT_MAX", "SVM_LANDMARKS", "RbfNystroem", "approximate_svm"]
 
 
 SCREEN_KEYS = frozenset({"p_threshold", "test", "fdr", "corr_threshold", "mrmr_k", "lasso_rule"})
@@ -62,21 +63,59 @@ def signature_pipeline(screen: dict | None, impute: bool, random_state=0, kind: 
     return Pipeline(pre + screen_steps(screen) + [("lasso", LassoSignature(rule=rule, random_state=random_state))])
 
 
-SVM_EXACT_MAX = 20_000  # above this many training patients the RBF SVM uses a Nystroem approximation
+SVM_EXACT_MAX = 5_000  # above this many training patients the RBF SVM is approximated (libsvm's time grows as n²)
+SVM_LANDMARKS = 100  # Nystroem landmarks of the approximation (benchmarks/README.md: more bring it no closer)
 
 
-def _nystroem_components(n_inputs) -> int:
-    """Landmarks of the Nystroem map: 50 per input column, between 100 and 500. A rad-score model has 1-3
-    inputs, whose RBF kernel has a fast-decaying spectrum; more landmarks only slow the linear SVM down."""
-    return 500 if n_inputs is None else int(min(500, max(100, 50 * n_inputs)))
+class RbfNystroem(TransformerMixin, BaseEstimator):
+    """The Nystroem map of the RBF kernel with libsvm's ``gamma="scale"``: 1 / (inputs x variance of the
+    training inputs), set when fitted, and at most as many landmarks as training patients.
+
+    Parameters
+    ----------
+    n_components : int
+        Landmarks (training patients drawn at random).
+    random_state : int or None
+
+    Attributes
+    ----------
+    gamma_ : float
+    map_ : sklearn.kernel_approximation.Nystroem
+    """
+
+    def __init__(self, n_components: int = SVM_LANDMARKS, random_state=None):
+        self.n_components = n_components
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        from sklearn.kernel_approximation import Nystroem
+
+        X = np.asarray(X, dtype=float)
+        var = float(X.var())
+        self.gamma_ = 1.0 / (X.shape[1] * var) if var > 0 else 1.0
+        self.map_ = Nystroem(kernel="rbf", gamma=self.gamma_, n_components=min(int(self.n_components), len(X)),
+                             random_state=self.random_state).fit(X)
+        return self
+
+    def transform(self, X):
+        return self.map_.transform(np.asarray(X, dtype=float))
 
 
-def n_inputs(columns: dict) -> int:
-    """Columns reaching the estimator at most: one per rad-score, plus the plain and selectable columns."""
-    return sum(1 if key.startswith("signature:") else len(cols) for key, cols in columns.items())
+def approximate_svm(random_state):
+    """The SVM above :data:`SVM_EXACT_MAX` training patients: :class:`RbfNystroem` (:data:`SVM_LANDMARKS`
+    landmarks), then a linear SVM (liblinear's dual coordinate descent: its epochs cost O(n), where the primal
+    Newton's conjugate-gradient steps grow with n), Platt-scaled by internal 5-fold CV as ``SVC(probability=True)``.
+    Time O(n·landmarks²) instead of libsvm's O(n²)."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import LinearSVC
+
+    return make_pipeline(RbfNystroem(SVM_LANDMARKS, random_state=random_state),
+                         CalibratedClassifierCV(LinearSVC(dual=True, random_state=random_state), method="sigmoid", cv=5))
 
 
-def make_estimator(spec, random_state, n_train=None, n_inputs=None):
+def make_estimator(spec, random_state, n_train=None):
+    """The estimator a model specification names; the SVM by the rule for ``n_train`` training patients."""
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.svm import SVC
@@ -88,30 +127,21 @@ def make_estimator(spec, random_state, n_train=None, n_inputs=None):
         return LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-10, max_iter=200, **p)
     if spec.estimator == "svm":
         if n_train is not None and n_train > SVM_EXACT_MAX:
-            # libsvm is O(n²) in time and memory: approximate the RBF kernel (Nystroem, 100-500 components) and
-            # fit a linear SVM with Platt scaling by internal 5-fold CV (recorded in ModelComparison.estimators)
-            from sklearn.calibration import CalibratedClassifierCV
-            from sklearn.kernel_approximation import Nystroem
-            from sklearn.pipeline import make_pipeline
-            from sklearn.svm import LinearSVC
-
-            return make_pipeline(Nystroem(kernel="rbf", n_components=_nystroem_components(n_inputs),
-                                          random_state=random_state),
-                                 CalibratedClassifierCV(LinearSVC(random_state=random_state), method="sigmoid", cv=5))
+            return approximate_svm(random_state)  # recorded in ModelComparison.estimators and the methods text
         return SVC(kernel=p.pop("kernel", "rbf"), probability=True, random_state=random_state, **p)
     if spec.estimator == "random_forest":
         return RandomForestClassifier(n_estimators=p.pop("n_estimators", 500), random_state=random_state, **p)
     return LassoSignature(random_state=random_state, **p)
 
 
-def describe_estimator(spec, n_train: int, n_inputs=None) -> str:
+def describe_estimator(spec, n_train: int) -> str:
+    """The estimator in words, for ``ModelComparison.estimators`` and the methods text."""
     if spec.estimator == "svm":
         if n_train > SVM_EXACT_MAX:
-            return (f"RBF-kernel SVM approximated by a {_nystroem_components(n_inputs)}-component Nystroem map and a "
-                    "linear SVM (more than "
-                    f"{SVM_EXACT_MAX:,} training patients), Platt-scaled probabilities by internal 5-fold CV")
+            return (f"RBF-kernel SVM approximated, as for every training set of more than {SVM_EXACT_MAX:,} patients "
+                    f"(libsvm's time grows as the square of their number), by a {SVM_LANDMARKS}-landmark Nystroem map "
+                    "of the same kernel (gamma = 1/(inputs x variance), libsvm's 'scale') and a linear SVM "
+                    "(liblinear), Platt-scaled probabilities by internal 5-fold CV")
         return "RBF-kernel SVM (libsvm), Platt-scaled probabilities by internal 5-fold CV"
     return {"logistic": "unpenalised logistic regression (exact MLE)", "random_forest": "random forest (500 trees)",
             "lasso_logistic": "cross-validated binomial LASSO (glmnet-equal)"}[spec.estimator]
-
-

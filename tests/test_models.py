@@ -145,25 +145,30 @@ def test_repeated_cross_validation(cohort):
 
 
 def test_large_svm_switch_is_recorded(cohort, monkeypatch):
+    """Above SVM_EXACT_MAX training patients the SVM is a 100-landmark Nystroem map of the RBF kernel (libsvm's
+    gamma = 'scale') and a linear SVM; the rule is said in the estimator's description (the methods text)."""
     import cohortstats.pipeline_steps as steps
 
     df, sets = cohort
     train, test = cs.train_test_split(df, "expansion", random_state=1)
     monkeypatch.setattr(steps, "SVM_EXACT_MAX", 100)  # pretend 188 training patients is "large"
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # Nystroem: more components than training patients here
-        res = cs.fit_models(train, test, "expansion", [cs.ModelSpec("svm", ["clinical"], estimator="svm")],
-                            feature_sets=sets)
-    assert "Nystroem" in res.estimators["svm"]
-    assert type(res.pipelines["svm"].named_steps["model"]).__name__ == "Pipeline"
-    # 50 landmarks per input column, between 100 and 500
-    nystroem = res.pipelines["svm"].named_steps["model"].steps[0][1]
-    assert nystroem.n_components == 200  # 4 clinical columns
-    assert f"{nystroem.n_components}-component Nystroem" in res.estimators["svm"]
-    assert [steps._nystroem_components(n) for n in (1, 2, 3, 9, 10, 40)] == [100, 100, 150, 450, 500, 500]
+    res = cs.fit_models(train, test, "expansion", [cs.ModelSpec("svm", ["clinical"], estimator="svm")],
+                        feature_sets=sets)
+    text = res.estimators["svm"]
+    assert "approximated, as for every training set of more than 100 patients" in text
+    assert "100-landmark Nystroem map" in text and "linear SVM (liblinear)" in text
+    model = res.pipelines["svm"].named_steps["model"]
+    nystroem = model.steps[0][1]
+    assert isinstance(nystroem, steps.RbfNystroem) and nystroem.map_.n_components == 100
+    inputs = res.pipelines["svm"][:-1].transform(train[sets["clinical"]])
+    assert_allclose(nystroem.gamma_, 1 / (4 * np.var(np.asarray(inputs))), rtol=1e-12)  # libsvm's "scale"
     assert 0.5 < res.performance.set_index("set").loc["train", "auc"] < 1
+    # fewer training patients than landmarks: every patient is a landmark (no scikit-learn warning)
+    assert steps.RbfNystroem(100, random_state=0).fit(np.eye(5)).map_.n_components == 5
+    monkeypatch.setattr(steps, "SVM_EXACT_MAX", 5000)
+    assert "RBF-kernel SVM (libsvm)" in cs.fit_models(
+        train, test, "expansion", [cs.ModelSpec("svm", ["clinical"], estimator="svm")], feature_sets=sets
+    ).estimators["svm"]
 
 
 def test_shared_signature_is_fitted_once(cohort):
