@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._validation import _preview, as_column_list, check_columns, check_dataframe, check_numeric_column
+from .._validation import (_preview, as_column_list, check_columns, check_dataframe, check_numeric_column,
+                           whole_number_levels)
 from ..exceptions import DataValidationError
 
 __all__ = ["Design", "build_design", "complete_cases"]
@@ -122,7 +123,7 @@ def _sorted_levels(s: pd.Series) -> list:
         return [c for c in s.cat.categories if (s == c).any()]
     vals = list(pd.unique(s.dropna()))
     try:
-        return sorted(vals)
+        return whole_number_levels(sorted(vals))
     except TypeError:
         return sorted(vals, key=str)
 
@@ -173,6 +174,7 @@ def build_design(df, predictors, *, categorical=None, reference=None, interactio
             ref = reference.get(var, levs[0])
             if ref not in levs:
                 raise DataValidationError(f"reference level {ref!r} of {var!r} is not among its levels {_preview(levs)}.")
+            ref = levs[levs.index(ref)]  # as the data's level reads (a reference of 2.0 names the level 2)
             others = [lev for lev in levs if lev != ref]
             levels[var] = (ref, others)
             idx = []

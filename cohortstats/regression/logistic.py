@@ -219,7 +219,7 @@ class LogisticRegressionResult(TidyHTML):
             for t in (self.terms[i + 1] for i in self.design.groups[f"{a}:{b}"]):
                 rows.append(coef_row(t, f"{a}:{b}", None))
         out = pd.DataFrame(rows, columns=TIDY_COLUMNS)
-        out["level"] = out["level"].astype(object)
+        out["level"] = pd.Series([r["level"] for r in rows], dtype=object, index=out.index)  # ints stay ints
         return out
 
     def glance(self) -> pd.DataFrame:

@@ -115,7 +115,7 @@ class CoxRegressionResult(TidyHTML):
         for a, b in self.design.interactions:
             rows += [row(self.terms[i], f"{a}:{b}", None) for i in self.design.groups[f"{a}:{b}"]]
         out = pd.DataFrame(rows)
-        out["level"] = out["level"].astype(object)
+        out["level"] = pd.Series([r["level"] for r in rows], dtype=object, index=out.index)  # ints stay ints
         return out
 
     def glance(self) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 
-from ...formatting import format_estimate_ci, format_number, format_p
+from ...formatting import format_estimate_ci, format_number, format_p, scaled_name
 from ..format import validation_frame
 from ..html import ReportTable
 
@@ -93,13 +93,13 @@ def table1_pooling_notes(t1) -> tuple:
             "the imputations.",)
 
 
-def _pooled_or_frame(tab, digits, p_style) -> pd.DataFrame:
+def _pooled_or_frame(tab, digits, p_style, lab) -> pd.DataFrame:
     t = tab.tidy()
     rows = []
     for _, r in t.iterrows():
-        unit = f" ({r['unit']})" if isinstance(r.get("unit"), str) and r["unit"] else ""
-        level = "" if r["level"] is None or (isinstance(r["level"], float) and math.isnan(r["level"])) else str(r["level"])
-        row = {"Variable": f"{r['predictor']}{unit}", "Level": level,
+        level = ("" if r["level"] is None or (isinstance(r["level"], float) and math.isnan(r["level"]))
+                 else lab.level(r["predictor"], r["level"]))
+        row = {"Variable": scaled_name(lab(r["predictor"]), r.get("unit")), "Level": level,
                "n (events)": f"{int(r['n'])} ({int(r['n_events'])})" if r["n"] == r["n"] else ""}
         if r["reference"]:
             row.update({"Univariable OR (95% CI)": "Reference", "P": "", "FMI": "",
@@ -107,10 +107,10 @@ def _pooled_or_frame(tab, digits, p_style) -> pd.DataFrame:
                         "FMI (multi)": ""})
         else:
             row.update({"Univariable OR (95% CI)": format_estimate_ci(r["uni_estimate"], r["uni_conf_low"],
-                                                                     r["uni_conf_high"], digits),
+                                                                     r["uni_conf_high"], digits, ratio=True),
                         "P": format_p(r["uni_p_value"], p_style), "FMI": _fmi(r["uni_fmi"]),
                         "Multivariable OR (95% CI)": format_estimate_ci(r["multi_estimate"], r["multi_conf_low"],
-                                                                       r["multi_conf_high"], digits),
+                                                                       r["multi_conf_high"], digits, ratio=True),
                         "P (multi)": format_p(r["multi_p_value"], p_style), "FMI (multi)": _fmi(r["multi_fmi"])})
         rows.append(row)
     out = pd.DataFrame(rows)
@@ -122,7 +122,7 @@ def pooled_regression_section(ctx) -> dict | None:
     tab = ctx.results.get("regression_pooled")
     if tab is None:
         return None
-    f = _pooled_or_frame(tab, ctx.digits, ctx.p_style)
+    f = _pooled_or_frame(tab, ctx.digits, ctx.p_style, ctx.labels)
     ctx.table("regression_or", f)
     notes = [f"Odds ratios from logistic regression fitted on each of the {tab.m} imputed data sets ({tab.n} "
              f"patients, {tab.n_events} events each) and pooled by {POOLING}, as R's mice::pool; 95% CIs and P "
@@ -294,7 +294,8 @@ def pooled_key_results(ctx) -> list[str]:
     if tab is not None and tab.multivariable is not None:
         t = tab.multivariable.tidy(intercept=False)
         out.append(f"In the multivariable model (pooled over {tab.m} imputations), " + "; ".join(
-            f"{r.term}: OR {format_estimate_ci(r.estimate, r.conf_low, r.conf_high, d)}, {ctx.p_text(r.p_value)}"
+            f"{ctx.labels.term(r.term)}: OR "
+            f"{format_estimate_ci(r.estimate, r.conf_low, r.conf_high, d, ratio=True)}, {ctx.p_text(r.p_value)}"
             for r in t.itertuples()) + ".")
     pm = ctx.results.get("models_pooled")
     if pm is not None:
