@@ -4,6 +4,8 @@ numbering, the nomogram of a model and what bootstrap validation repeated."""
 
 from __future__ import annotations
 
+from ._context import join_words
+
 __all__ = ["analysis_methods", "habitat_sentence", "validation_sentence", "sidedness"]
 
 
@@ -78,9 +80,17 @@ def _reproducibility(ctx) -> list[str]:
     r = ctx.spec.reproducibility
     if r is None or "reproducibility_summary" not in ctx.results:
         return []
-    return [f"Before any modelling, each feature's reproducibility between two segmentations was measured by the "
-            f"intraclass correlation {r.form} (psych::ICC); features with {r.form} < {r.threshold:g} were excluded "
-            f"from {', '.join(r.feature_sets)}."]
+    forms = {"ICC1": "one-way random effects, single measurement", "ICC2": "two-way random effects, absolute "
+             "agreement, single measurement", "ICC3": "two-way mixed effects, consistency, single measurement",
+             "ICC1k": "one-way random effects, mean of the readings", "ICC2k": "two-way random effects, absolute "
+             "agreement, mean of the readings", "ICC3k": "two-way mixed effects, consistency, mean of the readings"}
+    screens = ctx.results.get("reproducibility") or {}
+    n = next(iter(screens.values())).n_targets if screens else None
+    who = f" in the {n} patients segmented twice" if n else ""
+    return [f"Before any modelling, each feature's reproducibility between two segmentations was measured{who} by "
+            f"the intraclass correlation {r.form} ({forms[r.form]}; Shrout and Fleiss, as R's psych::ICC) with its "
+            f"95% confidence interval; features with {r.form} < {r.threshold:g} were excluded from "
+            f"{join_words(r.feature_sets)}."]
 
 
 def analysis_methods(ctx) -> list[str]:
