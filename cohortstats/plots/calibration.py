@@ -85,7 +85,7 @@ def plot_calibration_curves(results: dict, *, ax=None, title=None, labels=None):
     ax = new_axes(ax, (HALF_WIDTH + 0.6, HALF_WIDTH + 0.55 + 0.15 * len(results)))
     _unit_square(ax)
     for i, (name, r) in enumerate(results.items()):
-        ax.plot(*thin_curve(r.curve["predicted"], r.curve["observed"]), color=color(i), linewidth=1.3,
+        ax.plot(*thin_curve(r.curve["predicted"], r.curve["observed"]), color=color(i, series=True), linewidth=1.3,
                 label=f"{label_of(labels, name)} (slope {format_number(r.slope, 2)}, Eavg {format_number(r.eavg, 3)})")
     finish(ax, xlabel="Predicted probability", ylabel="Observed proportion (lowess)", title=title)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False, fontsize=TICK_PT, handlelength=1.5)
@@ -114,7 +114,7 @@ def plot_decision_curve(result, *, ax=None, models=None, ylim=None, bands: bool 
     t, names = _curves(result, models)
     for i, name in enumerate(names):
         sub = t[t["model"] == name]
-        line, = ax.plot(sub["threshold"], sub["net_benefit"], color=color(i), linewidth=1.4,
+        line, = ax.plot(sub["threshold"], sub["net_benefit"], color=color(i, series=True), linewidth=1.4,
                         label=label_of(labels, name))
         if bands and "conf_low" in sub:
             ax.fill_between(sub["threshold"], sub["conf_low"], sub["conf_high"], color=line.get_color(), alpha=0.12,
@@ -146,7 +146,7 @@ def plot_interventions_avoided(result, *, ax=None, models=None, title=None, labe
     vals = []
     for i, name in enumerate(names):
         sub = t[t["model"] == name]
-        ax.plot(sub["threshold"], sub["net_interventions_avoided"], color=color(i), linewidth=1.4,
+        ax.plot(sub["threshold"], sub["net_interventions_avoided"], color=color(i, series=True), linewidth=1.4,
                 label=label_of(labels, name))
         vals.append(sub.loc[sub["threshold"] >= 0.05, "net_interventions_avoided"].to_numpy())
     ax.axhline(0, color="0.15", linewidth=0.9)

@@ -98,7 +98,8 @@ def plot_km(result, *, ax=None, ci: bool = True, risk_table: bool = True, times=
         cur = curve[curve["group"] == g]
         t = np.r_[0.0, cur["time"].to_numpy()]
         s = np.r_[1.0, cur["survival"].to_numpy()]
-        line, = ax.step(t, s, where="post", label=name(g) if result.group else None, color=color(i), linewidth=1.3)
+        line, = ax.step(t, s, where="post", label=name(g) if result.group else None, color=color(i, series=True),
+                        linewidth=1.3)
         cens = cur[cur["n_censor"] > 0]
         ax.plot(cens["time"], cens["survival"], "|", color=line.get_color(), markersize=6)
         if ci:

@@ -25,6 +25,9 @@ TIDY_COLUMNS = ["term", "variable", "level", "reference", "estimate", "std_error
                 "conf_low", "conf_high", "n", "n_events", "unit"]
 
 
+# how to ask for Firth's penalised likelihood, through the API and in a study file (messages reach the report)
+FIRTH_HINT = "Firth's penalised likelihood (method='firth'; in a study file, regression: {method: firth})"
+
 def binary_outcome(series: pd.Series, name: str, positive=None) -> tuple[np.ndarray, object]:
     """0/1 float outcome; text outcomes need ``positive``; the values are listed when not binary."""
     s = series.dropna()
@@ -299,12 +302,12 @@ def _profile_limit_messages(terms, low, high, conf_level: float, firth: bool) ->
                    f"{', '.join(infinite)}: the likelihood never falls to the cut-off however far the coefficient "
                    "goes (separation or a level without events), so the odds ratio's limit is reported as 0 or inf. "
                    + ("Report the limit as unbounded." if firth else
-                      "Use method='firth' for finite limits, or report the limit as unbounded."))
+                      f"Use {FIRTH_HINT} for finite limits, or report the limit as unbounded."))
     failed = [t for t, lo, hi in zip(terms, low, high) if np.isnan(lo) or np.isnan(hi)]
     nan_msg = ""
     if failed:
         nan_msg = (f"the profile-likelihood limit could not be computed for {_preview(failed)} (a constrained fit "
-                   "did not converge); it is reported as NaN. Use ci_method='wald', or method='firth'.")
+                   "did not converge); it is left missing (NaN). Use ci_method='wald', or " + FIRTH_HINT + ".")
     return inf_msg, nan_msg
 
 
@@ -407,7 +410,7 @@ def logistic_regression(df: pd.DataFrame, outcome: str, predictors, *, categoric
     if epv < epv_warning:
         msg = (f"only {epv:.1f} events per variable ({min(n_events, len(y) - n_events)} in the smaller outcome class, "
                f"{k} coefficients); estimates may be unstable and optimistic. Consider fewer predictors or "
-               "method='firth'.")
+               f"{FIRTH_HINT}.")
         warnings.warn(msg, SmallCellWarning, stacklevel=2)
         notes.append(msg)
 
@@ -421,7 +424,7 @@ def logistic_regression(df: pd.DataFrame, outcome: str, predictors, *, categoric
             names = [("(Intercept)" if c == 0 else design.columns[c - 1]) for c in cols]
             msg = (f"{separation} separation: the outcome is perfectly predicted along {_preview(names)}; "
                    "maximum-likelihood estimates are infinite (R's glm reports huge finite values). "
-                   + ("Firth's estimates remain finite." if firth else "Use method='firth'."))
+                   + ("Firth's estimates remain finite." if firth else f"Use {FIRTH_HINT}."))
             sep_msg = msg  # warned below, with the confidence limits it makes infinite
     if not state.converged and separation == "none":
         msg = f"the fit did not converge in {state.n_iter} iterations; results are unreliable."

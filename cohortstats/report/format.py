@@ -405,7 +405,7 @@ def regression_footnotes(table, *, labels=None) -> tuple[str, ...]:
         notes.append(f"Multivariable model: {rule}, fitted on {m.n} patients ({m.n_events} events); blank cells: "
                      "not in the model.")
         notes += _excluded_notes(m.excluded, lab)
-        notes += list(m.notes)
+        notes += [n[:1].upper() + n[1:] for n in m.notes]  # a fit's warnings, as sentences
     shown = t[~t["reference"]]
     lows = list(shown["uni_conf_low"]) + list(shown.loc[shown["selected"], "multi_conf_low"])
     highs = list(shown["uni_conf_high"]) + list(shown.loc[shown["selected"], "multi_conf_high"])
@@ -485,16 +485,20 @@ def auc_table_frame(comparison, *, digits: int = 3) -> pd.DataFrame:
                                           for e, lo, hi in zip(a["auc"], a["conf_low"], a["conf_high"])]})
 
 
-def delong_table_frame(comparison, *, digits: int = 3, p_style: str = "nejm") -> pd.DataFrame:
+def delong_table_frame(comparison, *, digits: int = 3, p_style: str = "nejm", labels=None) -> pd.DataFrame:
     """Pairwise DeLong tests: ``Comparison``, ``ΔAUC (95% CI)``, ``Z``, ``P`` (and ``P adjusted``). A one-sided
-    test adds its hypothesis in words (``H1``) and labels its one-sided CI in the column header."""
+    test adds its hypothesis in words (``H1``) and labels its one-sided CI in the column header. ``labels`` names
+    scores that are columns (a model's name is shown as it is)."""
+    lab = _labels(labels)
     p = comparison.pairs
     level = f"{round(100 * comparison.conf_level)}%"
     one_sided = comparison.alternative != "two-sided"
     ci_head = f"ΔAUC (one-sided {level} CI)" if one_sided else f"ΔAUC ({level} CI)"
-    out = pd.DataFrame({"Comparison": [f"{a} vs {b}" for a, b in zip(p["model_a"], p["model_b"])]})
+    out = pd.DataFrame({"Comparison": [f"{lab(a)} vs {lab(b)}" for a, b in zip(p["model_a"], p["model_b"])]})
     if one_sided:
-        out["H1 (one-sided)"] = [h.split(", H1: ", 1)[-1] for h in p["hypothesis"]]
+        out["H1 (one-sided)"] = [h.split(", H1: ", 1)[-1].replace(f"AUC({a})", f"AUC({lab(a)})")
+                                 .replace(f"AUC({b})", f"AUC({lab(b)})")
+                                 for h, a, b in zip(p["hypothesis"], p["model_a"], p["model_b"])]
     out[ci_head] = [format_estimate_ci(d, lo, hi, digits) for d, lo, hi in zip(p["difference"], p["conf_low"],
                                                                                p["conf_high"])]
     out["Z"] = [format_number(z, 3) for z in p["statistic"]]

@@ -28,7 +28,7 @@ def _missing_table(ctx, md) -> ReportTable | None:
     t = md.table if imputing else md.table[md.table["n_missing"] > 0]  # complete cases: the incomplete ones
     if not len(t):
         return None
-    rows = pd.DataFrame({"Variable": t["variable"],
+    rows = pd.DataFrame({"Variable": [ctx.labels(v) for v in t["variable"]],
                          "Missing, n (%)": [f"{k} ({format_number(p, 1)})" for k, p in zip(t["n_missing"], t["percent"])],
                          "Used in": t["used_in"]})
     if imputing:
@@ -39,6 +39,26 @@ def _missing_table(ctx, md) -> ReportTable | None:
     return ReportTable(f"Missing values of the analysed variables ({int(t['n'].iloc[0])} patients)", rows, (
         "Counted in the analysed patients (after the exclusions), before any imputation."
         + ("" if imputing or not complete else f" The other {complete} analysed variable(s) are complete."),))
+
+
+def _analysis_name(ctx, text: str) -> str:
+    """"univariable regression of ldl" reads "Univariable regression of LDL cholesterol, mmol/L"."""
+    head = "univariable regression of "
+    if text.startswith(head):
+        return f"Univariable regression of {ctx.labels(text[len(head):])}"
+    return text[:1].upper() + text[1:]
+
+
+def _by_variable(ctx, text: str) -> str:
+    """"ldl 2, sbp 1 (1 lacked several)" with each column's label."""
+    if not isinstance(text, str) or not text:
+        return ""
+    body, sep, tail = text.partition(" (")
+    parts = []
+    for item in body.split(", "):
+        name, _, k = item.rpartition(" ")
+        parts.append(f"{ctx.labels(name)}: {k}" if name and k.isdigit() else item)
+    return "; ".join(parts) + (f" ({tail}" if sep else "")
 
 
 def missing_section(ctx) -> dict | None:
@@ -52,15 +72,17 @@ def missing_section(ctx) -> dict | None:
             "Complete-case analysis (the default): each analysis used the patients with the values it needs. "
             + (f"{len(incomplete)} analysed variable(s) had missing values. " if len(incomplete)
                else "No analysed variable had a missing value. ")
-            + "Table 1 describes each variable in the patients with a value and counts the missing ones in their "
-            "own row; the regression tables give the n of each model. "
+            + (f"{ctx.ref('table', 'table1_by_outcome')} describes" if ctx.results.get("table1") is not None
+               else "The tables describe") + " each variable in the patients with a value and counts the missing "
+            "ones in their own row; the regression tables give the n of each model. "
             + ("Missing model inputs are replaced by the training set's median (see 'Imputed values of the model "
                "inputs'). " if ctx.results.get("models") is not None else "")
             + "To impute instead, set missing: {method: impute} in the study file.")
         if len(md.dropped):
             d = md.dropped
-            frame = pd.DataFrame({"Analysis": d["analysis"], "Patients": d["n"], "Analysed": d["n_analysed"],
-                                  "Left out": d["n_dropped"], "Missing, by variable": d["by_variable"]})
+            frame = pd.DataFrame({"Analysis": [_analysis_name(ctx, a) for a in d["analysis"]], "Patients": d["n"],
+                                  "Analysed": d["n_analysed"], "Left out": d["n_dropped"],
+                                  "Missing, by variable": [_by_variable(ctx, b) for b in d["by_variable"]]})
             ctx.table("complete_case_dropped", frame)
             tables.append(ReportTable("Patients left out by the complete-case analyses", frame, (
                 "Left out: patients lacking at least one of the model's variables; by variable: how many of them "
