@@ -30,7 +30,7 @@ def _missing_table(ctx, md) -> ReportTable | None:
         return None
     rows = pd.DataFrame({"Variable": [ctx.labels(v) for v in t["variable"]],
                          "Missing, n (%)": [f"{k} ({format_number(p, 1)})" for k, p in zip(t["n_missing"], t["percent"])],
-                         "Used in": t["used_in"]})
+                         "Used in": [str(u).replace("Table 1", "patient characteristics") for u in t["used_in"]]})
     if imputing:
         rows["Handling"] = ["imputed (PMM)" if imp and k else ("in the imputation model" if imp else
                             "not imputed") for imp, k in zip(t["imputed"], t["n_missing"])]
