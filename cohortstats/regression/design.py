@@ -86,6 +86,23 @@ class Design:
         return X
 
 
+def term_rows(design: "Design", coef_row, reference_row) -> list:
+    """The rows of a fitted model's ``tidy()`` in the design's order: per predictor its reference level
+    (``reference_row(term, variable, level)``) and its other levels, or the predictor itself, then the interaction
+    terms (``coef_row(term, variable, level)``), the level ``None`` where a row is not a factor level."""
+    rows = []
+    for var in design.predictors:
+        if var in design.levels:
+            ref, others = design.levels[var]
+            rows.append(reference_row(f"{var}[{ref}]", var, ref))
+            rows += [coef_row(f"{var}[{lev}]", var, lev) for lev in others]
+        else:
+            rows.append(coef_row(var, var, None))
+    for a, b in design.interactions:
+        rows += [coef_row(design.columns[i], f"{a}:{b}", None) for i in design.groups[f"{a}:{b}"]]
+    return rows
+
+
 def _cols_of(var, design_like):
     if var in design_like.levels:
         return [f"{var}[{lev}]" for lev in design_like.levels[var][1]]

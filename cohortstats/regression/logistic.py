@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import expit
 
-from .design import Design, build_design
+from .design import Design, build_design, term_rows
 from ._fit import detect_separation, fit_logistic, loglik, profile_limit
 from .._parallel import parallel_map
 from .._validation import _preview, check_one_of, check_probability
@@ -205,22 +205,15 @@ class LogisticRegressionResult(TidyHTML):
                     "conf_low": float(tf(self.conf_low[i])), "conf_high": float(tf(self.conf_high[i])),
                     "n": n, "n_events": e, "unit": self.design.scale.get(variable, ("", 1))[0]}
 
+        def reference_row(term, variable, level):
+            n, e = self.level_counts.get(term, (np.nan, np.nan))
+            return {"term": term, "variable": variable, "level": level, "reference": True,
+                    "estimate": 1.0 if exponentiate else 0.0, "std_error": np.nan, "statistic": np.nan,
+                    "p_value": np.nan, "conf_low": np.nan, "conf_high": np.nan, "n": n, "n_events": e, "unit": ""}
+
         if intercept:
             rows.append(coef_row("(Intercept)", "(Intercept)", None))
-        for var in self.design.predictors:
-            if var in self.design.levels:
-                ref, others = self.design.levels[var]
-                n, e = self.level_counts.get(f"{var}[{ref}]", (np.nan, np.nan))
-                rows.append({"term": f"{var}[{ref}]", "variable": var, "level": ref, "reference": True,
-                             "estimate": 1.0 if exponentiate else 0.0, "std_error": np.nan, "statistic": np.nan,
-                             "p_value": np.nan, "conf_low": np.nan, "conf_high": np.nan, "n": n, "n_events": e,
-                             "unit": ""})
-                rows += [coef_row(f"{var}[{lev}]", var, lev) for lev in others]
-            else:
-                rows.append(coef_row(var, var, None))
-        for a, b in self.design.interactions:
-            for t in (self.terms[i + 1] for i in self.design.groups[f"{a}:{b}"]):
-                rows.append(coef_row(t, f"{a}:{b}", None))
+        rows += term_rows(self.design, coef_row, reference_row)
         out = pd.DataFrame(rows, columns=TIDY_COLUMNS)
         out["level"] = pd.Series([r["level"] for r in rows], dtype=object, index=out.index)  # ints stay ints
         return out
