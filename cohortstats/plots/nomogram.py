@@ -12,7 +12,9 @@ __all__ = ["plot_nomogram", "plot_km"]
 def plot_nomogram(result, *, ax=None, title=None, labels=None):
     """Draw a nomogram: a points axis, one axis per predictor, total points and predicted risk.
 
-    Tick labels that would touch their neighbour are left out (the tick stays).
+    Where a predictor's tick labels would touch, every k-th is shown (the smallest k that leaves room, so the shown
+    values stay evenly spaced) and the ticks stay; a two-value axis too short for both labels puts the second under
+    the line. On the total-points and risk axes, labels that would touch are left out.
 
     Returns
     -------
@@ -75,9 +77,34 @@ def plot_nomogram(result, *, ax=None, title=None, labels=None):
         left = max(t.get_window_extent(r).width for t in names) / fig.dpi + 0.15
         W = fig.get_size_inches()[0]
         fig.subplots_adjust(left=left / W, right=1 - 0.2 / W, top=0.97, bottom=0.03)
-    for row in rows:  # keep the end labels, then those in between that have room
-        declutter(fig, [row[0], row[-1], *row[1:-1]] if len(row) > 1 else row)
+    for i, row in enumerate(rows):
+        if 0 < i <= len(variables):
+            _thin_regularly(fig, row)
+        else:  # points, total points and risk: the end labels, then those in between that have room
+            declutter(fig, [row[0], row[-1], *row[1:-1]] if len(row) > 1 else row)
     return ax
+
+
+def _thin_regularly(fig, row, pad_px: float = 2.0) -> None:
+    """Show every k-th label of a predictor's axis, the smallest k whose labels do not touch; a pair of labels
+    that touch is kept by moving the second under the axis line."""
+    r = renderer(fig)
+    boxes = [t.get_window_extent(r) for t in row]
+
+    def apart(a, b):
+        return boxes[b].x0 >= boxes[a].x1 + pad_px or boxes[a].x0 >= boxes[b].x1 + pad_px
+
+    if len(row) == 2 and not apart(0, 1):
+        x, y = row[1].get_position()
+        row[1].set_position((x, y - 0.3))
+        row[1].set_va("top")
+        return
+    for k in range(1, len(row) + 1):
+        keep = list(range(0, len(row), k))
+        if all(apart(a, b) for a, b in zip(keep, keep[1:])):
+            break
+    for j, t in enumerate(row):
+        t.set_visible(j in keep)
 
 
 def plot_km(result, *, ax=None, ci: bool = True, risk_table: bool = True, times=None, title=None,
