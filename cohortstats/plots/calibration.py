@@ -62,7 +62,8 @@ def plot_calibration(result, *, ax=None, groups: bool = True, rug: bool = True, 
     ax.text(0.03, 0.96, f"Intercept {format_number(result.intercept, 2)}, slope {format_number(result.slope, 2)}\n"
             f"Brier {format_number(result.brier, 3)}, C {format_number(result.c_index, 3)}",
             transform=ax.transAxes, va="top", fontsize=TICK_PT)
-    ax.legend(loc="lower right", frameon=False, fontsize=TICK_PT, borderaxespad=0.3, handlelength=1.5)
+    # under the axes: inside, the lower right corner is where the groups and the rug of a well-calibrated model lie
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False, fontsize=TICK_PT, handlelength=1.5)
     return ax
 
 
@@ -129,7 +130,7 @@ def plot_decision_curve(result, *, ax=None, models=None, ylim=None, bands: bool 
     ax.set_xlim(t["threshold"].min(), t["threshold"].max())
     finish(ax, xlabel="Threshold probability", ylabel="Net benefit", title=title)
     if legend:
-        ax.legend(frameon=False, fontsize=TICK_PT, loc="upper right", handlelength=1.8)
+        ax.legend(frameon=False, fontsize=TICK_PT, loc="best", handlelength=1.8)  # where the curves leave room
     return ax
 
 
