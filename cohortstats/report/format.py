@@ -18,8 +18,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..formatting import (P_STYLES, _isnan, format_ci, format_estimate_ci, format_number, format_p, scaled_name,
-                          unbounded_limit)
+from ..formatting import (P_STYLES, _isnan, format_ci, format_estimate_ci, format_number, format_p, format_ratio,
+                          scaled_name, unbounded_limit)
 from .labels import Labels
 
 __all__ = ["format_number", "format_p", "format_ci", "format_estimate_ci", "format_test_statistic", "table_one_frame",
@@ -540,8 +540,15 @@ def calibration_frame(result, *, digits: int = 3, p_style: str = "nejm") -> pd.D
     keys = ["c_index", "brier", "intercept", "slope", "citl", "eavg", "e90", "emax", "spiegelhalter_z",
             "spiegelhalter_p", "hosmer_lemeshow_chisq", "hosmer_lemeshow_p"]
     return pd.DataFrame({"Statistic": [_CAL_LABELS[k] for k in keys],
-                         "Value": [format_p(t[k], p_style) if k.endswith("_p") else format_number(t[k], digits)
+                         "Value": [format_p(t[k], p_style) if k.endswith("_p") else _statistic(t[k], digits)
                                    for k in keys]})
+
+
+def _statistic(x, digits: int) -> str:
+    """A statistic with fixed decimals; beyond 10^6 (a separated fit's χ² or z) in powers of ten."""
+    if not _isnan(x) and math.isfinite(float(x)) and abs(float(x)) >= 1e6:
+        return format_ratio(float(x), digits)
+    return format_number(x, digits)
 
 
 def calibration_comparison_frame(results: dict, *, digits: int = 3, p_style: str = "nejm") -> pd.DataFrame:
