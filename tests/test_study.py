@@ -99,6 +99,11 @@ def test_worked_analyses_run(name, tmp_path):
         assert perf["Model"].nunique() == 4
         assert result.tables["delong_test"]["Comparison"].str.startswith("ROI sub3 (interface) vs").all()
         assert "sub-region 3 of 3 the outermost, at the interface with the surrounding tissue" in html
+        screens = result.results["reproducibility"]  # the second segmentation of 30 patients: ICC per feature
+        assert set(screens) == {"whole", "sub1", "sub2", "sub3"} and {s.n_targets for s in screens.values()} == {30}
+        every = result.tables["reproducibility_features"]
+        assert len(every) == 4 * 107 and every["CI low"].le(every["ICC"]).all()
+        assert 0 < len(result.tables["reproducibility_excluded"]) < len(every) and ">Feature reproducibility</h2>" in html
     if name == "breast_cancer":
         perf = result.results["models"].performance.set_index(["model", "set"])
         assert perf.loc[("LASSO signature (30 features)", "test"), "auc"] > 0.95
