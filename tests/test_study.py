@@ -92,7 +92,7 @@ def test_worked_analyses_run(name, tmp_path):
     if name == "fvh_asah":
         reg = result.tables["regression_or"]
         assert "wfns" in result.results["regression"].selected
-        assert reg["Characteristic"].str.startswith("wfns").any() and "Not run" in html  # no models block: said so
+        assert reg["Characteristic"].str.startswith("WFNS grade").any() and "Not run" in html  # no models block: said so
         assert "row1" not in html
     if name == "habitat":
         perf = result.tables["models_train_test"]
