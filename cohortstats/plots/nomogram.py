@@ -13,8 +13,8 @@ def plot_nomogram(result, *, ax=None, title=None, labels=None):
     """Draw a nomogram: a points axis, one axis per predictor, total points and predicted risk.
 
     Where a predictor's tick labels would touch, every k-th is shown (the smallest k that leaves room, so the shown
-    values stay evenly spaced) and the ticks stay; a two-value axis too short for both labels puts the second under
-    the line. On the total-points and risk axes, labels that would touch are left out.
+    values stay evenly spaced) and the ticks stay; an axis too short for two labels shows its two ends, the second
+    under the line. On the total-points and risk axes, labels that would touch are left out.
 
     Returns
     -------
@@ -86,23 +86,23 @@ def plot_nomogram(result, *, ax=None, title=None, labels=None):
 
 
 def _thin_regularly(fig, row, pad_px: float = 2.0) -> None:
-    """Show every k-th label of a predictor's axis, the smallest k whose labels do not touch; a pair of labels
-    that touch is kept by moving the second under the axis line."""
+    """Show every k-th label of a predictor's axis, the smallest k whose labels do not touch; on an axis too short
+    for two labels, its first and last, the last moved under the axis line."""
     r = renderer(fig)
     boxes = [t.get_window_extent(r) for t in row]
 
     def apart(a, b):
         return boxes[b].x0 >= boxes[a].x1 + pad_px or boxes[a].x0 >= boxes[b].x1 + pad_px
 
-    if len(row) == 2 and not apart(0, 1):
-        x, y = row[1].get_position()
-        row[1].set_position((x, y - 0.3))
-        row[1].set_va("top")
-        return
     for k in range(1, len(row) + 1):
         keep = list(range(0, len(row), k))
         if all(apart(a, b) for a, b in zip(keep, keep[1:])):
             break
+    if len(keep) == 1 and len(row) > 1:  # an axis too short for two labels: its two ends, the last under the line
+        keep = [0, len(row) - 1]
+        x, y = row[-1].get_position()
+        row[-1].set_position((x, y - 0.3))
+        row[-1].set_va("top")
     for j, t in enumerate(row):
         t.set_visible(j in keep)
 
