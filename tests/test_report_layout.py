@@ -69,6 +69,9 @@ def test_study_labels_reach_every_table(report_dir):
     n_val, n_fit = res.results["validation_n"], res.results["regression"].multivariable.n
     text = (out / "report.html").read_text(encoding="utf-8")
     assert (f"Resampled from the {n_val} patients with every candidate observed" in text) == (n_val != n_fit)
+    # a rad-score model's EPV counts the rad-score once; the methods text does not call that "per candidate parameter"
+    # (Riley's count of every feature the LASSO chose among, under Sample size)
+    assert "events per fitted coefficient (a rad-score counted once" in text
     for bad in ("True", "None", "a 8:2", " x pt", ">=", "onset_to_ct", "[@"):
         assert bad not in re.sub(r"<[^>]+>|data:image/png;base64,[^\"]+", " ", text), bad
 

@@ -109,7 +109,9 @@ def _model_sentence(name: str, estimator: str, st: dict | None, check: dict | No
     details.append("median imputation of missing values" if st["impute"] else "no imputation")
     text = f"{name}: {estimator} on {' and '.join(inputs)} ({'; '.join(details)})"
     if check and check.get("epv") == check.get("epv"):  # not NaN: an unpenalised logistic model
-        text += f", {check['epv']:.1f} events per candidate parameter"
+        text += (f", {check['epv']:.1f} events per fitted coefficient (a rad-score counted once; the features its "
+                 "LASSO chose among are counted under Sample size)" if st["signatures"] else
+                 f", {check['epv']:.1f} events per candidate parameter")
         if check.get("separation") not in ("", "none", None):
             text += f" and {check['separation']} separation in the training set (see Warnings)"
     return text
