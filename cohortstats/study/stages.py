@@ -231,7 +231,7 @@ def validate(scope, df, outcome, regression, *, show_bars=False) -> dict:
     val = bootstrap_validation(df[cols], outcome, spec=spec, B=r.validation_B, random_state=scope.spec.seed,
                                progress=show_bars,
                                n_jobs=available_workers() if len(df) >= 20_000 else 1)  # compute.workers
-    return {"validation": val}
+    return {"validation": val, "validation_n": int(df[cols].notna().all(axis=1).sum())}  # complete cases used
 
 
 def split(scope, df, outcome) -> tuple[pd.DataFrame, pd.DataFrame, str]:
