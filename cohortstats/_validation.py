@@ -21,6 +21,7 @@ __all__ = [
     "check_one_of",
     "check_probability",
     "check_finite_columns",
+    "whole_number_levels",
 ]
 
 
@@ -30,6 +31,17 @@ def _preview(values: Iterable, k: int = 5) -> str:
     if len(vals) > k:
         shown += f", ... ({len(vals) - k} more)"
     return shown
+
+
+def whole_number_levels(levels: list) -> list:
+    """Levels read from a numeric column with missing values are floats (``1.0, 2.0``); when every level is a
+    whole number they are returned as ints (``1, 2``), so tables and terms read ``race[2]``, not ``race[2.0]``.
+    Anything else (text, a level like 1.5, booleans) is returned unchanged. ``1 == 1.0``, so matching rows with
+    the returned levels is unchanged."""
+    vals = [v.item() if isinstance(v, np.generic) else v for v in levels]
+    if vals and all(isinstance(v, float) and np.isfinite(v) and v.is_integer() and abs(v) < 2**53 for v in vals):
+        return [int(v) for v in vals]
+    return list(levels)
 
 
 def check_dataframe(df, name: str = "data") -> pd.DataFrame:

@@ -7,10 +7,12 @@ Digits and P-value style are arguments of every function; nothing here computes 
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
-__all__ = ["format_number", "format_p", "format_ci", "format_estimate_ci", "P_STYLES"]
+__all__ = ["format_number", "format_p", "format_ci", "format_estimate_ci", "format_ratio", "unbounded_limit", "scaled_name",
+           "NOT_COMPUTED", "P_STYLES"]
 
 
 P_STYLES = ("nejm", "apa", "exact")
@@ -78,32 +80,106 @@ def format_p(p, style: str = "nejm", digits: int = 3) -> str:
 
 
 
-def format_ci(low, high, digits: int = 2, sep: str = "–") -> str:
-    """``"1.40–4.55"``; ``"-0.10 to 0.10"`` when a limit is negative; ``"-0.01 to ∞"`` for a one-sided
-    interval; empty when either limit is missing.
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+NOT_COMPUTED = "NA"  # a confidence limit that could not be computed
 
-    >>> format_ci(1.4, 4.552), format_ci(-0.0123, float("inf"), 3)
-    ('1.40–4.55', '-0.012 to ∞')
+
+def format_ratio(x, digits: int = 2) -> str:
+    """A ratio (OR, HR) with fixed decimals; one too small for them (it would read "0.00") or beyond 10^6 (a
+    separated fit's huge estimate) in two significant digits, as ``3.1 × 10⁻⁵``; 0 and infinity as "0" and "∞".
+
+    >>> format_ratio(2.524), format_ratio(0.0031), format_ratio(4.9e11), format_ratio(0.0), format_ratio(float("inf"))
+    ('2.52', '0.0031', '4.9 × 10¹¹', '0', '∞')
     """
-    if _isnan(low) or _isnan(high):
+    if _isnan(x):
         return ""
-    if math.isinf(float(low)) or math.isinf(float(high)):
-        a = "−∞" if math.isinf(float(low)) else format_number(low, digits)
-        b = "∞" if math.isinf(float(high)) else format_number(high, digits)
-        return f"{a} to {b}"
-    a, b = format_number(low, digits), format_number(high, digits)
-    if a.startswith("-") or b.startswith("-"):
+    x = float(x)
+    if x == 0:
+        return "0"
+    if math.isinf(x):
+        return "\u221e" if x > 0 else "-\u221e"
+    if abs(x) >= 1e6 or abs(x) < 10.0 ** -digits / 2:
+        exp = math.floor(math.log10(abs(x)))
+        if -4 <= exp < 0:
+            return f"{x:.2g}"
+        mant = x / 10.0 ** exp
+        if round(abs(mant), 1) >= 10:
+            mant, exp = mant / 10, exp + 1
+        return f"{mant:.1f} \u00d7 10{str(exp).translate(_SUPERSCRIPT)}"
+    return format_number(x, digits)
+
+
+def unbounded_limit(value, *, ratio: bool = False) -> bool:
+    """Whether a confidence limit is unbounded: infinite, or 0 on a ratio scale (exp(-inf): an odds ratio's
+    profile-likelihood limit under separation)."""
+    if _isnan(value):
+        return False
+    v = float(value)
+    return math.isinf(v) or (ratio and v == 0)
+
+
+def format_ci(low, high, digits: int = 2, sep: str = "–", *, ratio: bool = False) -> str:
+    """``"1.40–4.55"``; ``"-0.10 to 0.10"`` when a limit is negative; ``"-0.01 to ∞"`` for a one-sided
+    interval; empty when both limits are missing. A limit that is missing while the other is not reads "NA"
+    (never a silently dropped interval). With ``ratio`` (an OR or HR) the limits use :func:`format_ratio`: an
+    unbounded limit reads "0" or "∞" (not "0.00"), and a tiny one keeps two significant digits.
+
+    >>> format_ci(1.4, 4.552), format_ci(-0.0123, float("inf"), 3), format_ci(0.0, 0.61, ratio=True)
+    ('1.40–4.55', '-0.012 to ∞', '0 to 0.61')
+    >>> format_ci(float("nan"), 4.552)
+    'NA to 4.55'
+    """
+    if _isnan(low) and _isnan(high):
+        return ""
+    text = format_ratio if ratio else format_number
+
+    def one(v, lower):
+        if _isnan(v):
+            return NOT_COMPUTED
+        if math.isinf(float(v)):
+            return ("\u2212\u221e" if lower else "\u221e") if not ratio or float(v) > 0 else "0"
+        return text(v, digits)
+
+    a, b = one(low, True), one(high, False)
+    plain = all(not _isnan(v) and not unbounded_limit(v, ratio=ratio) for v in (low, high))
+    if not plain or a.startswith("-") or b.startswith("-") or "\u00d7" in a + b:
         return f"{a} to {b}"
     return f"{a}{sep}{b}"
 
 
-def format_estimate_ci(est, low, high, digits: int = 2) -> str:
-    """``"2.52 (1.40–4.55)"``.
+def format_estimate_ci(est, low, high, digits: int = 2, *, ratio: bool = False) -> str:
+    """``"2.52 (1.40–4.55)"``; with ``ratio`` (an OR or HR) as :func:`format_ratio` and :func:`format_ci` with
+    ``ratio`` ("0.05 (0 to 0.61)" when the lower limit is unbounded).
 
     >>> format_estimate_ci(2.524, 1.400, 4.552)
     '2.52 (1.40–4.55)'
     """
     if _isnan(est):
         return ""
-    ci = format_ci(low, high, digits)
-    return f"{format_number(est, digits)} ({ci})" if ci else format_number(est, digits)
+    ci = format_ci(low, high, digits, ratio=ratio)
+    number = format_ratio(est, digits) if ratio else format_number(est, digits)
+    return f"{number} ({ci})" if ci else number
+
+
+def scaled_name(name: str, unit) -> str:
+    """A predictor's display name with the unit its ratio is per. A label naming its measure after a comma
+    takes it into the unit: "Age, years" per 10 units reads "Age, per 10 years"; "S100B, µg/L" per SD (0.27)
+    reads "S100B, per SD (0.27 µg/L)"; otherwise "age, per 10 units". A label that already says "per ..." is
+    kept as it is.
+
+    >>> scaled_name("Age, years", "per 10 units"), scaled_name("S100B, µg/L", "per SD (0.2722)")
+    ('Age, per 10 years', 'S100B, per SD (0.2722 µg/L)')
+    """
+    if not (isinstance(unit, str) and unit) or "per " in name:
+        return name
+    if not unit.startswith("per "):
+        return f"{name} ({unit})"
+    base, _, measure = name.rpartition(", ")
+    if base and measure:
+        m = re.fullmatch(r"per (\S+) units?", unit)
+        if m:
+            return f"{base}, per {m.group(1)} {measure}"
+        m = re.fullmatch(r"per (SD|IQR) \((.+)\)", unit)
+        if m:
+            return f"{base}, per {m.group(1)} ({m.group(2)} {measure})"
+    return f"{name}, {unit}"

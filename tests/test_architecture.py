@@ -141,3 +141,31 @@ def test_no_import_circles():
 def test_modules_stay_small(path):
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= 800, f"{path.name} has {lines} lines: split it by concept (ARCHITECTURE.md)"
+
+
+@pytest.mark.parametrize("old, name", [("discrimination", "roc"), ("discrimination", "roc_band"),
+                                       ("calibration", "lowess_r"), ("features", "LassoSignature"),
+                                       ("features", "UnivariateFilter"), ("pipelines", "fit_models"),
+                                       ("screening", "regression_table"), ("reproducibility", "icc"),
+                                       ("table_one", "table_one"), ("survival", "kaplan_meier"),
+                                       ("nomogram", "r_pretty"), ("cutoffs", "threshold_metrics"),
+                                       ("decision_curve", "decision_curve"), ("reclassification", "nri"),
+                                       ("roc_band", "roc_band")])
+def test_old_module_paths_still_import_with_a_deprecation_warning(old, name):
+    import importlib
+    import sys
+
+    import cohortstats as cs
+
+    sys.modules.pop(f"cohortstats.{old}", None)
+    with pytest.warns(DeprecationWarning, match=f"cohortstats.{old} is deprecated"):
+        module = importlib.import_module(f"cohortstats.{old}")
+    assert callable(getattr(module, name))
+    assert callable(cs.calibration) and callable(cs.table_one)  # the public functions are not replaced by modules
+
+
+def test_bootstrap_validation_still_importable_from_models():
+    import cohortstats.models as models
+
+    with pytest.warns(DeprecationWarning, match="cohortstats.evaluation.validation"):
+        assert callable(models.bootstrap_validation)

@@ -196,8 +196,25 @@ def test_separation_detected_and_named():
         f = cs.logistic_regression(sep, "y", ["x", "z"], epv_warning=0)
     assert f.separation == "quasi-complete" and np.isinf(f.conf_high[1])
     complete = pd.DataFrame({"y": [0, 0, 0, 1, 1, 1], "x": [1.0, 2, 3, 4, 5, 6]})
-    with pytest.warns(SeparationWarning, match="complete separation"):
-        cs.logistic_regression(complete, "y", ["x"], epv_warning=0)
+    with pytest.warns(SeparationWarning, match="^complete separation: the outcome is perfectly predicted along"):
+        f = cs.logistic_regression(complete, "y", ["x"], epv_warning=0)
+    assert f.separation == "complete"  # every patient strictly on its side (it used to read "quasi-complete")
+
+
+def test_separation_label_complete_versus_quasi_complete(rng):
+    """Konis' LP finds a separating direction by the summed margins, which may leave a patient on the boundary;
+    the label comes from the largest smallest margin: > 0 complete, 0 quasi-complete (a tie at the boundary)."""
+    from cohortstats.regression._fit import detect_separation
+
+    for _ in range(20):  # a strict linear boundary: complete
+        x = rng.normal(size=(12, 2))
+        y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype(float)
+        if 0 < y.sum() < 12:
+            assert detect_separation(np.column_stack([np.ones(12), x]), y)[0] == "complete"
+    # two patients share x = 3 with different outcomes: separated except on the boundary
+    X = np.column_stack([np.ones(7), [1.0, 2, 3, 3, 4, 5, 6]])
+    assert detect_separation(X, np.array([0, 0, 0, 1, 1, 1, 1.0]))[0] == "quasi-complete"
+    assert detect_separation(X, np.array([0, 1, 0, 1, 0, 1, 0.0]))[0] == "none"
 
 
 def test_categorical_level_without_events_is_separation(birthwt):

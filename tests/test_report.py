@@ -213,3 +213,62 @@ def test_one_sided_delong_table_says_so(asah01):
     assert f.loc[0, "ΔAUC (one-sided 95% CI)"].endswith("to ∞)")
     two = delong_table_frame(cs.compare_aucs(y, {"s100b": asah["s100b"], "wfns": asah["wfns"]}))
     assert "H1 (one-sided)" not in two.columns and "ΔAUC (95% CI)" in two.columns
+
+
+def test_whole_number_levels_of_a_column_with_missing_values_read_as_integers(birthwt):
+    """A numeric category with missing values is a float column; its levels read "1", "2", "3", not "1.0"."""
+    d = birthwt.assign(race=birthwt["race"].astype(float))
+    d.loc[[3, 10], "race"] = np.nan
+    t1 = cs.table_one(d, group="low", variables=["race", "smoke"], categorical=["race"])
+    assert t1.summary.loc[t1.summary["variable"] == "race", "level"].unique().tolist() == [1, 2, 3]
+    shown = table_one_frame(t1)["Characteristic"].tolist()
+    assert [INDENT + "1", INDENT + "2", INDENT + "3"] == [c for c in shown if c.strip() in ("1", "2", "3")]
+    assert not any(".0" in c for c in shown)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tab = cs.regression_table(d, "low", ["race", "age"], categorical=["race"], reference={"race": 2.0},
+                                  screen_p=1.0)
+    assert tab.univariable.fits["race"].tidy()["term"].tolist()[1:4] == ["race[2]", "race[1]", "race[3]"]
+    f = regression_table_frame(tab)
+    assert f["Characteristic"].tolist()[1:4] == [INDENT + "2", INDENT + "1", INDENT + "3"]
+    assert Labels().level("race", 2.0) == "2" and Labels().level("x", 1.5) == "1.5"
+
+
+def test_unbounded_or_limits_say_so_in_table_text_and_figure(tmp_path):
+    """A profile-likelihood limit with no finite root is 0 or inf on the OR scale: never "0.00", and a missing limit
+    never drops the interval silently."""
+    from cohortstats.formatting import format_ratio
+    from cohortstats.plots.forest import plot_forest
+    from cohortstats.report.format import NOT_COMPUTED_NOTE, UNBOUNDED_NOTE, odds_ratio_frame
+
+    assert format_estimate_ci(0.05, 0.0, 0.61, ratio=True) == "0.05 (0 to 0.61)"
+    assert format_estimate_ci(3.1e11, 9.99, np.inf, ratio=True) == "3.1 × 10¹¹ (9.99 to ∞)"
+    assert format_estimate_ci(2.5, np.nan, 4.0, ratio=True) == "2.50 (NA to 4.00)"
+    assert format_ci(np.nan, np.nan) == "" and format_ratio(0.0031) == "0.0031"
+    assert format_estimate_ci(0.05, 0.0, 0.61) == "0.05 (0.00–0.61)"  # not a ratio: 0 is an ordinary limit
+    d = pd.DataFrame({"y": [0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 1], "g": [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0],
+                      "x": [0.3, -1.2, 0.8, 1.5, -0.4, 0.2, 1.1, -0.9, 0.5, 0.0, 2.0, -1.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tab = cs.regression_table(d, "y", ["g", "x"], screen_p=1.0)
+        fit = cs.logistic_regression(d, "y", ["g", "x"], epv_warning=0)
+    assert fit.separation == "quasi-complete" and np.isinf(fit.conf_high[1])
+    cell = regression_table_frame(tab).set_index("Characteristic").loc["g", "Univariable OR (95% CI)"]
+    assert cell.endswith(" to ∞)") and "0.00" not in cell
+    assert UNBOUNDED_NOTE in regression_footnotes(tab) and NOT_COMPUTED_NOTE not in regression_footnotes(tab)
+    assert odds_ratio_frame(fit).set_index("Characteristic").loc["g", "OR (95% CI)"].endswith(" to ∞)")
+    ax = plot_forest(tab)
+    assert any(t.get_text().endswith(" to ∞)") for t in ax.texts)
+    import matplotlib.pyplot as plt
+
+    plt.close(ax.figure)
+    from types import SimpleNamespace
+
+    from cohortstats.report.sections.summary import _associations
+
+    ctx = SimpleNamespace(labels=Labels(), digits=2, outcome="the outcome", ref=lambda kind, key: "Table 1",
+                          p_text=lambda p: f"P = {p:.2f}")
+    t = fit.tidy()
+    text = _associations(ctx, t[(t["term"] != "(Intercept)") & ~t["reference"]])
+    assert "g (OR 1.4 × 10¹²; 95% CI 4.66 to ∞ (unbounded)) separated the outcome groups" in text
+    assert "x (OR 0.21; 95% CI 0.0039–1.34; P = 0.23)" in text

@@ -64,8 +64,15 @@ def test_study_labels_reach_every_table(report_dir):
     assert diag.columns.tolist()[1:3] == ["Training set % (95% CI)", "Training set n/N"]
     dc = res.results["decision_curve"].table["threshold"]
     assert dc.max() < 0.99  # the range follows the outcome's prevalence
+    assert "Glucose, mmol/L" in set(res.tables["missing_values"]["Variable"])
+    assert "Univariable regression of Glucose, mmol/L" in set(res.tables["complete_case_dropped"]["Analysis"])
+    n_val, n_fit = res.results["validation_n"], res.results["regression"].multivariable.n
     text = (out / "report.html").read_text(encoding="utf-8")
-    for bad in ("True", "None", "a 8:2", " x pt", ">=", "onset_to_ct"):
+    assert (f"Resampled from the {n_val} patients with every candidate observed" in text) == (n_val != n_fit)
+    # a rad-score model's EPV counts the rad-score once; the methods text does not call that "per candidate parameter"
+    # (Riley's count of every feature the LASSO chose among, under Sample size)
+    assert "events per fitted coefficient (a rad-score counted once" in text
+    for bad in ("True", "None", "a 8:2", " x pt", ">=", "onset_to_ct", "[@"):
         assert bad not in re.sub(r"<[^>]+>|data:image/png;base64,[^\"]+", " ", text), bad
 
 

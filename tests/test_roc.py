@@ -453,3 +453,19 @@ def test_shared_sorts_give_the_same_numbers_with_one_sort_per_score(rng):
         assert np.array_equal(a.sensitivity, b.sensitivity) and np.array_equal(a.specificity, b.specificity)
     assert plain[2].threshold == shared[2].threshold and plain[3].equals(shared[3])
     assert plain[4].conf_low == shared[4].conf_low and plain[5].conf_high == shared[5].conf_high
+
+
+def test_paired_and_unpaired_delong_share_fields_and_hypothesis():
+    """One base class holds what both DeLong results share; their tidy columns stay as they were."""
+    from cohortstats.evaluation.roc import _AucDifferenceTest
+
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    a, b = [1, 2, 3, 5, 4, 6, 7, 8], [2, 1, 6, 3, 5, 4, 3.5, 7]
+    p = cs.delong_test(y, a, b, names=("new", "old"), alternative="greater")
+    u = cs.delong_test_unpaired(y, a, y, b, names=("new", "old"))
+    assert isinstance(p, _AucDifferenceTest) and isinstance(u, _AucDifferenceTest)
+    assert p.hypothesis == "one-sided, H1: AUC(new) > AUC(old)" and u.hypothesis == "two-sided, H1: AUC(new) ≠ AUC(old)"
+    common = ["model_a", "model_b", "auc_a", "auc_b", "difference", "std_error", "statistic"]
+    tail = ["p_value", "conf_low", "conf_high", "alternative", "hypothesis", "ci_sided", "conf_level", "method"]
+    assert list(p.tidy().columns) == common + tail and list(u.tidy().columns) == common + ["df"] + tail
+    assert (p.n_cases, p.n_controls, u.df > 0) == (4, 4, True)

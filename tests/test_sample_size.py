@@ -145,3 +145,16 @@ def test_criterion_iii_shrinkage_undefined_when_n_is_tiny_against_p():
     t = sample_size(parameters=2000, prevalence=0.01, r2_cs=0.02).tidy()
     assert t["n"].iloc[2] == 16 and np.isnan(t["shrinkage"].iloc[2])
     assert t["n"].iloc[-1] == t["n"].iloc[0]
+
+
+def test_study_counts_every_feature_a_lasso_chooses_among():
+    """A selected: model (one LASSO over the sets, the estimator on the chosen columns) counts every feature of its
+    sets, as a rad-score does: the LASSO chooses among them with the outcome."""
+    from types import SimpleNamespace
+
+    from cohortstats.study.sample_size_stage import _model_parameters
+
+    sets = {"radiomics": [f"r{i}" for i in range(107)], "deep": [f"d{i}" for i in range(256)], "clinical": ["a", "b"]}
+    model = SimpleNamespace(features=["selected:radiomics+deep", "clinical", "signature:radiomics"])
+    assert _model_parameters(model, sets) == (107 + 256 + 2 + 107, "LASSO selection from radiomics + deep 363, "
+                                              "clinical 2, rad-score of radiomics 107")

@@ -41,13 +41,14 @@ def test_fvh_flow_counts_each_population(fvh):
     assert second.name == "Poor outcome after infarction" and not second.main
     assert "Analysed: 94 patients: 56 (59.6%) with acute infarction, 38 (40.4%) without." in main_.flow
     # the 38 patients without infarction are outside the population, never "missing outcome"
-    assert second.flow == ["Population: infarction = 1: 56 of 94 patients (38 outside the population).",
+    assert second.flow == ["Population: Acute infarction = 1: 56 of 94 patients (38 outside the population).",
                            "Analysed: 56 patients: 13 (23.2%) with poor outcome (mRS > 2 at 3 months), 43 (76.8%) "
                            "without."]
     assert not any("missing outcome" in line for line in second.flow)
-    assert "Derived variable poor_outcome (mrs_3m &gt; 2): true 13, false 81, missing 0." in html
-    assert "fvh_grade was defined as fvh_score grouped as mild [0,3], moderate (3,6], severe (6,9]." in html
-    assert "This analysis included the patients with infarction = 1." in html
+    # in the study's labels: mrs_3m is "mRS at 3 months", fvh_score "FVH score", infarction "Acute infarction"
+    assert "Derived variable poor_outcome (mRS at 3 months &gt; 2): true 13, false 81, missing 0." in html
+    assert "FVH grade was defined as FVH score grouped as mild [0,3], moderate (3,6], severe (6,9]." in html
+    assert "This analysis included the patients with Acute infarction = 1." in html
     for title in ("Reader agreement", "Diagnostic value of the scores", "Poor outcome after infarction: Patient characteristics",
                   "Poor outcome after infarction: Risk factors", "Poor outcome after infarction: Patient flow"):
         assert f">{title}</h2>" in html, title
@@ -85,7 +86,7 @@ def test_fvh_score_roc_trend_and_regression_equal_the_library(fvh):
     assert (sr["auc"].estimate, sr["auc"].conf_low, sr["auc"].conf_high) == (ci.estimate, ci.conf_low, ci.conf_high)
     assert (sr["cutoff"].threshold, sr["cutoff"].tp, sr["cutoff"].fp, sr["cutoff"].tn, sr["cutoff"].fn) == (
         tm.threshold, tm.tp, tm.fp, tm.tn, tm.fn)
-    row = result.tables["score_roc"].set_index("Score").loc["fvh_score"]
+    row = result.tables["score_roc"].set_index("Score").loc["FVH score"]  # the study's label
     sens = tm.tidy().set_index("metric").loc["sensitivity"]
     assert row["Sensitivity"].endswith(f"[{tm.tp}/{tm.tp + tm.fn}]") and f"{sens['conf_low']:.3f}" in row["Sensitivity"]
     # trend across the FVH grades = prop.trend.test over the ordered levels

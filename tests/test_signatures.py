@@ -58,6 +58,26 @@ def test_reproducibility_screen_vectorised_equals_icc(rng):
     assert scr.table.set_index("feature").loc["f5", "reason"] == "ICC2 < 0.75"
 
 
+@pytest.mark.parametrize("form", ["ICC1", "ICC2", "ICC3", "ICC3k"])
+def test_reproducibility_screen_gives_each_feature_its_icc_and_ci(rng, form):
+    """Every feature's ICC and F-based CI equal icc() on that feature alone (icc() equals psych::ICC, see
+    test_icc_equals_psych), for every form, at the level asked for; three readings as well as two."""
+    n, f = 25, 4
+    truth = rng.normal(size=(n, f))
+    reads = [pd.DataFrame(truth + rng.normal(0, [0.2, 0.5, 1, 3], (n, f)), columns=[f"f{i}" for i in range(f)])
+             .assign(id=range(n)) for _ in range(3)]
+    scr = cs.reproducibility_screen(*reads, id_column="id", form=form, conf_level=0.9)
+    assert list(scr.table.columns) == ["feature", "icc", "conf_low", "conf_high", "kept", "reason"]
+    assert scr.conf_level == 0.9 and scr.n_readings == 3 and scr.excluded == [c for c in reads[0].columns[:-1]
+                                                                               if c not in scr.kept]
+    for feat in reads[0].columns[:-1]:
+        long = pd.concat([r[["id", feat]].assign(r=j) for j, r in enumerate(reads)]).rename(columns={feat: "v"})
+        one = cs.icc(long, "id", "r", "v", conf_level=0.9).tidy().set_index("type").loc[form]
+        got = scr.table.set_index("feature").loc[feat]
+        assert_allclose(got[["icc", "conf_low", "conf_high"]].to_numpy(float),
+                        one[["estimate", "conf_low", "conf_high"]].to_numpy(float), rtol=1e-12)
+
+
 def test_icc_bad_input():
     d = pd.DataFrame({"t": [1, 1, 2, 2], "r": [1, 1, 1, 2], "v": [1.0, 2, 3, 4]})
     with pytest.raises(DataValidationError, match="more than once"):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from numpy.testing import assert_allclose
 
 from cohortstats.cli import main
 from cohortstats.study import SpecError, Study, load_spec
@@ -91,13 +92,18 @@ def test_worked_analyses_run(name, tmp_path):
     if name == "fvh_asah":
         reg = result.tables["regression_or"]
         assert "wfns" in result.results["regression"].selected
-        assert reg["Characteristic"].str.startswith("wfns").any() and "Not run" in html  # no models block: said so
+        assert reg["Characteristic"].str.startswith("WFNS grade").any() and "Not run" in html  # no models block: said so
         assert "row1" not in html
     if name == "habitat":
         perf = result.tables["models_train_test"]
         assert perf["Model"].nunique() == 4
         assert result.tables["delong_test"]["Comparison"].str.startswith("ROI sub3 (interface) vs").all()
         assert "sub-region 3 of 3 the outermost, at the interface with the surrounding tissue" in html
+        screens = result.results["reproducibility"]  # the second segmentation of 30 patients: ICC per feature
+        assert set(screens) == {"whole", "sub1", "sub2", "sub3"} and {s.n_targets for s in screens.values()} == {30}
+        every = result.tables["reproducibility_features"]
+        assert len(every) == 4 * 107 and every["CI low"].le(every["ICC"]).all()
+        assert 0 < len(result.tables["reproducibility_excluded"]) < len(every) and ">Feature reproducibility</h2>" in html
     if name == "breast_cancer":
         perf = result.results["models"].performance.set_index(["model", "set"])
         assert perf.loc[("LASSO signature (30 features)", "test"), "auc"] > 0.95
@@ -280,8 +286,22 @@ cv: {{n_splits: 3, n_repeats: 1}}
         assert (row.estimate, row.std_error, row.p_value) == (r.estimate, r.std_error, r.p_value)
     assert res.tables["reclassification_test"]["Comparison"].tolist() == ["C over A"] * 3
     assert res.tables["cross_validation"]["Folds"].tolist() == [3, 3, 3]
-    html = res.write(tmp_path / "r")["report"].read_text(encoding="utf-8")
-    assert "Feature reproducibility between readings" in html and "Repeated cross-validation" in html
+    written = res.write(tmp_path / "r")
+    html = written["report"].read_text(encoding="utf-8")
+    assert "Feature reproducibility between segmentations" in html and "Repeated cross-validation" in html
+    # every feature's ICC with its 95% CI in the CSV; the excluded ones, with theirs, in the report
+    every = pd.read_csv(tmp_path / "r" / "tables" / "reproducibility_features.csv")
+    assert len(every) == len(feats) and set(every["Kept"]) == {"yes", "no"}
+    t = scr.table.set_index("feature")
+    row = every.set_index("Feature").loc[f"whole_{feats[1]}"]
+    assert_allclose(row[["ICC", "CI low", "CI high"]].to_numpy(float),
+                    t.loc[f"whole_{feats[1]}", ["icc", "conf_low", "conf_high"]].to_numpy(float), rtol=1e-12)
+    assert row["Kept"] == "no" and "Features excluded for poor reproducibility" in html
+    excluded = res.tables["reproducibility_excluded"]
+    assert len(excluded) == len(scr.excluded) and excluded["ICC2 (95% CI)"].str.match(r"^-?0\.\d{3} \(").all()
+    assert (f"measured in the {scr.n_targets} patients segmented twice by the intraclass correlation ICC2 "
+            "(two-way random effects, absolute agreement, single measurement") in html
+    assert "95% confidence interval; features with ICC2 &lt; 0.75 were excluded from whole." in html
     assert "Net reclassification and integrated discrimination improvement, test set" in html
     assert "risk categories at 0.2 and 0.4" in html
 

@@ -20,6 +20,7 @@ from .._validation import (
     check_dataframe,
     check_finite_columns,
     check_numeric_column,
+    whole_number_levels,
 )
 from ..exceptions import DataValidationError, DataWarning, SmallCellWarning
 
@@ -184,7 +185,7 @@ def _levels(s: pd.Series) -> list:
         return [c for c in s.cat.categories if (s == c).any()]
     vals = pd.unique(s.dropna())
     try:
-        return sorted(vals)
+        return whole_number_levels(sorted(vals))
     except TypeError:
         return sorted(vals, key=str)
 
@@ -204,7 +205,7 @@ def _level_codes(s: pd.Series) -> tuple[np.ndarray, list, list]:
         order = sorted(range(len(uniques)), key=lambda k: uniques[k])
     except TypeError:
         order = sorted(range(len(uniques)), key=lambda k: str(uniques[k]))
-    return codes.astype(np.intp), [uniques[k] for k in order], order
+    return codes.astype(np.intp), whole_number_levels([uniques[k] for k in order]), order
 
 
 def _without_identifiers(df, variables, *, auto: bool) -> list:

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from .._results import TidyHTML
-from .._validation import _preview, check_columns, check_dataframe
+from .._validation import _preview, check_columns, check_dataframe, whole_number_levels
 from ..exceptions import DataValidationError, DataWarning
 
 __all__ = ["TrendTestResult", "trend_test"]
@@ -93,7 +93,7 @@ def _levels(v: pd.Series, observed: np.ndarray, scores, variable: str) -> list:
         return [x.item() if isinstance(x, np.generic) else x for x in v.dtype.categories]
     uniq = [x.item() if isinstance(x, np.generic) else x for x in pd.unique(observed)]
     if all(_is_number(x) for x in uniq):
-        return sorted(uniq)
+        return whole_number_levels(sorted(uniq))
     if isinstance(scores, Mapping):
         try:
             return sorted(scores, key=lambda k: float(scores[k]))  # stable: ties keep the dict's order

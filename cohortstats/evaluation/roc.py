@@ -395,15 +395,9 @@ def _paired_contrast(i, j, names, aucs, cov, v10m, v01m, alternative, conf_level
 
 
 @dataclass(frozen=True)
-class DelongTest(TidyHTML):
-    """Paired DeLong test of two AUCs on the same patients.
-
-    ``statistic`` is Z with the sign of ``auc_a - auc_b``; ``alternative`` and
-    :attr:`hypothesis` say what was tested (``"greater"``: H1 AUC(model_a) > AUC(model_b)).
-    ``conf_low``/``conf_high`` is the CI of the difference that matches the test, named in
-    ``ci_sided``: two-sided (as pROC's ``roc.test``), or for a one-sided test a one-sided
-    interval at ``conf_level`` (``(lower, inf)`` for "greater", ``(-inf, upper)`` for "less").
-    """
+class _AucDifferenceTest(TidyHTML):
+    """What the paired and unpaired DeLong tests share: the two AUCs, their difference with its SE, statistic, P
+    and CI, the alternative and level, and (keyword-only) the models' names and the sidedness of the CI."""
 
     auc_a: float
     auc_b: float
@@ -415,13 +409,11 @@ class DelongTest(TidyHTML):
     conf_high: float
     alternative: str
     conf_level: float
-    correlation: float
-    n_cases: int
-    n_controls: int
-    method: str = "DeLong's test for two correlated ROC curves"
-    model_a: str = "A"
-    model_b: str = "B"
-    ci_sided: str = "two-sided"
+    model_a: str = field(default="A", kw_only=True)
+    model_b: str = field(default="B", kw_only=True)
+    ci_sided: str = field(default="two-sided", kw_only=True)
+
+    _EXTRA = ()  # the subclass's own columns of tidy(), after "statistic"
 
     @property
     def hypothesis(self) -> str:
@@ -429,10 +421,27 @@ class DelongTest(TidyHTML):
         return hypothesis_text(self.alternative, self.model_a, self.model_b)
 
     def tidy(self) -> pd.DataFrame:
-        row = {k: getattr(self, k) for k in (
-            "model_a", "model_b", "auc_a", "auc_b", "difference", "std_error", "statistic", "p_value", "conf_low",
-            "conf_high", "alternative", "hypothesis", "ci_sided", "conf_level", "method")}
-        return pd.DataFrame([row])
+        return pd.DataFrame([{k: getattr(self, k) for k in (
+            "model_a", "model_b", "auc_a", "auc_b", "difference", "std_error", "statistic", *self._EXTRA, "p_value",
+            "conf_low", "conf_high", "alternative", "hypothesis", "ci_sided", "conf_level", "method")}])
+
+
+@dataclass(frozen=True)
+class DelongTest(_AucDifferenceTest):
+    """Paired DeLong test of two AUCs on the same patients.
+
+    ``statistic`` is Z with the sign of ``auc_a - auc_b``; ``alternative`` and
+    :attr:`hypothesis` say what was tested (``"greater"``: H1 AUC(model_a) > AUC(model_b)).
+    ``conf_low``/``conf_high`` is the CI of the difference that matches the test, named in
+    ``ci_sided``: two-sided (as pROC's ``roc.test``), or for a one-sided test a one-sided
+    interval at ``conf_level`` (``(lower, inf)`` for "greater", ``(-inf, upper)`` for "less").
+    ``correlation`` is that of the two AUCs; ``n_cases``, ``n_controls`` the patients compared.
+    """
+
+    correlation: float
+    n_cases: int
+    n_controls: int
+    method: str = "DeLong's test for two correlated ROC curves"
 
 
 def delong_test(y, score_a, score_b, *, alternative: str = "two-sided", conf_level: float = 0.95,
@@ -494,43 +503,23 @@ def delong_test(y, score_a, score_b, *, alternative: str = "two-sided", conf_lev
     cov = _placement_cov(v10m, v01m)
     r = _paired_contrast(0, 1, list(label), aucs, cov, v10m, v01m, alternative, conf_level)
     corr = float(cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1])) if cov[0, 0] > 0 and cov[1, 1] > 0 else float("nan")
-    return DelongTest(r["auc_a"], r["auc_b"], r["difference"], r["std_error"], r["statistic"], r["p_value"],
-                      r["conf_low"], r["conf_high"], alternative, conf_level, corr, m, n, model_a=label[0],
+    return DelongTest(**{k: r[k] for k in ("auc_a", "auc_b", "difference", "std_error", "statistic", "p_value",
+                                            "conf_low", "conf_high")}, alternative=alternative,
+                      conf_level=conf_level, correlation=corr, n_cases=m, n_controls=n, model_a=label[0],
                       model_b=label[1], ci_sided=CI_SIDED[alternative])
 
 
 @dataclass(frozen=True)
-class DelongUnpairedTest(TidyHTML):
-    """Unpaired DeLong test (two independent samples): D, Welch-Satterthwaite df, p, CI of the difference.
+class DelongUnpairedTest(_AucDifferenceTest):
+    """Unpaired DeLong test (two independent samples): D, Welch-Satterthwaite ``df``, p, CI of the difference.
 
     ``alternative``, :attr:`hypothesis` and ``ci_sided`` as in :class:`DelongTest`.
     """
 
-    auc_a: float
-    auc_b: float
-    difference: float
-    std_error: float
-    statistic: float
     df: float
-    p_value: float
-    conf_low: float
-    conf_high: float
-    alternative: str
-    conf_level: float
     method: str = "DeLong's test for two ROC curves (unpaired)"
-    model_a: str = "A"
-    model_b: str = "B"
-    ci_sided: str = "two-sided"
 
-    @property
-    def hypothesis(self) -> str:
-        """The alternative hypothesis in words, e.g. ``"two-sided, H1: AUC(men) ≠ AUC(women)"``."""
-        return hypothesis_text(self.alternative, self.model_a, self.model_b)
-
-    def tidy(self) -> pd.DataFrame:
-        return pd.DataFrame([{k: getattr(self, k) for k in (
-            "model_a", "model_b", "auc_a", "auc_b", "difference", "std_error", "statistic", "df", "p_value",
-            "conf_low", "conf_high", "alternative", "hypothesis", "ci_sided", "conf_level", "method")}])
+    _EXTRA = ("df",)
 
 
 def delong_test_unpaired(y_a, score_a, y_b, score_b, *, alternative: str = "two-sided", conf_level: float = 0.95,
@@ -565,9 +554,9 @@ def delong_test_unpaired(y_a, score_a, y_b, score_b, *, alternative: str = "two-
     df = (sa + sb) ** 2 / (sa**2 / (len(ya) - 1) + sb**2 / (len(yb) - 1))
     diff = auc_a - auc_b
     low, high = _diff_ci(diff, se, alternative, conf_level, stats.t, df=df)
-    return DelongUnpairedTest(auc_a, auc_b, diff, float(se), float(d), float(df),
-                              _p_value(d, alternative, stats.t, df=df), low, high, alternative, conf_level,
-                              model_a=label[0], model_b=label[1], ci_sided=CI_SIDED[alternative])
+    return DelongUnpairedTest(auc_a, auc_b, diff, float(se), float(d), _p_value(d, alternative, stats.t, df=df), low,
+                              high, alternative, conf_level, df=float(df), model_a=label[0], model_b=label[1],
+                              ci_sided=CI_SIDED[alternative])
 
 
 # --------------------------------------------------------------------------- k models

@@ -153,8 +153,8 @@ def extract_folder_tables(source, out, *, id_column: str = "patient_id", image_c
     paths["extraction_errors"] = out / "extraction_errors.csv"
     pd.concat(errors, ignore_index=True).to_csv(paths["extraction_errors"], index=False)
     if progress:
-        print(f"[extract] {len(tables)} table(s) assembled from the parts and written to {out} in "
-              f"{time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        sys.stderr.write(f"[extract] {len(tables)} table(s) assembled from the parts and written to {out} in "
+                         f"{time.perf_counter() - t0:.1f} s\n")  # the progress line's stream, as the engine's
     return paths
 
 

@@ -152,7 +152,8 @@ def _lost(task, plan, fut, deaths: str, retries: int) -> CaseOutcome:
     cancelled it."""
     err = fut.exception() if fut.status == "error" else RuntimeError(f"the cluster reported the task {fut.status}")
     if type(err).__name__ == "KilledWorker":
-        message = f"the worker running this case died {deaths} (a crash, or the worker's memory limit); dask: {err}"
+        message = (f"the worker running this case died {deaths}, also with no other case on the cluster (a crash, "
+                   f"or the worker's memory limit); dask: {err}")
     else:
         message = f"failed {retries + 1} time(s): {err}"
     failure = KindOutcome("failed", error=type(err).__name__, message=message[:300])
@@ -239,12 +240,38 @@ def _drain(client, tasks, plan, retries: int, deaths: str, prog) -> dict:
 
     submit(max(32, 4 * threads))
     outcomes: dict = {}
+    suspects = []
     for fut in queue:
         task = in_flight.pop(fut)
-        outcome = fut.result() if fut.status == "finished" else _lost(task, plan, fut, deaths, retries)
+        if _killed(fut):
+            suspects.append(task)  # perhaps only beside the case that killed its worker: run again alone below
+        else:
+            outcome = fut.result() if fut.status == "finished" else _lost(task, plan, fut, deaths, retries)
+            _record(outcomes, outcome, prog, running=min(len(in_flight), threads))
         fut.release()
         if time.perf_counter() - checked > 5:  # an adaptive cluster grows and shrinks
             threads, checked = max(sum(client.nthreads().values()), 1), time.perf_counter()
         submit(max(32, 4 * threads) - len(in_flight))
-        _record(outcomes, outcome, prog, running=min(len(in_flight), threads))
+    for task in suspects:
+        _record(outcomes, _alone(client, task, plan, run, retries, deaths), prog, running=1)
     return outcomes
+
+
+def _killed(fut) -> bool:
+    """The case's worker died: while running it, or after it finished and before its result was fetched."""
+    return fut.status == "lost" or (fut.status == "error" and type(fut.exception()).__name__ == "KilledWorker")
+
+
+def _alone(client, task, plan, run: str, retries: int, deaths: str) -> CaseOutcome:
+    """Run a case whose worker died again, with nothing else on the cluster.
+
+    The scheduler counts a worker's death against every case that worker held, not only the one that killed
+    it; a case is reported as failed only when its worker dies while it runs alone.
+    """
+    from distributed import wait
+
+    fut = client.submit(run_case, task, plan, key=f"extract-alone-{task.index}-{run}", pure=False, retries=retries)
+    wait(fut)
+    outcome = fut.result() if fut.status == "finished" else _lost(task, plan, fut, deaths, retries)
+    fut.release()
+    return outcome

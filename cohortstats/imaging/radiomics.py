@@ -96,8 +96,8 @@ def _execute(ext, image, mask, label) -> dict:
     img, msk, crop = _crop_to_roi(ext, img, msk, int(label))
     # undefined features (numpy's empty means, negative eigenvalues inside pyradiomics) come back as NaN and are
     # listed in the diagnostics below instead of as numpy warnings
-    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings(record=True):
+        warnings.simplefilter("always", RuntimeWarning)  # recorded here; their features are listed below
         result = ext.execute(img, msk, label=int(label))
     out = {k: (float(v) if not isinstance(v, (str, tuple, dict)) and getattr(v, "ndim", 0) == 0 else str(v))
            for k, v in result.items()}

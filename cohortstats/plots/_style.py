@@ -15,10 +15,16 @@ HALF_WIDTH = 3.4
 
 
 _STRONG = (0, 1, 2, 3, 4, 5, 9)  # the palette without its pale pink, yellow and grey: for lines with text labels
+# curves of several models or groups in one figure: the orange and the vermillion apart (side by side they read as one
+# colour in print), pink before vermillion
+_SERIES = (0, 1, 2, 4, 5, 9, 3, 6, 7, 8)
 
 
-def color(i: int, strong: bool = False) -> str:
-    """The i-th palette colour (``strong``: skipping the pale ones, for labelled lines)."""
+def color(i: int, strong: bool = False, series: bool = False) -> str:
+    """The i-th palette colour (``strong``: skipping the pale ones, for labelled lines; ``series``: the order for
+    the curves of several models or groups, whose first four are blue, orange, green and pink)."""
+    if series:
+        return PALETTE[_SERIES[i % len(_SERIES)]]
     return PALETTE[_STRONG[i % len(_STRONG)]] if strong else PALETTE[i % len(PALETTE)]
 
 

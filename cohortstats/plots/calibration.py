@@ -62,7 +62,8 @@ def plot_calibration(result, *, ax=None, groups: bool = True, rug: bool = True, 
     ax.text(0.03, 0.96, f"Intercept {format_number(result.intercept, 2)}, slope {format_number(result.slope, 2)}\n"
             f"Brier {format_number(result.brier, 3)}, C {format_number(result.c_index, 3)}",
             transform=ax.transAxes, va="top", fontsize=TICK_PT)
-    ax.legend(loc="lower right", frameon=False, fontsize=TICK_PT, borderaxespad=0.3, handlelength=1.5)
+    # under the axes: inside, the lower right corner is where the groups and the rug of a well-calibrated model lie
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False, fontsize=TICK_PT, handlelength=1.5)
     return ax
 
 
@@ -85,7 +86,7 @@ def plot_calibration_curves(results: dict, *, ax=None, title=None, labels=None):
     ax = new_axes(ax, (HALF_WIDTH + 0.6, HALF_WIDTH + 0.55 + 0.15 * len(results)))
     _unit_square(ax)
     for i, (name, r) in enumerate(results.items()):
-        ax.plot(*thin_curve(r.curve["predicted"], r.curve["observed"]), color=color(i), linewidth=1.3,
+        ax.plot(*thin_curve(r.curve["predicted"], r.curve["observed"]), color=color(i, series=True), linewidth=1.3,
                 label=f"{label_of(labels, name)} (slope {format_number(r.slope, 2)}, Eavg {format_number(r.eavg, 3)})")
     finish(ax, xlabel="Predicted probability", ylabel="Observed proportion (lowess)", title=title)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False, fontsize=TICK_PT, handlelength=1.5)
@@ -114,7 +115,7 @@ def plot_decision_curve(result, *, ax=None, models=None, ylim=None, bands: bool 
     t, names = _curves(result, models)
     for i, name in enumerate(names):
         sub = t[t["model"] == name]
-        line, = ax.plot(sub["threshold"], sub["net_benefit"], color=color(i), linewidth=1.4,
+        line, = ax.plot(sub["threshold"], sub["net_benefit"], color=color(i, series=True), linewidth=1.4,
                         label=label_of(labels, name))
         if bands and "conf_low" in sub:
             ax.fill_between(sub["threshold"], sub["conf_low"], sub["conf_high"], color=line.get_color(), alpha=0.12,
@@ -129,7 +130,7 @@ def plot_decision_curve(result, *, ax=None, models=None, ylim=None, bands: bool 
     ax.set_xlim(t["threshold"].min(), t["threshold"].max())
     finish(ax, xlabel="Threshold probability", ylabel="Net benefit", title=title)
     if legend:
-        ax.legend(frameon=False, fontsize=TICK_PT, loc="upper right", handlelength=1.8)
+        ax.legend(frameon=False, fontsize=TICK_PT, loc="best", handlelength=1.8)  # where the curves leave room
     return ax
 
 
@@ -146,7 +147,7 @@ def plot_interventions_avoided(result, *, ax=None, models=None, title=None, labe
     vals = []
     for i, name in enumerate(names):
         sub = t[t["model"] == name]
-        ax.plot(sub["threshold"], sub["net_interventions_avoided"], color=color(i), linewidth=1.4,
+        ax.plot(sub["threshold"], sub["net_interventions_avoided"], color=color(i, series=True), linewidth=1.4,
                 label=label_of(labels, name))
         vals.append(sub.loc[sub["threshold"] >= 0.05, "net_interventions_avoided"].to_numpy())
     ax.axhline(0, color="0.15", linewidth=0.9)

@@ -11,10 +11,16 @@ __all__ = ["plot_forest"]
 _CANDIDATES = np.array([a * 10.0 ** k for k in range(-3, 5) for a in (1, 2, 5)])
 
 
-def _term(labels, term) -> str:
-    if labels is not None and hasattr(labels, "term"):
-        return labels.term(term)
-    return label_of(labels, term)
+def _term(labels, term, unit=None) -> str:
+    """A row's name: the term's label, with the unit its ratio is per ("Age, per 10 years")."""
+    from ..formatting import scaled_name
+
+    name = labels.term(term) if labels is not None and hasattr(labels, "term") else label_of(labels, term)
+    return scaled_name(name, unit)
+
+
+def _units(t):
+    return t["unit"] if "unit" in t.columns else [None] * len(t)
 
 
 def _series(result, univariable, labels):
@@ -23,14 +29,14 @@ def _series(result, univariable, labels):
     if hasattr(result, "univariable") and hasattr(result, "selected"):
         t = result.tidy()
         t = t[~t["reference"]]
-        rows = [_term(labels, term) for term in t["term"]]
+        rows = [_term(labels, term, unit) for term, unit in zip(t["term"], _units(t))]
         out = [("Univariable", t["uni_estimate"], t["uni_conf_low"], t["uni_conf_high"])]
         if result.multivariable is not None:
             out.append(("Multivariable", t["multi_estimate"], t["multi_conf_low"], t["multi_conf_high"]))
         return rows, out
     t = result.tidy()
     t = t[(t["term"] != "(Intercept)") & ~t["reference"]]
-    rows = [_term(labels, term) for term in t["term"]]
+    rows = [_term(labels, term, unit) for term, unit in zip(t["term"], _units(t))]
     out = []
     if univariable is not None:
         u = univariable.tidy()
@@ -101,6 +107,9 @@ def plot_forest(result, *, ax=None, univariable=None, digits: int = 2, log: bool
         ok = np.isfinite(est)
         c = color(k if len(series) > 1 else 0)
         mk, face = markers[k % 2] if len(series) > 1 else ("s", None)
+        # a limit that could not be computed: the line stops at the estimate (its text reads "NA")
+        low = np.where(np.isnan(low) & ~np.isnan(high), est, low)
+        high = np.where(np.isnan(high) & ~np.isnan(low), est, high)
         cl, ch = np.clip(low, lo, hi), np.clip(high, lo, hi)
         ax.hlines(y[ok] + off, cl[ok], ch[ok], color=c, linewidth=1.2)
         ax.plot(np.clip(est[ok], lo, hi), y[ok] + off, mk, color=c, markersize=5, markerfacecolor=face or c,
@@ -127,7 +136,7 @@ def plot_forest(result, *, ax=None, univariable=None, digits: int = 2, log: bool
             head = f"{sname}\n{ratio} (95% CI)" if sname else f"{ratio} (95% CI)"
             if len(series) > 1:
                 head = ("○ " if k % 2 == 0 else "■ ") + head
-            cells = [format_estimate_ci(e, a, b, digits) for e, a, b in zip(est, low, high)]
+            cells = [format_estimate_ci(e, a, b, digits, ratio=True) for e, a, b in zip(est, low, high)]
             texts.append([ax.annotate(head, xy=(1, 1), xycoords="axes fraction", xytext=(0, 4),
                                       textcoords="offset points", ha="left", va="bottom", fontsize=TICK_PT,
                                       fontweight="bold", color=color(k) if len(series) > 1 else "0.1")]

@@ -12,7 +12,9 @@ __all__ = ["plot_nomogram", "plot_km"]
 def plot_nomogram(result, *, ax=None, title=None, labels=None):
     """Draw a nomogram: a points axis, one axis per predictor, total points and predicted risk.
 
-    Tick labels that would touch their neighbour are left out (the tick stays).
+    Where a predictor's tick labels would touch, every k-th is shown (the smallest k that leaves room, so the shown
+    values stay evenly spaced) and the ticks stay; an axis too short for two labels shows its two ends, the second
+    under the line. On the total-points and risk axes, labels that would touch are left out.
 
     Returns
     -------
@@ -75,9 +77,34 @@ def plot_nomogram(result, *, ax=None, title=None, labels=None):
         left = max(t.get_window_extent(r).width for t in names) / fig.dpi + 0.15
         W = fig.get_size_inches()[0]
         fig.subplots_adjust(left=left / W, right=1 - 0.2 / W, top=0.97, bottom=0.03)
-    for row in rows:  # keep the end labels, then those in between that have room
-        declutter(fig, [row[0], row[-1], *row[1:-1]] if len(row) > 1 else row)
+    for i, row in enumerate(rows):
+        if 0 < i <= len(variables):
+            _thin_regularly(fig, row)
+        else:  # points, total points and risk: the end labels, then those in between that have room
+            declutter(fig, [row[0], row[-1], *row[1:-1]] if len(row) > 1 else row)
     return ax
+
+
+def _thin_regularly(fig, row, pad_px: float = 2.0) -> None:
+    """Show every k-th label of a predictor's axis, the smallest k whose labels do not touch; on an axis too short
+    for two labels, its first and last, the last moved under the axis line."""
+    r = renderer(fig)
+    boxes = [t.get_window_extent(r) for t in row]
+
+    def apart(a, b):
+        return boxes[b].x0 >= boxes[a].x1 + pad_px or boxes[a].x0 >= boxes[b].x1 + pad_px
+
+    for k in range(1, len(row) + 1):
+        keep = list(range(0, len(row), k))
+        if all(apart(a, b) for a, b in zip(keep, keep[1:])):
+            break
+    if len(keep) == 1 and len(row) > 1:  # an axis too short for two labels: its two ends, the last under the line
+        keep = [0, len(row) - 1]
+        x, y = row[-1].get_position()
+        row[-1].set_position((x, y - 0.3))
+        row[-1].set_va("top")
+    for j, t in enumerate(row):
+        t.set_visible(j in keep)
 
 
 def plot_km(result, *, ax=None, ci: bool = True, risk_table: bool = True, times=None, title=None,
@@ -98,7 +125,8 @@ def plot_km(result, *, ax=None, ci: bool = True, risk_table: bool = True, times=
         cur = curve[curve["group"] == g]
         t = np.r_[0.0, cur["time"].to_numpy()]
         s = np.r_[1.0, cur["survival"].to_numpy()]
-        line, = ax.step(t, s, where="post", label=name(g) if result.group else None, color=color(i), linewidth=1.3)
+        line, = ax.step(t, s, where="post", label=name(g) if result.group else None, color=color(i, series=True),
+                        linewidth=1.3)
         cens = cur[cur["n_censor"] > 0]
         ax.plot(cens["time"], cens["survival"], "|", color=line.get_color(), markersize=6)
         if ci:

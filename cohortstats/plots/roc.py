@@ -45,7 +45,7 @@ def plot_roc(results, *, ax=None, cis=None, band=None, digits: int = 2, diagonal
         if name:  # a long name goes on a line of its own, so a narrow panel keeps its width
             shown = label_of(labels, name)
             text = f"{shown}:\n{text}" if len(shown) + len(text) > 30 else f"{shown}: {text}"
-        style = {"color": color(i), "linewidth": 1.4, **kwargs}
+        style = {"color": color(i, series=True), "linewidth": 1.4, **kwargs}
         line, = ax.plot(1 - r.specificity, r.sensitivity, label=text, **style)
         if band and name in band:
             b = band[name]

@@ -437,6 +437,16 @@ def detect_separation(X: np.ndarray, y: np.ndarray) -> tuple[str, np.ndarray]:
     if res.status != 0 or -res.fun <= 1e-7 * len(y):
         return "none", np.array([], dtype=int)
     d = res.x
-    margins = A @ d
-    kind = "complete" if np.all(margins > 1e-9) else "quasi-complete"
+    # the direction maximising the summed margins can leave a patient on the boundary although another direction
+    # separates every patient strictly: complete separation is a positive largest smallest margin
+    kind = "complete" if _largest_min_margin(A) > 1e-8 else "quasi-complete"
     return kind, np.flatnonzero(np.abs(d) > 1e-7)
+
+
+def _largest_min_margin(A: np.ndarray) -> float:
+    """max over |d_k| <= 1 of min_i (A d)_i (capped at 1): positive when a hyperplane puts every patient strictly on
+    its own side (complete separation), 0 when the best one leaves some on it (quasi-complete)."""
+    p = A.shape[1]
+    res = optimize.linprog(np.r_[np.zeros(p), -1.0], A_ub=np.column_stack([-A, np.ones(len(A))]),
+                           b_ub=np.zeros(len(A)), bounds=[(-1, 1)] * p + [(None, 1)], method="highs")
+    return float(-res.fun) if res.status == 0 else 0.0

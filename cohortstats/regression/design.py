@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._validation import _preview, as_column_list, check_columns, check_dataframe, check_numeric_column
+from .._validation import (_preview, as_column_list, check_columns, check_dataframe, check_numeric_column,
+                           whole_number_levels)
 from ..exceptions import DataValidationError
 
 __all__ = ["Design", "build_design", "complete_cases"]
@@ -85,6 +86,23 @@ class Design:
         return X
 
 
+def term_rows(design: "Design", coef_row, reference_row) -> list:
+    """The rows of a fitted model's ``tidy()`` in the design's order: per predictor its reference level
+    (``reference_row(term, variable, level)``) and its other levels, or the predictor itself, then the interaction
+    terms (``coef_row(term, variable, level)``), the level ``None`` where a row is not a factor level."""
+    rows = []
+    for var in design.predictors:
+        if var in design.levels:
+            ref, others = design.levels[var]
+            rows.append(reference_row(f"{var}[{ref}]", var, ref))
+            rows += [coef_row(f"{var}[{lev}]", var, lev) for lev in others]
+        else:
+            rows.append(coef_row(var, var, None))
+    for a, b in design.interactions:
+        rows += [coef_row(design.columns[i], f"{a}:{b}", None) for i in design.groups[f"{a}:{b}"]]
+    return rows
+
+
 def _cols_of(var, design_like):
     if var in design_like.levels:
         return [f"{var}[{lev}]" for lev in design_like.levels[var][1]]
@@ -122,7 +140,7 @@ def _sorted_levels(s: pd.Series) -> list:
         return [c for c in s.cat.categories if (s == c).any()]
     vals = list(pd.unique(s.dropna()))
     try:
-        return sorted(vals)
+        return whole_number_levels(sorted(vals))
     except TypeError:
         return sorted(vals, key=str)
 
@@ -173,6 +191,7 @@ def build_design(df, predictors, *, categorical=None, reference=None, interactio
             ref = reference.get(var, levs[0])
             if ref not in levs:
                 raise DataValidationError(f"reference level {ref!r} of {var!r} is not among its levels {_preview(levs)}.")
+            ref = levs[levs.index(ref)]  # as the data's level reads (a reference of 2.0 names the level 2)
             others = [lev for lev in levs if lev != ref]
             levels[var] = (ref, others)
             idx = []

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import expit
 
-from .design import Design, build_design
+from .design import Design, build_design, term_rows
 from ._fit import detect_separation, fit_logistic, loglik, profile_limit
 from .._parallel import parallel_map
 from .._validation import _preview, check_one_of, check_probability
@@ -24,6 +24,9 @@ __all__ = ["logistic_regression", "LogisticRegressionResult", "HosmerLemeshow", 
 TIDY_COLUMNS = ["term", "variable", "level", "reference", "estimate", "std_error", "statistic", "p_value",
                 "conf_low", "conf_high", "n", "n_events", "unit"]
 
+
+# how to ask for Firth's penalised likelihood, through the API and in a study file (messages reach the report)
+FIRTH_HINT = "Firth's penalised likelihood (method='firth'; in a study file, regression: {method: firth})"
 
 def binary_outcome(series: pd.Series, name: str, positive=None) -> tuple[np.ndarray, object]:
     """0/1 float outcome; text outcomes need ``positive``; the values are listed when not binary."""
@@ -202,24 +205,17 @@ class LogisticRegressionResult(TidyHTML):
                     "conf_low": float(tf(self.conf_low[i])), "conf_high": float(tf(self.conf_high[i])),
                     "n": n, "n_events": e, "unit": self.design.scale.get(variable, ("", 1))[0]}
 
+        def reference_row(term, variable, level):
+            n, e = self.level_counts.get(term, (np.nan, np.nan))
+            return {"term": term, "variable": variable, "level": level, "reference": True,
+                    "estimate": 1.0 if exponentiate else 0.0, "std_error": np.nan, "statistic": np.nan,
+                    "p_value": np.nan, "conf_low": np.nan, "conf_high": np.nan, "n": n, "n_events": e, "unit": ""}
+
         if intercept:
             rows.append(coef_row("(Intercept)", "(Intercept)", None))
-        for var in self.design.predictors:
-            if var in self.design.levels:
-                ref, others = self.design.levels[var]
-                n, e = self.level_counts.get(f"{var}[{ref}]", (np.nan, np.nan))
-                rows.append({"term": f"{var}[{ref}]", "variable": var, "level": ref, "reference": True,
-                             "estimate": 1.0 if exponentiate else 0.0, "std_error": np.nan, "statistic": np.nan,
-                             "p_value": np.nan, "conf_low": np.nan, "conf_high": np.nan, "n": n, "n_events": e,
-                             "unit": ""})
-                rows += [coef_row(f"{var}[{lev}]", var, lev) for lev in others]
-            else:
-                rows.append(coef_row(var, var, None))
-        for a, b in self.design.interactions:
-            for t in (self.terms[i + 1] for i in self.design.groups[f"{a}:{b}"]):
-                rows.append(coef_row(t, f"{a}:{b}", None))
+        rows += term_rows(self.design, coef_row, reference_row)
         out = pd.DataFrame(rows, columns=TIDY_COLUMNS)
-        out["level"] = out["level"].astype(object)
+        out["level"] = pd.Series([r["level"] for r in rows], dtype=object, index=out.index)  # ints stay ints
         return out
 
     def glance(self) -> pd.DataFrame:
@@ -299,12 +295,12 @@ def _profile_limit_messages(terms, low, high, conf_level: float, firth: bool) ->
                    f"{', '.join(infinite)}: the likelihood never falls to the cut-off however far the coefficient "
                    "goes (separation or a level without events), so the odds ratio's limit is reported as 0 or inf. "
                    + ("Report the limit as unbounded." if firth else
-                      "Use method='firth' for finite limits, or report the limit as unbounded."))
+                      f"Use {FIRTH_HINT} for finite limits, or report the limit as unbounded."))
     failed = [t for t, lo, hi in zip(terms, low, high) if np.isnan(lo) or np.isnan(hi)]
     nan_msg = ""
     if failed:
         nan_msg = (f"the profile-likelihood limit could not be computed for {_preview(failed)} (a constrained fit "
-                   "did not converge); it is reported as NaN. Use ci_method='wald', or method='firth'.")
+                   "did not converge); it is left missing (NaN). Use ci_method='wald', or " + FIRTH_HINT + ".")
     return inf_msg, nan_msg
 
 
@@ -407,7 +403,7 @@ def logistic_regression(df: pd.DataFrame, outcome: str, predictors, *, categoric
     if epv < epv_warning:
         msg = (f"only {epv:.1f} events per variable ({min(n_events, len(y) - n_events)} in the smaller outcome class, "
                f"{k} coefficients); estimates may be unstable and optimistic. Consider fewer predictors or "
-               "method='firth'.")
+               f"{FIRTH_HINT}.")
         warnings.warn(msg, SmallCellWarning, stacklevel=2)
         notes.append(msg)
 
@@ -421,7 +417,7 @@ def logistic_regression(df: pd.DataFrame, outcome: str, predictors, *, categoric
             names = [("(Intercept)" if c == 0 else design.columns[c - 1]) for c in cols]
             msg = (f"{separation} separation: the outcome is perfectly predicted along {_preview(names)}; "
                    "maximum-likelihood estimates are infinite (R's glm reports huge finite values). "
-                   + ("Firth's estimates remain finite." if firth else "Use method='firth'."))
+                   + ("Firth's estimates remain finite." if firth else f"Use {FIRTH_HINT}."))
             sep_msg = msg  # warned below, with the confidence limits it makes infinite
     if not state.converged and separation == "none":
         msg = f"the fit did not converge in {state.n_iter} iterations; results are unreliable."

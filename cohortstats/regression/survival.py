@@ -19,7 +19,7 @@ import warnings
 
 from ._concordance import concordance
 from ._cox_fit import baseline_cumhaz, fit_cox
-from .design import Design, build_design
+from .design import Design, build_design, term_rows
 from .._validation import _preview, check_columns, check_dataframe, check_numeric_column, check_one_of, check_probability
 from ..exceptions import ConvergenceWarning, DataValidationError
 from .._results import TidyHTML
@@ -93,7 +93,6 @@ class CoxRegressionResult(TidyHTML):
         conf_high, unit``; reference levels as rows with HR 1."""
         tf = np.exp if exponentiate else (lambda v: v)
         idx = {t: i for i, t in enumerate(self.terms)}
-        rows = []
 
         def row(term, var, level):
             i = idx[term]
@@ -103,19 +102,14 @@ class CoxRegressionResult(TidyHTML):
                     "conf_low": float(tf(self.conf_low[i])), "conf_high": float(tf(self.conf_high[i])),
                     "unit": self.design.scale.get(var, ("", 1))[0]}
 
-        for var in self.design.predictors:
-            if var in self.design.levels:
-                ref, others = self.design.levels[var]
-                rows.append({"term": f"{var}[{ref}]", "variable": var, "level": ref, "reference": True,
-                             "estimate": 1.0 if exponentiate else 0.0, "std_error": np.nan, "statistic": np.nan,
-                             "p_value": np.nan, "conf_low": np.nan, "conf_high": np.nan, "unit": ""})
-                rows += [row(f"{var}[{lev}]", var, lev) for lev in others]
-            else:
-                rows.append(row(var, var, None))
-        for a, b in self.design.interactions:
-            rows += [row(self.terms[i], f"{a}:{b}", None) for i in self.design.groups[f"{a}:{b}"]]
+        def reference_row(term, var, level):
+            return {"term": term, "variable": var, "level": level, "reference": True,
+                    "estimate": 1.0 if exponentiate else 0.0, "std_error": np.nan, "statistic": np.nan,
+                    "p_value": np.nan, "conf_low": np.nan, "conf_high": np.nan, "unit": ""}
+
+        rows = term_rows(self.design, row, reference_row)
         out = pd.DataFrame(rows)
-        out["level"] = out["level"].astype(object)
+        out["level"] = pd.Series([r["level"] for r in rows], dtype=object, index=out.index)  # ints stay ints
         return out
 
     def glance(self) -> pd.DataFrame:

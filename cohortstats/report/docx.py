@@ -312,6 +312,11 @@ def render_report_docx(report, path: Path) -> Path:
     current = base
     for s in report.numbered():
         if s.title:
+            first = s.blocks[0] if s.blocks else None
+            needed = _table_plan(first, report, base)[0] if isinstance(first, ReportTable) else base
+            if needed != current:  # the heading goes on the page of its first block, never alone on the last one
+                current = _switch(doc, report.page, needed)
+                area = _area(report.page, current)
             doc.add_heading(s.title, level=1)
         for b in s.blocks:
             if isinstance(b, ReportTable):
@@ -344,23 +349,26 @@ def _switch(doc, page: str, orientation: str) -> str:
     return orientation
 
 
-def _place_table(doc, table, report, base, current) -> str:
-    """Lay the table out on the base orientation's text width; a table that needs more gets a landscape page (and
-    a smaller font if even that is too narrow)."""
+def _table_plan(table, report, base) -> tuple:
+    """``(orientation, column widths, font size)``: the base orientation's text width when the table fits it, else a
+    landscape page (and a smaller font if even that is too narrow)."""
     for orientation in ([base, "landscape"] if base == "portrait" else [base]):
         width = _area(report.page, orientation)[0] * 72 - 1  # a point to spare for rounding to twips
         for size in (TABLE_PT, 8.0):
             widths, fits = table_layout(table, width, size)
             if fits:
-                if orientation != current:
-                    current = _switch(doc, report.page, orientation)
-                _add_table(doc, table, widths, size)
-                return current
+                return orientation, widths, size
     widths, _ = table_layout(table, _area(report.page, "landscape")[0] * 72, 7.5)
     scale = _area(report.page, "landscape")[0] * 72 / sum(widths)
-    if current != "landscape":
-        current = _switch(doc, report.page, "landscape")
-    _add_table(doc, table, [w * scale for w in widths], 7.5)
+    return "landscape", [w * scale for w in widths], 7.5
+
+
+def _place_table(doc, table, report, base, current) -> str:
+    """Add the table on the page orientation :func:`_table_plan` chooses (a new section when it changes)."""
+    orientation, widths, size = _table_plan(table, report, base)
+    if orientation != current:
+        current = _switch(doc, report.page, orientation)
+    _add_table(doc, table, widths, size)
     return current
 
 

@@ -18,7 +18,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..formatting import P_STYLES, _isnan, format_ci, format_estimate_ci, format_number, format_p
+from ..formatting import (P_STYLES, _isnan, format_ci, format_estimate_ci, format_number, format_p, format_ratio,
+                          scaled_name, unbounded_limit)
 from .labels import Labels
 
 __all__ = ["format_number", "format_p", "format_ci", "format_estimate_ci", "format_test_statistic", "table_one_frame",
@@ -26,8 +27,8 @@ __all__ = ["format_number", "format_p", "format_ci", "format_estimate_ci", "form
            "delong_table_frame", "reclassification_frame", "calibration_frame", "calibration_comparison_frame",
            "validation_frame", "decision_curve_frame", "model_performance_frame", "diagnostic_frame",
            "diagnostic_notes", "hazard_ratio_frame", "km_frame", "display_frame", "guess_digits", "format_percent",
-           "format_cutoff", "test_name", "set_name",
-           "Labels", "INDENT", "MARKERS", "P_STYLES"]
+           "format_cutoff", "test_name", "set_name", "scaled_name", "limit_notes", "UNBOUNDED_NOTE",
+           "NOT_COMPUTED_NOTE", "Labels", "INDENT", "MARKERS", "P_STYLES"]
 
 INDENT = "    "
 MARKERS = "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"
@@ -310,10 +311,22 @@ def table_one_notes(result, *, labels=None, dichotomous: str = "auto", test_colu
 
 # ---------------------------------------------------------------- regression
 def _characteristic(lab, predictor, unit) -> str:
-    name = lab(predictor)
-    if isinstance(unit, str) and unit and "per " not in name:
-        name = f"{name}, {unit}" if unit.startswith("per ") else f"{name} ({unit})"
-    return name
+    return scaled_name(lab(predictor), unit)
+
+
+UNBOUNDED_NOTE = ("A confidence limit of 0 or ∞ is unbounded: the profile likelihood does not fall to the cut-off "
+                  "on that side however far the coefficient goes (separation, or a level without events); Firth's "
+                  "penalised likelihood gives finite limits.")
+NOT_COMPUTED_NOTE = "NA: the confidence limit could not be computed."
+
+
+def limit_notes(lows, highs, *, ratio: bool = True) -> list[str]:
+    """Footnotes for unbounded (0 or ∞) and missing (NA) limits among the estimates' CIs (reference rows, whose
+    two limits are both missing, say nothing)."""
+    lows, highs = list(lows), list(highs)
+    unbounded = any(unbounded_limit(v, ratio=ratio) for v in lows + highs)
+    missing = any(_isnan(a) != _isnan(b) for a, b in zip(lows, highs))
+    return ([UNBOUNDED_NOTE] if unbounded else []) + ([NOT_COMPUTED_NOTE] if missing else [])
 
 
 def _global_p(fit, variable):
@@ -351,9 +364,11 @@ def regression_table_frame(table, *, labels=None, digits: int = 2, p_style: str 
         is_factor = len(block) > 1 or bool(block["reference"].any())
         name = _characteristic(lab, predictor, first.get("unit"))
         if not is_factor:
-            add(name, format_estimate_ci(first["uni_estimate"], first["uni_conf_low"], first["uni_conf_high"], digits),
+            add(name, format_estimate_ci(first["uni_estimate"], first["uni_conf_low"], first["uni_conf_high"], digits,
+                                         ratio=True),
                 format_p(first["uni_p_value"], p_style),
-                format_estimate_ci(first["multi_estimate"], first["multi_conf_low"], first["multi_conf_high"], digits)
+                format_estimate_ci(first["multi_estimate"], first["multi_conf_low"], first["multi_conf_high"], digits,
+                                   ratio=True)
                 if selected else "", format_p(first["multi_p_value"], p_style) if selected else "")
             continue
         several = len(block) > 2
@@ -364,9 +379,9 @@ def regression_table_frame(table, *, labels=None, digits: int = 2, p_style: str 
             if r["reference"]:
                 add(level, DASH, "", DASH if selected else "", "")
                 continue
-            add(level, format_estimate_ci(r["uni_estimate"], r["uni_conf_low"], r["uni_conf_high"], digits),
+            add(level, format_estimate_ci(r["uni_estimate"], r["uni_conf_low"], r["uni_conf_high"], digits, ratio=True),
                 "" if several else format_p(r["uni_p_value"], p_style),
-                format_estimate_ci(r["multi_estimate"], r["multi_conf_low"], r["multi_conf_high"], digits)
+                format_estimate_ci(r["multi_estimate"], r["multi_conf_low"], r["multi_conf_high"], digits, ratio=True)
                 if selected else "", "" if several or not selected else format_p(r["multi_p_value"], p_style))
     out = pd.DataFrame(rows)
     return out if has_multi else out.drop(columns=["Multivariable OR (95% CI)", "Multivariable P"])
@@ -390,7 +405,11 @@ def regression_footnotes(table, *, labels=None) -> tuple[str, ...]:
         notes.append(f"Multivariable model: {rule}, fitted on {m.n} patients ({m.n_events} events); blank cells: "
                      "not in the model.")
         notes += _excluded_notes(m.excluded, lab)
-        notes += list(m.notes)
+        notes += [n[:1].upper() + n[1:] for n in m.notes]  # a fit's warnings, as sentences
+    shown = t[~t["reference"]]
+    lows = list(shown["uni_conf_low"]) + list(shown.loc[shown["selected"], "multi_conf_low"])
+    highs = list(shown["uni_conf_high"]) + list(shown.loc[shown["selected"], "multi_conf_high"])
+    notes += limit_notes(lows, highs)
     for var, fit in table.univariable.fits.items():
         if len(fit.excluded):
             k = int(fit.excluded["n"].iloc[-1])
@@ -436,7 +455,8 @@ def odds_ratio_frame(fit, *, labels=None, digits: int = 2, p_style: str = "nejm"
             rows.append({"Characteristic": name, f"{ratio} (95% CI)": DASH, "P": ""})
         else:
             rows.append({"Characteristic": name,
-                         f"{ratio} (95% CI)": format_estimate_ci(r["estimate"], r["conf_low"], r["conf_high"], digits),
+                         f"{ratio} (95% CI)": format_estimate_ci(r["estimate"], r["conf_low"], r["conf_high"], digits,
+                                                                 ratio=True),
                          "P": format_p(r["p_value"], p_style)})
     return pd.DataFrame(rows, columns=["Characteristic", f"{ratio} (95% CI)", "P"])
 
@@ -465,16 +485,20 @@ def auc_table_frame(comparison, *, digits: int = 3) -> pd.DataFrame:
                                           for e, lo, hi in zip(a["auc"], a["conf_low"], a["conf_high"])]})
 
 
-def delong_table_frame(comparison, *, digits: int = 3, p_style: str = "nejm") -> pd.DataFrame:
+def delong_table_frame(comparison, *, digits: int = 3, p_style: str = "nejm", labels=None) -> pd.DataFrame:
     """Pairwise DeLong tests: ``Comparison``, ``ΔAUC (95% CI)``, ``Z``, ``P`` (and ``P adjusted``). A one-sided
-    test adds its hypothesis in words (``H1``) and labels its one-sided CI in the column header."""
+    test adds its hypothesis in words (``H1``) and labels its one-sided CI in the column header. ``labels`` names
+    scores that are columns (a model's name is shown as it is)."""
+    lab = _labels(labels)
     p = comparison.pairs
     level = f"{round(100 * comparison.conf_level)}%"
     one_sided = comparison.alternative != "two-sided"
     ci_head = f"ΔAUC (one-sided {level} CI)" if one_sided else f"ΔAUC ({level} CI)"
-    out = pd.DataFrame({"Comparison": [f"{a} vs {b}" for a, b in zip(p["model_a"], p["model_b"])]})
+    out = pd.DataFrame({"Comparison": [f"{lab(a)} vs {lab(b)}" for a, b in zip(p["model_a"], p["model_b"])]})
     if one_sided:
-        out["H1 (one-sided)"] = [h.split(", H1: ", 1)[-1] for h in p["hypothesis"]]
+        out["H1 (one-sided)"] = [h.split(", H1: ", 1)[-1].replace(f"AUC({a})", f"AUC({lab(a)})")
+                                 .replace(f"AUC({b})", f"AUC({lab(b)})")
+                                 for h, a, b in zip(p["hypothesis"], p["model_a"], p["model_b"])]
     out[ci_head] = [format_estimate_ci(d, lo, hi, digits) for d, lo, hi in zip(p["difference"], p["conf_low"],
                                                                                p["conf_high"])]
     out["Z"] = [format_number(z, 3) for z in p["statistic"]]
@@ -516,8 +540,15 @@ def calibration_frame(result, *, digits: int = 3, p_style: str = "nejm") -> pd.D
     keys = ["c_index", "brier", "intercept", "slope", "citl", "eavg", "e90", "emax", "spiegelhalter_z",
             "spiegelhalter_p", "hosmer_lemeshow_chisq", "hosmer_lemeshow_p"]
     return pd.DataFrame({"Statistic": [_CAL_LABELS[k] for k in keys],
-                         "Value": [format_p(t[k], p_style) if k.endswith("_p") else format_number(t[k], digits)
+                         "Value": [format_p(t[k], p_style) if k.endswith("_p") else _statistic(t[k], digits)
                                    for k in keys]})
+
+
+def _statistic(x, digits: int) -> str:
+    """A statistic with fixed decimals; beyond 10^6 (a separated fit's χ² or z) in powers of ten."""
+    if not _isnan(x) and math.isfinite(float(x)) and abs(float(x)) >= 1e6:
+        return format_ratio(float(x), digits)
+    return format_number(x, digits)
 
 
 def calibration_comparison_frame(results: dict, *, digits: int = 3, p_style: str = "nejm") -> pd.DataFrame:

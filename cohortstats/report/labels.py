@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
+
 __all__ = ["Labels"]
 
 _TERM = re.compile(r"^(?P<var>.+)\[(?P<level>.*)\]$")
@@ -91,7 +93,9 @@ class Labels:
         if str(column) == self.outcome and key in ("0", "1"):
             name = self.outcome_label or str(column)
             return _capital(name) if key == "1" else f"No {name}"
-        return str(value)
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (float, np.floating)):
+            return str(value)
+        return key  # a whole-number float (a numeric column with missing values) reads "2", not "2.0"
 
     def has_level(self, column, value) -> bool:
         return _key(value) in self.levels.get(str(column), {})

@@ -28,11 +28,11 @@ def analysis_figures(results: dict, spec, prefix: str = "") -> dict:
         figs.update(_model_figures(results, models))
     if results.get("score_roc"):
         sr = results["score_roc"]
-        figs["score_roc"] = plots.plot_roc({k: v["roc"] for k, v in sr.items()},
-                                           cis={k: v["auc"] for k, v in sr.items()},
+        figs["score_roc"] = plots.plot_roc({labels(k): v["roc"] for k, v in sr.items()},
+                                           cis={labels(k): v["auc"] for k, v in sr.items()},
                                            title="All analysed patients (no split)").figure
     if "model_nomogram" in results:
-        figs["nomogram_model"] = plots.plot_nomogram(results["model_nomogram"]).figure
+        figs["nomogram_model"] = plots.plot_nomogram(results["model_nomogram"], labels=labels).figure
     if "regression_pooled" in results:  # multiple imputation: pooled ORs and net benefit
         figs["forest_plot"] = plots.plot_forest(results["regression_pooled"]).figure
     if "models_pooled" in results:

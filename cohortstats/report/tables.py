@@ -11,7 +11,7 @@ import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-__all__ = ["write_tables", "write_csv", "table_one_footnotes", "safe_filename", "spreadsheet_text"]
+__all__ = ["write_tables", "write_csv", "safe_filename", "spreadsheet_text"]
 
 # OWASP's CSV-injection rule: a cell starting with one of these is a formula (or DDE) in Excel and LibreOffice
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -112,25 +112,3 @@ def write_tables(tables: dict, folder) -> dict:
         book.create_sheet("empty")
     book.save(folder / "tables.xlsx")
     return paths
-
-
-def table_one_footnotes(result) -> tuple[str, ...]:
-    """Footnotes naming every test used, the summary statistics and any exclusion."""
-    notes = []
-    if result.tests_used:
-        notes.append("P-values: " + "; ".join(
-            f"{t} ({', '.join(result.tests.loc[result.tests['test'] == t, 'variable'].astype(str))})"
-            for t in result.tests_used) + ".")
-    notes.append("Continuous variables: mean (SD) or median [Q1, Q3] (R quantile type 7); categorical: n (%) "
-                 "of patients with a non-missing value; missing values are counted in their own row.")
-    if result.group is not None:
-        notes.append("Statistic: t (t-test), χ² (chi-square), W (Wilcoxon rank-sum, as R's wilcox.test), "
-                     "H (Kruskal-Wallis), F (ANOVA); Fisher's exact test has none.")
-        notes.append("SMD: absolute standardised mean difference (pooled SD for continuous variables, "
-                     "Yang-Dalton for categorical variables).")
-    for _, row in result.tests.iterrows():
-        if isinstance(row["note"], str) and row["note"]:
-            notes.append(f"{row['variable']}: {row['note']}.")
-    for _, row in result.excluded.iterrows():
-        notes.append(f"Excluded: {row['n']} patient(s), {row['reason']}.")
-    return tuple(notes)

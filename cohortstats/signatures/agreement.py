@@ -36,12 +36,8 @@ def _mean_squares(x: np.ndarray):
     return msr, msc, mse, msw
 
 
-def icc_matrix(x: np.ndarray, form: str = "ICC2") -> np.ndarray:
-    """One ICC form for many features at once: ``x`` has shape (features, targets, raters)."""
-    check_one_of(form, ICC_TYPES, "form")
-    x = np.asarray(x, float)
-    n, k = x.shape[-2], x.shape[-1]
-    msr, msc, mse, msw = _mean_squares(x)
+def _estimates(n, k, msr, msc, mse, msw) -> dict:
+    """The six Shrout-Fleiss estimates from the mean squares (arrays broadcast over features)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return {
             "ICC1": (msr - msw) / (msr + (k - 1) * msw),
@@ -50,7 +46,14 @@ def icc_matrix(x: np.ndarray, form: str = "ICC2") -> np.ndarray:
             "ICC1k": (msr - msw) / msr,
             "ICC2k": (msr - mse) / (msr + (msc - mse) / n),
             "ICC3k": (msr - mse) / msr,
-        }[form]
+        }
+
+
+def icc_matrix(x: np.ndarray, form: str = "ICC2") -> np.ndarray:
+    """One ICC form for many features at once: ``x`` has shape (features, targets, raters)."""
+    check_one_of(form, ICC_TYPES, "form")
+    x = np.asarray(x, float)
+    return _estimates(x.shape[-2], x.shape[-1], *_mean_squares(x))[form]
 
 
 @dataclass(frozen=True)
@@ -77,36 +80,46 @@ def _icc_table(x: np.ndarray, conf_level: float) -> pd.DataFrame:
 
 
 def _icc_rows(x, n, k, msr, msc, mse, msw, conf_level) -> pd.DataFrame:
+    est = {t: float(v) for t, v in _estimates(n, k, msr, msc, mse, msw).items()}
+    inter = _intervals(n, k, msr, msc, mse, msw, conf_level)
+    names = {"ICC1": "Single raters absolute", "ICC2": "Single random raters", "ICC3": "Single fixed raters",
+             "ICC1k": "Average raters absolute", "ICC2k": "Average random raters", "ICC3k": "Average fixed raters"}
+    return pd.DataFrame([{"type": t, "description": names[t], "estimate": est[t], "conf_low": float(inter[t][3]),
+                          "conf_high": float(inter[t][4]), "f": float(inter[t][0]), "df1": inter[t][1],
+                          "df2": inter[t][2], "p_value": float(stats.f.sf(inter[t][0], inter[t][1], inter[t][2]))}
+                         for t in ICC_TYPES])
+
+
+def _intervals(n, k, msr, msc, mse, msw, conf_level) -> dict:
+    """``{form: (F, df1, df2, conf_low, conf_high)}`` as psych::ICC (F-based limits; McGraw & Wong's for ICC2),
+    for mean squares that are scalars or arrays over features."""
     a = 1 - conf_level
-    est = {t: float(icc_matrix(x[None], t)[0]) for t in ICC_TYPES}
-    f1 = msr / msw
-    f3 = msr / mse
-    df1n, df1d = n - 1, n * (k - 1)
-    df3n, df3d = n - 1, (n - 1) * (k - 1)
-    fl1 = f1 / stats.f.ppf(1 - a / 2, df1n, df1d)
-    fu1 = f1 * stats.f.ppf(1 - a / 2, df1d, df1n)
-    fl3 = f3 / stats.f.ppf(1 - a / 2, df3n, df3d)
-    fu3 = f3 * stats.f.ppf(1 - a / 2, df3d, df3n)
-    icc2 = est["ICC2"]
-    fj = msc / mse
-    vn = (k - 1) * (n - 1) * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
-    vd = (n - 1) * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
-    v = vn / vd
-    f3u = stats.f.ppf(1 - a / 2, n - 1, v)
-    f3l = stats.f.ppf(1 - a / 2, v, n - 1)
-    l2 = n * (msr - f3u * mse) / (f3u * (k * msc + (k * n - k - n) * mse) + n * msr)
-    u2 = n * (f3l * msr - mse) / (k * msc + (k * n - k - n) * mse + n * f3l * msr)
-    rows = [
-        ("ICC1", "Single raters absolute", f1, df1n, df1d, (fl1 - 1) / (fl1 + k - 1), (fu1 - 1) / (fu1 + k - 1)),
-        ("ICC2", "Single random raters", f3, df3n, df3d, l2, u2),
-        ("ICC3", "Single fixed raters", f3, df3n, df3d, (fl3 - 1) / (fl3 + k - 1), (fu3 - 1) / (fu3 + k - 1)),
-        ("ICC1k", "Average raters absolute", f1, df1n, df1d, 1 - 1 / fl1, 1 - 1 / fu1),
-        ("ICC2k", "Average random raters", f3, df3n, df3d, l2 * k / (1 + l2 * (k - 1)), u2 * k / (1 + u2 * (k - 1))),
-        ("ICC3k", "Average fixed raters", f3, df3n, df3d, 1 - 1 / fl3, 1 - 1 / fu3),
-    ]
-    return pd.DataFrame([{"type": t, "description": d, "estimate": est[t], "conf_low": lo, "conf_high": hi, "f": f,
-                          "df1": d1, "df2": d2, "p_value": float(stats.f.sf(f, d1, d2))}
-                         for t, d, f, d1, d2, lo, hi in rows])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        icc2 = _estimates(n, k, msr, msc, mse, msw)["ICC2"]
+        f1 = msr / msw
+        f3 = msr / mse
+        df1n, df1d = n - 1, n * (k - 1)
+        df3n, df3d = n - 1, (n - 1) * (k - 1)
+        fl1 = f1 / stats.f.ppf(1 - a / 2, df1n, df1d)
+        fu1 = f1 * stats.f.ppf(1 - a / 2, df1d, df1n)
+        fl3 = f3 / stats.f.ppf(1 - a / 2, df3n, df3d)
+        fu3 = f3 * stats.f.ppf(1 - a / 2, df3d, df3n)
+        fj = msc / mse
+        vn = (k - 1) * (n - 1) * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+        vd = (n - 1) * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2
+        v = vn / vd
+        f3u = stats.f.ppf(1 - a / 2, n - 1, v)
+        f3l = stats.f.ppf(1 - a / 2, v, n - 1)
+        l2 = n * (msr - f3u * mse) / (f3u * (k * msc + (k * n - k - n) * mse) + n * msr)
+        u2 = n * (f3l * msr - mse) / (k * msc + (k * n - k - n) * mse + n * f3l * msr)
+        return {
+            "ICC1": (f1, df1n, df1d, (fl1 - 1) / (fl1 + k - 1), (fu1 - 1) / (fu1 + k - 1)),
+            "ICC2": (f3, df3n, df3d, l2, u2),
+            "ICC3": (f3, df3n, df3d, (fl3 - 1) / (fl3 + k - 1), (fu3 - 1) / (fu3 + k - 1)),
+            "ICC1k": (f1, df1n, df1d, 1 - 1 / fl1, 1 - 1 / fu1),
+            "ICC2k": (f3, df3n, df3d, l2 * k / (1 + l2 * (k - 1)), u2 * k / (1 + u2 * (k - 1))),
+            "ICC3k": (f3, df3n, df3d, 1 - 1 / fl3, 1 - 1 / fu3),
+        }
 
 
 def icc(long_df: pd.DataFrame, targets: str, raters: str, ratings: str, *, conf_level: float = 0.95) -> IccResult:
@@ -159,24 +172,31 @@ def icc(long_df: pd.DataFrame, targets: str, raters: str, ratings: str, *, conf_
 class ReproducibilityScreen(TidyHTML):
     """Per feature ICC between two (or more) readings and whether it passes the threshold.
 
-    ``table``: ``feature, icc, kept`` (ICC >= threshold), ``reason``; ``kept`` lists the features kept.
+    ``table``: ``feature, icc, conf_low, conf_high`` (the ICC's CI at ``conf_level``, as psych::ICC), ``kept``
+    (ICC >= threshold), ``reason``; ``kept`` lists the features kept, ``excluded`` the others.
     """
 
     table: pd.DataFrame
     form: str
     threshold: float
     n_targets: int
+    conf_level: float = 0.95
+    n_readings: int = 2
 
     @property
     def kept(self) -> list:
         return self.table.loc[self.table["kept"], "feature"].tolist()
+
+    @property
+    def excluded(self) -> list:
+        return self.table.loc[~self.table["kept"], "feature"].tolist()
 
     def tidy(self) -> pd.DataFrame:
         return self.table.copy()
 
 
 def reproducibility_screen(*readings: pd.DataFrame, id_column: str, features=None, threshold: float = 0.75,
-                           form: str = "ICC2") -> ReproducibilityScreen:
+                           form: str = "ICC2", conf_level: float = 0.95) -> ReproducibilityScreen:
     """Keep features whose ICC across readings (readers or segmentations) reaches ``threshold``.
 
     Parameters
@@ -189,17 +209,37 @@ def reproducibility_screen(*readings: pd.DataFrame, id_column: str, features=Non
         0.75 by default ("good" reliability, Koo & Li 2016).
     form : str
         ICC form (ICC2, two-way random, single rater, by default).
+    conf_level : float
+        Level of each ICC's confidence interval (0.95).
+
+    Returns
+    -------
+    ReproducibilityScreen
+        ``table``: ``feature, icc, conf_low, conf_high, kept, reason``, one row per feature.
 
     Notes
     -----
     All features are computed at once from (features x patients x readers) arrays; patients
-    missing from any reading are left out and their number recorded.
+    missing from any reading are left out and their number recorded. Each feature's estimate and
+    F-based CI equal ``psych::ICC`` on that feature's (patients x readers) matrix, as :func:`icc`.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, cohortstats as cs
+    >>> rng = np.random.default_rng(0)
+    >>> truth = rng.normal(size=(20, 2))
+    >>> r1 = pd.DataFrame(truth + rng.normal(0, [0.1, 2], (20, 2)), columns=["a", "b"]).assign(id=range(20))
+    >>> r2 = pd.DataFrame(truth + rng.normal(0, [0.1, 2], (20, 2)), columns=["a", "b"]).assign(id=range(20))
+    >>> scr = cs.reproducibility_screen(r1, r2, id_column="id")
+    >>> scr.kept, scr.excluded
+    (['a'], ['b'])
     """
     from ..data import is_pyradiomics_metadata
 
     if len(readings) < 2:
         raise DataValidationError("reproducibility_screen needs at least two readings (tables).")
     check_one_of(form, ICC_TYPES, "form")
+    conf_level = check_probability(conf_level, "conf_level")
     for i, r in enumerate(readings):
         check_dataframe(r, f"reading {i + 1}")
         check_columns(r, [id_column], f"reading {i + 1}")
@@ -223,16 +263,21 @@ def reproducibility_screen(*readings: pd.DataFrame, id_column: str, features=Non
         arrays.append(m)
     x = np.stack(arrays, axis=-1).transpose(1, 0, 2)  # features x patients x readers
     bad = ~np.isfinite(x).all(axis=(1, 2))
-    values = np.full(len(features), np.nan)
-    values[~bad] = icc_matrix(x[~bad], form)
+    values, low, high = (np.full(len(features), np.nan) for _ in range(3))
+    if (~bad).any():
+        n, k = x.shape[1], x.shape[2]
+        ms = _mean_squares(x[~bad])
+        values[~bad] = _estimates(n, k, *ms)[form]
+        low[~bad], high[~bad] = _intervals(n, k, *ms, conf_level)[form][3:]
     kept = np.nan_to_num(values, nan=-np.inf) >= threshold
     reasons = np.where(bad, "missing or non-finite values", np.where(kept, "", f"{form} < {threshold:g}"))
     const = ~bad & ~np.isfinite(values)
     reasons = np.where(const, "no variance between patients", reasons)
-    table = pd.DataFrame({"feature": features, "icc": values, "kept": kept, "reason": reasons})
+    table = pd.DataFrame({"feature": features, "icc": values, "conf_low": low, "conf_high": high, "kept": kept,
+                          "reason": reasons})
     if bad.any():
         table.attrs["note"] = f"{int(bad.sum())} feature(s) with missing values: {_preview(np.array(features)[bad])}"
-    return ReproducibilityScreen(table, form, threshold, len(ids))
+    return ReproducibilityScreen(table, form, threshold, len(ids), conf_level, len(readings))
 
 
 KINDS = ("ordinal", "nominal", "continuous")

@@ -59,9 +59,11 @@ def candidate_parameters(df, predictors, categorical=()) -> tuple[int, str]:
 def _model_parameters(model, sets) -> tuple[int, str]:
     count, parts = 0, []
     for f in model.features:
-        if f.startswith("signature:"):
-            k = len(sets.get(f.split(":", 1)[1], []))
-            parts.append(f"rad-score of {f.split(':', 1)[1]} {k}")
+        if f.startswith(("signature:", "selected:")):  # the LASSO chooses among every feature of the set(s)
+            kind, names = f.split(":", 1)
+            k = sum(len(sets.get(n, [])) for n in names.split("+"))
+            what = "rad-score of" if kind == "signature" else "LASSO selection from"
+            parts.append(f"{what} {names.replace('+', ' + ')} {k}")
         elif f in sets:
             k = len(sets[f])
             parts.append(f"{f} {k}")

@@ -240,7 +240,7 @@ def validate(scope, df, outcome, regression, *, show_bars=False) -> dict:
         cols = [outcome, *regression.selected]
     val = bootstrap_validation(df[cols], outcome, spec=spec, B=r.validation_B, random_state=scope.spec.seed,
                                progress=show_bars, n_jobs=resampling_workers(len(df)))
-    return {"validation": val}
+    return {"validation": val, "validation_n": int(df[cols].notna().all(axis=1).sum())}  # complete cases used
 
 
 def split(scope, df, outcome) -> tuple[pd.DataFrame, pd.DataFrame, str]:

@@ -19,6 +19,7 @@ from .methods import methods_section
 from .missing import missing_section, pooled_models_section, pooled_regression_section
 from .models import models_section
 from .regression import regression_section
+from .reproducibility import reproducibility_section
 from .score_roc import score_roc_section
 from .sample_size import sample_size_section
 from .summary import summary_section
@@ -28,7 +29,8 @@ from .tripod import tripod_section
 
 __all__ = ["study_sections", "SectionContext"]
 
-ANALYSIS_SECTIONS = (flow_section, methods_section, summary_section, agreement_section, table1_section,
+ANALYSIS_SECTIONS = (flow_section, methods_section, summary_section, agreement_section, reproducibility_section,
+                     table1_section,
                      missing_section, sample_size_section, score_roc_section, regression_section,
                      pooled_regression_section, models_section, pooled_models_section, features_section, cv_section,
                      survival_section)

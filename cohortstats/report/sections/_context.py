@@ -22,9 +22,9 @@ def join_words(items) -> str:
 def _distinct(notes) -> tuple:
     """Each footnote once; a recorded warning that repeats another note (a fit's EPV note) is left out."""
     notes = list(dict.fromkeys(notes))
-    plain = {n.rstrip(".") for n in notes if not n.startswith("Warning (")}
+    plain = {n.rstrip(".").lower() for n in notes if not n.startswith("Warning (")}
     return tuple(n for n in notes if not (n.startswith("Warning (") and
-                                          n.split("): ", 1)[-1].split(" [")[0].rstrip(".") in plain))
+                                          n.split("): ", 1)[-1].split(" [")[0].rstrip(".").lower() in plain))
 
 
 @dataclass

@@ -12,11 +12,12 @@ __all__ = ["agreement_section", "agreement_frame"]
 _KIND = {"ordinal": "ordinal", "nominal": "nominal", "continuous": "continuous"}
 
 
-def agreement_frame(results: dict, *, digits: int = 3, p_text=str) -> pd.DataFrame:
+def agreement_frame(results: dict, *, digits: int = 3, p_text=str, labels=None) -> pd.DataFrame:
     """One row per measure: ``Measure, Readers, Scale, Statistic, n, Estimate (95% CI), SE, P``."""
     rows = []
+    lab = labels or (lambda c: c)
     for name, a in results.items():
-        rows.append({"Measure": name, "Readers": " vs ".join(a.ratings), "Scale": _KIND[a.kind],
+        rows.append({"Measure": name, "Readers": " vs ".join(lab(r) for r in a.ratings), "Scale": _KIND[a.kind],
                      "Statistic": a.method.split(" (")[0], "n": f"{a.n}" + (f" ({a.n_missing} not read)"
                                                                            if a.n_missing else ""),
                      "Estimate (95% CI)": format_estimate_ci(a.estimate, a.conf_low, a.conf_high, digits),
@@ -30,12 +31,13 @@ def _cross_table(ctx, name, a):
     if table is None or len(table) > 12:
         return None
     t = table.copy()
-    t.index = [f"{a.ratings[0]} = {v}" for v in t.index]
-    t.columns = [f"{a.ratings[1]} = {v}" for v in t.columns]
-    frame = t.astype(int).astype(str).reset_index(names="")
+    first, second = (ctx.labels(r) for r in a.ratings)
+    t.index = [ctx.labels.level(a.ratings[0], v) for v in t.index]
+    t.columns = [ctx.labels.level(a.ratings[1], v) for v in t.columns]
+    frame = t.astype(int).astype(str).reset_index(names=f"{first} \u2193 / {second} \u2192")
     key = "agreement_table_" + "".join(c if c.isalnum() else "_" for c in name.lower())
     return ctx.report_table(key, frame, f"{name}: ratings of the two readers",
-                            (f"Rows: {a.ratings[0]}; columns: {a.ratings[1]}; {a.n} patients rated by both.",))
+                            (f"Rows: {first}; columns: {second}; {a.n} patients rated by both.",))
 
 
 def agreement_section(ctx) -> dict | None:
@@ -44,7 +46,7 @@ def agreement_section(ctx) -> dict | None:
         return None
     from ...formatting import format_p
 
-    f = agreement_frame(results, p_text=lambda p: format_p(p, ctx.p_style))
+    f = agreement_frame(results, p_text=lambda p: format_p(p, ctx.p_style), labels=ctx.labels)
     notes = []
     if any(a.kind != "continuous" for a in results.values()):
         notes.append("Kappa with its asymptotic standard error (Fleiss, Cohen & Everitt 1969) and the Wald interval "

@@ -7,7 +7,6 @@ import pandas as pd
 
 from ...formatting import format_number
 from ..study_figures import slug
-from .study_methods import habitat_sentence
 
 __all__ = ["features_section", "screening_frame", "selected_features_frame"]
 
@@ -52,8 +51,12 @@ def _paragraphs(ctx, models) -> list[str]:
             n = int((lasso.coef_ != 0).sum())
             out.append(f"{model}: one LASSO over {key} ({lam}) selected {n} feature(s); the estimator was fitted on "
                        "them (standardised on the training set).")
-    if ctx.spec.habitat_order is not None:
-        out.append(habitat_sentence(ctx.spec.habitat_order))
+    if ctx.spec.habitat_order is not None:  # the full sentence is in the methods text; here a reminder
+        out.append("Sub-region numbers: " + ("sub1 is the innermost (the core) and sub3 the outermost, at the "
+                                             "interface (numbered by distance from the boundary)."
+                                             if ctx.spec.habitat_order == "distance" else
+                                             "sub1 has the lowest and sub3 the highest mean intensity (numbered by "
+                                             "intensity, not by position)."))
     return out
 
 

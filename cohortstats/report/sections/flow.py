@@ -14,11 +14,4 @@ def flow_section(ctx) -> dict:
         audit = audit.rename(columns={c: c.capitalize() for c in audit.columns if c != "n"})
         blocks.append(ctx.report_table("patient_flow_audit", audit, "Data audit: identifiers kept and dropped, "
                                                                    "by reason"))
-    if "reproducibility_summary" in ctx.results:
-        r = ctx.spec.reproducibility
-        blocks.append(ctx.report_table("reproducibility", ctx.results["reproducibility_summary"],
-                                       "Feature reproducibility between readings", (
-                                           f"Intraclass correlation {r.form} (Shrout and Fleiss, as R's psych::ICC); "
-                                           f"features with ICC < {r.threshold:g} were excluded before any "
-                                           "modelling.",)))
     return {"title": "Patient flow", "blocks": blocks}

@@ -6,7 +6,8 @@ from __future__ import annotations
 from ...provenance import package_versions
 from ..format import test_name
 from ._context import join_words
-from .study_methods import analysis_methods, sidedness, validation_sentence
+from .study_methods import (analysis_methods, description_methods, model_methods, model_nomogram_methods, sidedness,
+                            validation_sentence)
 from .missing import missing_methods
 
 __all__ = ["methods_section"]
@@ -60,10 +61,10 @@ def _models(ctx, models, results) -> list[str]:
            f"and compared with DeLong's test for correlated ROC curves ({sidedness(cmp.alternative)}){reclass}. "
            "Sensitivity, specificity and predictive values (Wilson 95% confidence intervals) use the cut-off that "
            "maximised the Youden index on the training set. Clinical utility was assessed with decision curves"
-           f"{dc_range} (net benefit and net interventions avoided). Models, each with its own steps: "
-           + "; ".join(_model_sentence(k, _lower_first(v.split("; inputs: ")[0]), steps.get(k),
-                                       _check_of(models, k))
-                       for k, v in models.estimators.items()) + "."]
+           f"{dc_range} (net benefit and net interventions avoided).",
+           "The models and their steps. " + " ".join(
+               _model_sentence(k, _lower_first(v.split("; inputs: ")[0]), steps.get(k), _check_of(models, k)) + "."
+               for k, v in models.estimators.items())]
     left_out = [m.name for m in spec.models if m.name not in models.estimators]
     if left_out:
         out.append(f"Not fitted: {join_words(left_out)} (no feature was left for its LASSO in the training set; "
@@ -108,7 +109,9 @@ def _model_sentence(name: str, estimator: str, st: dict | None, check: dict | No
     details.append("median imputation of missing values" if st["impute"] else "no imputation")
     text = f"{name}: {estimator} on {' and '.join(inputs)} ({'; '.join(details)})"
     if check and check.get("epv") == check.get("epv"):  # not NaN: an unpenalised logistic model
-        text += f", {check['epv']:.1f} events per candidate parameter"
+        text += (f", {check['epv']:.1f} events per fitted coefficient (a rad-score counted once; the features its "
+                 "LASSO chose among are counted under Sample size)" if st["signatures"] else
+                 f", {check['epv']:.1f} events per candidate parameter")
         if check.get("separation") not in ("", "none", None):
             text += f" and {check['separation']} separation in the training set (see Warnings)"
     return text
@@ -134,16 +137,19 @@ def _software() -> str:
 
 def methods_section(ctx) -> dict:
     results = ctx.results
-    out = analysis_methods(ctx)
+    out = analysis_methods(ctx)  # derived variables or the population, reader agreement, reproducibility
     if results.get("table1") is not None:
         out.append(_table1(ctx, results["table1"]))
+    out += description_methods(ctx)  # trend tests, the scores' ROC
     if results.get("regression") is not None:
         out += _regression(ctx, results["regression"], results)
     models = results.get("models")
     if models is None and results.get("models_pooled") is not None:  # multiple imputation: one fit's steps
         models = results["models_pooled"].fits[0]
+    out += model_methods(ctx)  # habitat numbering
     if models is not None:
         out += _models(ctx, models, results)
+    out += model_nomogram_methods(ctx)
     out += missing_methods(ctx)  # complete cases, or the imputation and its pooling (sections/missing.py)
     out.append(_software())
     ctx.res.methods = out

@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 
-from ...formatting import format_estimate_ci, format_number, format_p
+from ...formatting import format_estimate_ci, format_number, format_p, scaled_name
 from ..format import validation_frame
 from ..html import ReportTable
 
@@ -28,9 +28,9 @@ def _missing_table(ctx, md) -> ReportTable | None:
     t = md.table if imputing else md.table[md.table["n_missing"] > 0]  # complete cases: the incomplete ones
     if not len(t):
         return None
-    rows = pd.DataFrame({"Variable": t["variable"],
+    rows = pd.DataFrame({"Variable": [ctx.labels(v) for v in t["variable"]],
                          "Missing, n (%)": [f"{k} ({format_number(p, 1)})" for k, p in zip(t["n_missing"], t["percent"])],
-                         "Used in": t["used_in"]})
+                         "Used in": [str(u).replace("Table 1", "patient characteristics") for u in t["used_in"]]})
     if imputing:
         rows["Handling"] = ["imputed (PMM)" if imp and k else ("in the imputation model" if imp else
                             "not imputed") for imp, k in zip(t["imputed"], t["n_missing"])]
@@ -39,6 +39,26 @@ def _missing_table(ctx, md) -> ReportTable | None:
     return ReportTable(f"Missing values of the analysed variables ({int(t['n'].iloc[0])} patients)", rows, (
         "Counted in the analysed patients (after the exclusions), before any imputation."
         + ("" if imputing or not complete else f" The other {complete} analysed variable(s) are complete."),))
+
+
+def _analysis_name(ctx, text: str) -> str:
+    """"univariable regression of ldl" reads "Univariable regression of LDL cholesterol, mmol/L"."""
+    head = "univariable regression of "
+    if text.startswith(head):
+        return f"Univariable regression of {ctx.labels(text[len(head):])}"
+    return text[:1].upper() + text[1:]
+
+
+def _by_variable(ctx, text: str) -> str:
+    """"ldl 2, sbp 1 (1 lacked several)" with each column's label."""
+    if not isinstance(text, str) or not text:
+        return ""
+    body, sep, tail = text.partition(" (")
+    parts = []
+    for item in body.split(", "):
+        name, _, k = item.rpartition(" ")
+        parts.append(f"{ctx.labels(name)}: {k}" if name and k.isdigit() else item)
+    return "; ".join(parts) + (f" ({tail}" if sep else "")
 
 
 def missing_section(ctx) -> dict | None:
@@ -52,15 +72,17 @@ def missing_section(ctx) -> dict | None:
             "Complete-case analysis (the default): each analysis used the patients with the values it needs. "
             + (f"{len(incomplete)} analysed variable(s) had missing values. " if len(incomplete)
                else "No analysed variable had a missing value. ")
-            + "Table 1 describes each variable in the patients with a value and counts the missing ones in their "
-            "own row; the regression tables give the n of each model. "
+            + (f"{ctx.ref('table', 'table1_by_outcome')} describes" if ctx.results.get("table1") is not None
+               else "The tables describe") + " each variable in the patients with a value and counts the missing "
+            "ones in their own row; the regression tables give the n of each model. "
             + ("Missing model inputs are replaced by the training set's median (see 'Imputed values of the model "
                "inputs'). " if ctx.results.get("models") is not None else "")
             + "To impute instead, set missing: {method: impute} in the study file.")
         if len(md.dropped):
             d = md.dropped
-            frame = pd.DataFrame({"Analysis": d["analysis"], "Patients": d["n"], "Analysed": d["n_analysed"],
-                                  "Left out": d["n_dropped"], "Missing, by variable": d["by_variable"]})
+            frame = pd.DataFrame({"Analysis": [_analysis_name(ctx, a) for a in d["analysis"]], "Patients": d["n"],
+                                  "Analysed": d["n_analysed"], "Left out": d["n_dropped"],
+                                  "Missing, by variable": [_by_variable(ctx, b) for b in d["by_variable"]]})
             ctx.table("complete_case_dropped", frame)
             tables.append(ReportTable("Patients left out by the complete-case analyses", frame, (
                 "Left out: patients lacking at least one of the model's variables; by variable: how many of them "
@@ -93,13 +115,13 @@ def table1_pooling_notes(t1) -> tuple:
             "the imputations.",)
 
 
-def _pooled_or_frame(tab, digits, p_style) -> pd.DataFrame:
+def _pooled_or_frame(tab, digits, p_style, lab) -> pd.DataFrame:
     t = tab.tidy()
     rows = []
     for _, r in t.iterrows():
-        unit = f" ({r['unit']})" if isinstance(r.get("unit"), str) and r["unit"] else ""
-        level = "" if r["level"] is None or (isinstance(r["level"], float) and math.isnan(r["level"])) else str(r["level"])
-        row = {"Variable": f"{r['predictor']}{unit}", "Level": level,
+        level = ("" if r["level"] is None or (isinstance(r["level"], float) and math.isnan(r["level"]))
+                 else lab.level(r["predictor"], r["level"]))
+        row = {"Variable": scaled_name(lab(r["predictor"]), r.get("unit")), "Level": level,
                "n (events)": f"{int(r['n'])} ({int(r['n_events'])})" if r["n"] == r["n"] else ""}
         if r["reference"]:
             row.update({"Univariable OR (95% CI)": "Reference", "P": "", "FMI": "",
@@ -107,10 +129,10 @@ def _pooled_or_frame(tab, digits, p_style) -> pd.DataFrame:
                         "FMI (multi)": ""})
         else:
             row.update({"Univariable OR (95% CI)": format_estimate_ci(r["uni_estimate"], r["uni_conf_low"],
-                                                                     r["uni_conf_high"], digits),
+                                                                     r["uni_conf_high"], digits, ratio=True),
                         "P": format_p(r["uni_p_value"], p_style), "FMI": _fmi(r["uni_fmi"]),
                         "Multivariable OR (95% CI)": format_estimate_ci(r["multi_estimate"], r["multi_conf_low"],
-                                                                       r["multi_conf_high"], digits),
+                                                                       r["multi_conf_high"], digits, ratio=True),
                         "P (multi)": format_p(r["multi_p_value"], p_style), "FMI (multi)": _fmi(r["multi_fmi"])})
         rows.append(row)
     out = pd.DataFrame(rows)
@@ -122,7 +144,7 @@ def pooled_regression_section(ctx) -> dict | None:
     tab = ctx.results.get("regression_pooled")
     if tab is None:
         return None
-    f = _pooled_or_frame(tab, ctx.digits, ctx.p_style)
+    f = _pooled_or_frame(tab, ctx.digits, ctx.p_style, ctx.labels)
     ctx.table("regression_or", f)
     notes = [f"Odds ratios from logistic regression fitted on each of the {tab.m} imputed data sets ({tab.n} "
              f"patients, {tab.n_events} events each) and pooled by {POOLING}, as R's mice::pool; 95% CIs and P "
@@ -294,7 +316,8 @@ def pooled_key_results(ctx) -> list[str]:
     if tab is not None and tab.multivariable is not None:
         t = tab.multivariable.tidy(intercept=False)
         out.append(f"In the multivariable model (pooled over {tab.m} imputations), " + "; ".join(
-            f"{r.term}: OR {format_estimate_ci(r.estimate, r.conf_low, r.conf_high, d)}, {ctx.p_text(r.p_value)}"
+            f"{ctx.labels.term(r.term)}: OR "
+            f"{format_estimate_ci(r.estimate, r.conf_low, r.conf_high, d, ratio=True)}, {ctx.p_text(r.p_value)}"
             for r in t.itertuples()) + ".")
     pm = ctx.results.get("models_pooled")
     if pm is not None:

@@ -57,7 +57,10 @@ def _evaluation_tables(ctx) -> list:
     dc = results["decision_curve"]
     dcf = decision_curve_frame(dc)
     cal = calibration_comparison_frame(results["calibration_test_all"], p_style=ctx.p_style)
-    groups = len(results["calibration_test"].groups)
+    counts = sorted({len(c.groups) for c in results["calibration_test_all"].values()}) or [
+        len(results["calibration_test"].groups)]
+    groups = (f"{counts[0]} quantile group{'s' if counts[0] != 1 else ''}" if len(counts) == 1
+              else f"{counts[0]} to {counts[-1]} quantile groups (fewer where predictions tie)")
     caption = "Net benefit on the test set at selected threshold probabilities"
     return [ctx.report_table("net_benefit_test", dcf, caption, (
                 "Net benefit = TP/n − FP/n × pt/(1 − pt), where pt is the threshold probability; a predicted risk "
@@ -67,7 +70,7 @@ def _evaluation_tables(ctx) -> list:
                 "Emax are the mean, 90th percentile and largest distance between the lowess calibration curve and "
                 "the ideal line.",
                 f"Hosmer-Lemeshow test: {results['calibration_test'].hosmer_lemeshow.rule}; figures show "
-                f"{groups} quantile groups.",
+                f"{groups}.", *degenerate_calibration_notes(results["calibration_test_all"]),
                 *ctx.warning_notes("evaluation"))),
             *_train_calibration(ctx)]
 
@@ -78,7 +81,22 @@ def _train_calibration(ctx) -> list:
         return []
     cal = calibration_comparison_frame(cal_all, p_style=ctx.p_style)
     return [ctx.report_table("calibration_train", cal, "Calibration on the training set (apparent)", (
-        "As on the test set; on the data the models were fitted on, calibration is optimistic.",))]
+        "As on the test set; on the data the models were fitted on, calibration is optimistic.",
+        *degenerate_calibration_notes(cal_all)))]
+
+
+def degenerate_calibration_notes(results: dict) -> list[str]:
+    """A note naming the models whose predicted probabilities reach 0 or 1 (a separated fit): their recalibration
+    intercept and slope, Spiegelhalter's z and the Hosmer-Lemeshow χ² divide by p(1 − p) and are not meaningful."""
+    import numpy as np
+
+    names = [name for name, c in results.items()
+             if c.p is not None and len(c.p) and np.any((np.asarray(c.p) < 1e-8) | (np.asarray(c.p) > 1 - 1e-8))]
+    if not names:
+        return []
+    return [f"{', '.join(names)}: predicted probabilities of 0 or 1 (a separated fit), so the calibration intercept "
+            "and slope, Spiegelhalter's z and the Hosmer-Lemeshow test are not meaningful for "
+            + ("this model." if len(names) == 1 else "these models.")]
 
 
 def _figures(ctx, models) -> list:

@@ -40,9 +40,13 @@ def regression_section(ctx) -> dict | None:
     if "validation" in results:
         val_result = results["validation"]
         val = validation_frame(val_result)
+        n_val, multi = results.get("validation_n"), tab.multivariable
+        differs = ([f"Resampled from the {n_val} patients with every candidate observed (the multivariable model "
+                    f"itself was fitted on {multi.n}): the apparent indices differ from those of the fitted model."]
+                   if n_val and multi is not None and n_val != multi.n else [])
         blocks.append(ctx.report_table("validation_multivariable", val,
                                        f"Bootstrap internal validation of the multivariable model (B = {val_result.B})",
-                                       (val_result.method + "; as R's rms::validate.",
+                                       (val_result.method + "; as R's rms::validate.", *differs,
                                         *ctx.warning_notes("validation"))))
         text.append(f"its optimism-corrected performance in {ctx.ref('table', 'validation_multivariable')}")
         if len(val_result.selection):

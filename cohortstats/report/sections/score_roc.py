@@ -17,14 +17,15 @@ def _prop(tm, metric: str) -> str:
             f"[{int(row['numerator'])}/{int(row['denominator'])}]")
 
 
-def score_roc_frame(results: dict) -> pd.DataFrame:
+def score_roc_frame(results: dict, labels=None) -> pd.DataFrame:
     """One row per score: ``Score, n (events), AUC (95% CI), Cut-off``, then sensitivity, specificity, PPV and
     NPV, each "estimate (95% CI) [numerator/denominator]"."""
     rows = []
+    lab = labels or (lambda c: c)
     for name, r in results.items():
         tm = r["cutoff"]
         sign = "≥" if tm.direction == "<" else "≤"
-        rows.append({"Score": name, "n (events)": f"{r['n']} ({r['n_events']})",
+        rows.append({"Score": lab(name), "n (events)": f"{r['n']} ({r['n_events']})",
                      "AUC (95% CI)": format_estimate_ci(r["auc"].estimate, r["auc"].conf_low, r["auc"].conf_high, 3),
                      "Cut-off (Youden)": f"{sign} {format_number(tm.threshold, 3).rstrip('0').rstrip('.')}",
                      "Sensitivity": _prop(tm, "sensitivity"), "Specificity": _prop(tm, "specificity"),
@@ -36,9 +37,9 @@ def score_roc_section(ctx) -> dict | None:
     results = ctx.results.get("score_roc")
     if not results:
         return None
-    f = score_roc_frame(results)
+    f = score_roc_frame(results, ctx.labels)
     label = ctx.spec.outcome.label or ctx.spec.outcome.column
-    missing = [f"{n}: {r['n_missing']} patient(s) without the score left out" for n, r in results.items()
+    missing = [f"{ctx.labels(n)}: {r['n_missing']} patient(s) without the score left out" for n, r in results.items()
                if r["n_missing"]]
     first = next(iter(results.values()))
     direction = "higher" if first["cutoff"].direction == "<" else "lower"
@@ -50,7 +51,7 @@ def score_roc_section(ctx) -> dict | None:
     tables = [ctx.report_table("score_roc", f, f"Diagnostic value of the scores for {label}", tuple(notes))]
     cmp = ctx.results.get("score_roc_comparison")
     if cmp is not None:
-        d = delong_table_frame(cmp, p_style=ctx.p_style)
+        d = delong_table_frame(cmp, p_style=ctx.p_style, labels=ctx.labels)
         n = ctx.results.get("score_roc_comparison_n")
         tables.append(ctx.report_table("score_roc_delong", d, "Pairwise DeLong tests of the scores", (
             f"Paired DeLong tests ({cmp.alternative}) on the {n} patients with every score.",)))

@@ -4,7 +4,17 @@ numbering, the nomogram of a model and what bootstrap validation repeated."""
 
 from __future__ import annotations
 
-__all__ = ["analysis_methods", "habitat_sentence", "validation_sentence", "sidedness"]
+from ._context import join_words
+
+__all__ = ["analysis_methods", "description_methods", "model_methods", "model_nomogram_methods", "habitat_sentence", "validation_sentence", "sidedness"]
+
+
+_ICC_FORMS = {"ICC1": "one-way random effects, single measurement",
+              "ICC2": "two-way random effects, absolute agreement, single measurement",
+              "ICC3": "two-way mixed effects, consistency, single measurement",
+              "ICC1k": "one-way random effects, mean of the readings",
+              "ICC2k": "two-way random effects, absolute agreement, mean of the readings",
+              "ICC3k": "two-way mixed effects, consistency, mean of the readings"}
 
 
 def sidedness(alternative: str) -> str:
@@ -41,7 +51,7 @@ def _trend(ctx) -> list[str]:
     if not trend:
         return []
     label = ctx.spec.outcome.label or ctx.spec.outcome.column
-    names = ", ".join(trend)
+    names = join_words(ctx.labels(v) for v in trend)
     return [f"Trends in the proportion of {label} across the ordered levels of {names} were tested with the "
             "Cochran-Armitage chi-square test (scores 1 to k, no continuity correction; as R's prop.trend.test)."]
 
@@ -51,7 +61,7 @@ def _score_roc(ctx) -> list[str]:
     if not sr:
         return []
     label = ctx.spec.outcome.label or ctx.spec.outcome.column
-    text = (f"The diagnostic value of {', '.join(sr)} for {label} was assessed in all analysed patients without a "
+    text = (f"The diagnostic value of {join_words(ctx.labels(s) for s in sr)} for {label} was assessed in all analysed patients without a "
             "training/test split: the AUC with DeLong's 95% CI, the cut-off maximising Youden's index, and "
             "sensitivity, specificity, PPV and NPV at that cut-off with Wilson 95% CIs")
     if "score_roc_comparison" in ctx.results:
@@ -66,7 +76,8 @@ def _agreement(ctx) -> list[str]:
     parts = []
     for name, a in ag.items():
         if a.kind == "continuous":
-            parts.append(f"for {name} by the intraclass correlation {a.method.split(' (')[0]} (psych::ICC)")
+            form = a.method.split(":")[0].split(" (")[0]
+            parts.append(f"for {name} by the intraclass correlation {form} ({_ICC_FORMS.get(form, form)}; psych::ICC)")
         else:
             w = getattr(a.detail, "weights", None)
             stat = "Cohen's (unweighted) kappa" if w is None else f"weighted kappa with {w} weights"
@@ -78,22 +89,41 @@ def _reproducibility(ctx) -> list[str]:
     r = ctx.spec.reproducibility
     if r is None or "reproducibility_summary" not in ctx.results:
         return []
-    return [f"Before any modelling, each feature's reproducibility between two segmentations was measured by the "
-            f"intraclass correlation {r.form} (psych::ICC); features with {r.form} < {r.threshold:g} were excluded "
-            f"from {', '.join(r.feature_sets)}."]
+    screens = ctx.results.get("reproducibility") or {}
+    n = next(iter(screens.values())).n_targets if screens else None
+    who = f" in the {n} patients segmented twice" if n else ""
+    return [f"Before any modelling, each feature's reproducibility between two segmentations was measured{who} by "
+            f"the intraclass correlation {r.form} ({_ICC_FORMS[r.form]}; Shrout and Fleiss, as R's psych::ICC) with its "
+            f"95% confidence interval; features with {r.form} < {r.threshold:g} were excluded from "
+            f"{join_words(r.feature_sets)}."]
 
 
 def analysis_methods(ctx) -> list[str]:
-    """The sentences for one analysis (the main analysis also gets the study-level ones)."""
+    """The sentences that come before the analyses: derived variables (main analysis) or the population (a further
+    analysis), reader agreement and the reproducibility screen."""
     out = []
     if ctx.analysis.main:
         out += list(ctx.res.study_results.get("derived_methods", []))
     elif ctx.results.get("population_text"):
         out.append(f"This analysis included the patients with {ctx.results['population_text']}.")
-    out += _agreement(ctx) + _reproducibility(ctx) + _trend(ctx) + _score_roc(ctx)
+    return out + _agreement(ctx) + _reproducibility(ctx)
+
+
+def description_methods(ctx) -> list[str]:
+    """After Table 1: tests for trend and the scores' ROC analysis."""
+    return _trend(ctx) + _score_roc(ctx)
+
+
+def model_methods(ctx) -> list[str]:
+    """Before the models: how habitat sub-regions were numbered; after them, the nomogram of a model."""
+    out = []
     if ctx.spec.habitat_order is not None and ctx.results.get("models") is not None:
         out.append(habitat_sentence(ctx.spec.habitat_order))
-    if "model_nomogram" in ctx.results:
-        out.append(f"A nomogram of the {ctx.results['model_nomogram_name']} model was built from a logistic "
-                   "regression of its inputs (clinical covariates and rad-scores) on the training set.")
     return out
+
+
+def model_nomogram_methods(ctx) -> list[str]:
+    if "model_nomogram" not in ctx.results:
+        return []
+    return [f"A nomogram of the {ctx.results['model_nomogram_name']} model was built from a logistic regression of "
+            "its inputs (clinical covariates and rad-scores) on the training set."]

@@ -54,7 +54,7 @@ def _with_trend(ctx, f):
         if rows:
             col[rows[0]] = format_p(t.p_value, ctx.p_style)
     f = f.assign(**{"P for trend": col})
-    parts = [f"{ctx.labels(v)}: χ² = {format_number(t.statistic, 3)}, df = {t.df}, levels {' < '.join(map(str, t.levels))}"
-             for v, t in trend.items()]
+    parts = [f"{ctx.labels(v)}: χ² = {format_number(t.statistic, 3)}, df = {t.df}, levels "
+             f"{' < '.join(ctx.labels.level(v, lv) for lv in t.levels)}" for v, t in trend.items()]
     return f, (f"P for trend: Cochran-Armitage chi-square test for trend in proportions (R's prop.trend.test, "
                f"scores 1 to k over the ordered levels, no continuity correction); {'; '.join(parts)}.",)

@@ -17,6 +17,7 @@ from ..html import ReportTable
 __all__ = ["tripod_section", "TRIPOD_ITEMS", "tripod_checklist"]
 
 AUTHORS = "to complete by the authors"
+_CROSS_REF = re.compile(r" ?\((?:\[@(?:table|figure):[^\]]+\](?:, )?)+\)|\[@(?:table|figure):[^\]]+\]")
 PARTLY = "in part: complete it"
 DONE = "filled"
 
@@ -279,6 +280,7 @@ def tripod_checklist(ctx) -> pd.DataFrame:
     rows = []
     for item, section, topic, content in TRIPOD_ITEMS:
         text, where, status = filled.get(item, ("", "", AUTHORS))
+        text = _CROSS_REF.sub("", text)  # "(Table 7)" of the report's text: the checklist names the section instead
         rows.append({"Item": item, "Section": section, "Topic": topic, "Checklist item (paraphrased)": content,
                      "Reported in this run": text, "See": where, "Status": status})
     return pd.DataFrame(rows)
