@@ -104,7 +104,7 @@ class RbfNystroem(TransformerMixin, BaseEstimator):
 def approximate_svm(random_state):
     """The SVM above :data:`SVM_EXACT_MAX` training patients: :class:`RbfNystroem` (:data:`SVM_LANDMARKS`
     landmarks), then a linear SVM (liblinear's dual coordinate descent: its epochs cost O(n), where the primal
-    Newton's conjugate-gradient steps grow with n), Platt-scaled by internal 5-fold CV as ``SVC(probability=True)``.
+    Newton's conjugate-gradient steps grow with n), Platt-scaled by internal 5-fold CV as the exact SVM.
     Time O(n·landmarks²) instead of libsvm's O(n²)."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.pipeline import make_pipeline
@@ -116,10 +116,10 @@ def approximate_svm(random_state):
 
 def make_estimator(spec, random_state, n_train=None):
     """The estimator a model specification names; the SVM by the rule for ``n_train`` training patients."""
+    from sklearn.calibration import CalibratedClassifierCV
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.svm import SVC
-
 
     p = dict(spec.params)
     if spec.estimator == "logistic":
@@ -128,7 +128,10 @@ def make_estimator(spec, random_state, n_train=None):
     if spec.estimator == "svm":
         if n_train is not None and n_train > SVM_EXACT_MAX:
             return approximate_svm(random_state)  # recorded in ModelComparison.estimators and the methods text
-        return SVC(kernel=p.pop("kernel", "rbf"), probability=True, random_state=random_state, **p)
+        # libsvm's decision values, Platt-scaled by internal 5-fold CV: what SVC(probability=True) did before
+        # scikit-learn 1.9 deprecated it (and its probabilities now keep the decision values' order)
+        return CalibratedClassifierCV(SVC(kernel=p.pop("kernel", "rbf"), random_state=random_state, **p),
+                                      method="sigmoid", cv=5, ensemble=False)
     if spec.estimator == "random_forest":
         return RandomForestClassifier(n_estimators=p.pop("n_estimators", 500), random_state=random_state, **p)
     return LassoSignature(random_state=random_state, **p)

@@ -227,14 +227,10 @@ def test_cross_validation_keeps_failed_folds_with_their_reason():
 def test_cross_validation_n_jobs_gives_identical_folds(cohort):
     """Fold i's pipeline (LASSO folds, the SVM's Platt CV) draws from the i-th seed spawned from one
     SeedSequence, the same for every model and whichever worker runs it: 1 and 2 workers agree to the bit."""
-    import warnings
-
     df, sets = cohort
     specs = [cs.ModelSpec("clinical", ["clinical"]), cs.ModelSpec("svm", ["signature:whole"], estimator="svm")]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # scikit-learn's deprecation of SVC(probability=True)
-        runs = [cs.cross_validate_models(df, "expansion", specs, feature_sets=sets, n_splits=3, n_repeats=1,
-                                         random_state=4, n_jobs=j) for j in (1, 2)]
+    runs = [cs.cross_validate_models(df, "expansion", specs, feature_sets=sets, n_splits=3, n_repeats=1,
+                                     random_state=4, n_jobs=j) for j in (1, 2)]
     pd.testing.assert_frame_equal(runs[0].folds, runs[1].folds, check_exact=True)
     pd.testing.assert_frame_equal(runs[0].warnings, runs[1].warnings)
     from cohortstats.models import _fold_seeds
