@@ -51,3 +51,21 @@ def test_unknown_example_is_a_clean_error(capsys):
 def test_console_script_entry_point():
     r = subprocess.run([sys.executable, "-m", "cohortstats", "--version"], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.startswith("cohortstats ")
+
+
+def test_a_missing_id_column_is_found_by_validate_and_says_how_to_fix_it(tmp_path, capsys):
+    """One table without the default id column 'patient_id': `validate` reports it (it used to pass and `run`
+    failed), naming the table's columns and the two fixes; `run` gives the same message."""
+    pd.DataFrame({"pid": range(1, 41), "poor": [0, 1] * 20, "age": range(40, 80)}).to_csv(tmp_path / "t.csv",
+                                                                                         index=False)
+    (tmp_path / "study.yaml").write_text(
+        "data: {tables: [{name: clinical, path: t.csv}]}\noutcome: {column: poor, positive: 1}\n"
+        "table1: {variables: [age]}\n", encoding="utf-8")
+    assert main(["validate", str(tmp_path / "study.yaml")]) != 0
+    err = capsys.readouterr()
+    text = err.out + err.err
+    assert "data.id: the id column 'patient_id' (the default when data.id is not given) is not in table 'clinical'" \
+        in text
+    assert "its columns: pid, poor, age" in text and "data: {id: pid}" in text and "data: {id: null}" in text
+    assert main(["--quiet", "run", str(tmp_path / "study.yaml"), "--out", str(tmp_path / "r")]) != 0
+    assert "data: {id: pid}" in "".join(capsys.readouterr())

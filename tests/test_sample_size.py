@@ -158,3 +158,19 @@ def test_study_counts_every_feature_a_lasso_chooses_among():
     model = SimpleNamespace(features=["selected:radiomics+deep", "clinical", "signature:radiomics"])
     assert _model_parameters(model, sets) == (107 + 256 + 2 + 107, "LASSO selection from radiomics + deep 363, "
                                               "clinical 2, rad-score of radiomics 107")
+
+
+def test_the_warning_advises_by_the_criterion_not_met():
+    """Criterion (iii) (the overall risk's precision) does not depend on the number of parameters: its advice is
+    more patients, not fewer parameters; (i)/(ii) (overfitting) advise fewer parameters or penalisation."""
+    from cohortstats.study.sample_size_stage import _advice
+
+    res = sample_size(parameters=2, prevalence=0.3, r2_cs=0.2)
+    crit = res.tidy().iloc[:3]
+    by = crit.set_index("criterion")["n"]
+    n_only_iii = int(max(by.iloc[0], by.iloc[1])) + 1
+    assert n_only_iii < by.iloc[2]  # criterion (iii) binds here
+    text = _advice(crit, n_only_iii)
+    assert "criterion (iii)" in text and "overfitted" not in text
+    both = _advice(crit, 10)
+    assert "overfitted (criteria (i)/(ii))" in both and "criterion (iii)" in both

@@ -141,7 +141,7 @@ def test_harrell_rule_repeats_the_screen_and_counts_selections(birthwt):
     assert_allclose(a.selection["frequency"], a.selection["n_selected"] / 40, rtol=0)
     # the apparent model is the screen on all patients: the same predictors as regression_table selects
     assert spec.select(birthwt) == tuple(tab.selected)
-    assert "univariable screen of all 7 candidates" in a.method and "Harrell's rule" in a.repeated
+    assert "univariable screen of all 7 candidates" in a.method and "selection step validated with the model, as Harrell" in a.repeated
     # a variable with no signal is rarely selected; one the outcome depends on, nearly always
     rng = np.random.default_rng(5)
     d = pd.DataFrame({"x": rng.normal(size=300), "noise": rng.normal(size=300)})

@@ -156,7 +156,7 @@ class ScreenedLogisticSpec:
         rule = "likelihood-ratio" if self.screen_rule == "lr" else "Wald"
         return (f"the univariable screen of all {len(self.candidates)} candidates (maximum-likelihood {rule} "
                 f"P < {self.screen_p:g}) and the multivariable fit on the candidates that passed were repeated in "
-                "each resample (Harrell's rule)")
+                "each resample (every data-driven selection step validated with the model, as Harrell recommends)")
 
 
 @dataclass(frozen=True)

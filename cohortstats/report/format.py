@@ -560,11 +560,12 @@ def calibration_comparison_frame(results: dict, *, digits: int = 3, p_style: str
 
 def validation_frame(result, *, digits: int = 3) -> pd.DataFrame:
     """Bootstrap validation: ``Index``, ``Apparent``, ``Optimism``, ``Corrected`` (as ``rms::validate``; the Emax
-    row is the largest distance of the bias-corrected calibration curve from the ideal line, ``rms::calibrate``)."""
+    row is ``validate.lrm``'s: the largest distance of the logistic recalibration, intercept and slope, from the
+    predicted risks, so 0 in the apparent column)."""
     t = result.table
     keys = ["c_index", "dxy", "r2", "brier", "intercept", "slope", "emax"]
     t = t.set_index("index").loc[keys]
-    names = {**_CAL_LABELS, "emax": "Emax (bias-corrected curve)"}
+    names = {**_CAL_LABELS, "emax": "Emax (logistic recalibration)"}
     return pd.DataFrame({"Index": [names.get(k, k) for k in keys],
                          "Apparent": [format_number(v, digits) for v in t["apparent"]],
                          "Optimism": [format_number(v, digits) for v in t["optimism"]],

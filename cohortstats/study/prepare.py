@@ -74,6 +74,13 @@ def load_tables(study, res, workdir, say):
         if id_col is None and len(entries) > 1:
             raise DataValidationError("data.id is null but there are several tables: patients can only be matched "
                                       "across tables by an id column; name it in data.id.")
+        if id_col is not None:
+            from .references import missing_id_message, table_header
+
+            headers = [(t.name, table_header(path, t)) for t, (_, path, _) in zip(spec.tables, entries)]
+            missing = [missing_id_message(id_col, n, cols, len(entries)) for n, cols in headers if id_col not in cols]
+            if missing:
+                raise DataValidationError(" ".join(missing))
     say("reading and merging tables")
     sheets = {t.name: t.sheet for t in spec.tables}
     decimals = {t.name: t.decimal for t in spec.tables}
@@ -97,7 +104,7 @@ def load_tables(study, res, workdir, say):
     on = id_col or "row_id"
     if id_col is not None:
         missing = [n for n, t in zip(names, tables) if on not in t.columns]
-        if missing:
+        if missing:  # bundled synthetic tables always hold it: files were checked before reading
             raise DataValidationError(f"data.id: column {on!r} is missing from table(s) {missing}.")
     merged = merge_tables(*tables, on=on, names=names, prefixes=prefixes, how=spec.how)
     del tables

@@ -220,22 +220,43 @@ def data_problems(spec, base) -> tuple[list[str], list[str]]:
     not checked against the data."""
     from pathlib import Path
 
-    from ..data import read_table
-
     if spec.data.synthetic:
         return [], []  # checked from the known columns already
-    columns, absent = set(), []
+    columns, absent, no_id = set(), [], []
+    id_col = spec.data.id
     for t in spec.data.tables:
         path = (Path(base) / t.path).resolve()
         if not path.exists():
             absent.append(f"data.tables[{t.name}]: no file at {str(path)!r} yet; column names were not checked")
             continue
-        seen: list = []
-        read_table(path, sheet=t.sheet, decimal=t.decimal, columns=lambda c: seen.append(c) or len(seen) == 1)
-        id_col = spec.data.id
+        seen = table_header(path, t)
+        if id_col is not None and id_col not in seen:
+            no_id.append(missing_id_message(id_col, t.name, seen, len(spec.data.tables)))
         columns |= {c if c == id_col else f"{t.prefix or ''}{c}" for c in seen}
     if absent:
-        return [], absent
-    if spec.data.id is None:
+        return no_id, absent
+    if id_col is None:
         columns.add("row_id")
-    return _column_problems(spec, columns), []
+    return no_id + _column_problems(spec, columns), []
+
+
+def table_header(path, table) -> list:
+    """The column names of a table file (its header only; nothing else is parsed)."""
+    from ..data import read_table
+
+    seen: list = []
+    read_table(path, sheet=table.sheet, decimal=table.decimal, columns=lambda c: seen.append(c) or len(seen) == 1)
+    return seen
+
+
+def missing_id_message(id_col: str, table: str, columns, n_tables: int) -> str:
+    """``data.id`` names a column a table lacks: say which, what the table has, and how to fix it."""
+    cols = [str(c) for c in columns]
+    near = difflib.get_close_matches(str(id_col), cols, n=1, cutoff=0.6) or [
+        c for c in cols if c.lower().startswith("id") or c.lower().endswith("id")][:1]
+    fix = f"name the id column in the study file: data: {{id: {near[0] if near else '<column>'}}}"
+    if n_tables == 1:
+        fix += ", or data: {id: null} (a single table needs no id: its rows are numbered)"
+    shown = ", ".join(cols[:10]) + (", ..." if len(cols) > 10 else "")
+    default = " (the default when data.id is not given)" if id_col == "patient_id" else ""
+    return f"data.id: the id column {id_col!r}{default} is not in table {table!r} (its columns: {shown}); {fix}."

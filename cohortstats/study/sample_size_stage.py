@@ -139,8 +139,7 @@ def check_sample_size(scope, df, outcome, sets, results) -> dict:
                 f"{name}: {n} patients ({events} events, {events / k:.1f} per candidate parameter) for {k} candidate "
                 f"parameter(s); Riley et al.'s criteria ask for at least {res.n} patients ({math.ceil(res.events)} "
                 f"events, {res.epp:.1f} per parameter; set by {driver}) at an anticipated Cox-Snell R² of "
-                f"{res.r2_cs:.3f}. The model is likely overfitted: pre-specify fewer candidate parameters, use a "
-                "penalised model, or gather more patients.", SampleSizeWarning, stacklevel=2)
+                f"{res.r2_cs:.3f}. {_advice(crit, n)}", SampleSizeWarning, stacklevel=2)
     given = _anticipation(spec)
     if "r2_cs" in given:
         anticipated = f"anticipated Cox-Snell R² {given['r2_cs']:g} (study file)"
@@ -155,3 +154,17 @@ def check_sample_size(scope, df, outcome, sets, results) -> dict:
                    if imputing else "training set of each model; patients with every regression candidate observed "
                    "for the regression (complete-case analysis)")
     return {"sample_size": SampleSizeCheck(pd.DataFrame(table, columns=COLUMNS), out, anticipated, development)}
+
+
+def _advice(criteria: pd.DataFrame, n: int) -> str:
+    """What to do, by the criteria the data fall short of: overfitting ((i), (ii)) depends on the number of candidate
+    parameters; the precision of the overall risk ((iii)) only on the number of patients."""
+    short = set(criteria.loc[criteria["n"] > n, "criterion"].str.split(" ").str[0])
+    advice = []
+    if short & {"(i)", "(ii)"}:
+        advice.append("The model is likely overfitted (criteria (i)/(ii)): pre-specify fewer candidate parameters, "
+                      "use a penalised model, or gather more patients.")
+    if "(iii)" in short:
+        advice.append("Too few patients to estimate the overall risk precisely (criterion (iii)); fewer parameters do "
+                      "not help there, only more patients.")
+    return " ".join(advice)

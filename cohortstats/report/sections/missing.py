@@ -75,8 +75,7 @@ def missing_section(ctx) -> dict | None:
             + (f"{ctx.ref('table', 'table1_by_outcome')} describes" if ctx.results.get("table1") is not None
                else "The tables describe") + " each variable in the patients with a value and counts the missing "
             "ones in their own row; the regression tables give the n of each model. "
-            + ("Missing model inputs are replaced by the training set's median (see 'Imputed values of the model "
-               "inputs'). " if ctx.results.get("models") is not None else "")
+            + _model_inputs_sentence(ctx.results.get("models"))
             + "To impute instead, set missing: {method: impute} in the study file.")
         if len(md.dropped):
             d = md.dropped
@@ -330,3 +329,13 @@ def pooled_key_results(ctx) -> list[str]:
                 f"{r.model_a} vs {r.model_b} ΔAUC {format_number(r.difference, 3)}, t = {format_number(r.statistic, 3)}"
                 f", {ctx.p_text(r.p_value)}" for r in d_test.itertuples()) + ".")
     return out
+
+
+def _model_inputs_sentence(models) -> str:
+    """How the models' missing inputs were handled: the imputation table is named only when something was imputed."""
+    if models is None:
+        return ""
+    imp = getattr(models, "imputation", None)
+    if imp is not None and len(imp):
+        return "Missing model inputs were replaced by the training set's median (see 'Imputed values of the model inputs'). "
+    return "No model input was missing (a missing one would have been replaced by the training set's median). "

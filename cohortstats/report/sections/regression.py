@@ -72,5 +72,6 @@ def _selection_table(ctx, val):
     f = pd.DataFrame({"Candidate": [ctx.labels(v) for v in sel["variable"]], "Selected (of resamples)": [f"{k} / {n}" for k in sel["n_selected"]],
                       "Frequency (%)": [format_number(100 * v, 1) for v in sel["frequency"]]})
     return ctx.report_table("bootstrap_selection", f, "How often each candidate was selected in the bootstrap "
-                            "resamples", ("The univariable screen and the multivariable fit were repeated in each resample (Harrell's "
-                        "rule); a candidate selected in few resamples is not a stable predictor.",))
+                            "resamples", ("The univariable screen and the multivariable fit were repeated in each "
+                                          "resample (the selection validated with the model, as Harrell recommends); "
+                                          "a candidate selected in few resamples is not a stable predictor.",))

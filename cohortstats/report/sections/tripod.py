@@ -235,7 +235,7 @@ def _fill(ctx) -> dict:
             DONE)
     if "table1_split" in r:
         out["16"] = ("Development (training) and evaluation (test) sets come from one random split of the same "
-                     "data; their characteristics are compared in Table 1.", _see("Patient characteristics"), DONE)
+                     "data; their characteristics are compared in 'Characteristics of the training and test sets'.", _see("Patient characteristics"), DONE)
         out["20c"] = ("Training and test sets compared variable by variable.", _see("Patient characteristics"), DONE)
     out["20a"] = (_join(flow), _see("Patient flow"), DONE)
     if "table1" in r:
