@@ -85,11 +85,15 @@ NOT_COMPUTED = "NA"  # a confidence limit that could not be computed
 
 
 def format_ratio(x, digits: int = 2) -> str:
-    """A ratio (OR, HR) with fixed decimals; one too small for them (it would read "0.00") or beyond 10^6 (a
-    separated fit's huge estimate) in two significant digits, as ``3.1 × 10⁻⁵``; 0 and infinity as "0" and "∞".
+    """A ratio (OR, HR) rounded as gtsummary's ``style_ratio``: ``digits`` significant figures below 1 and
+    ``digits + 1`` from 1 up, so that both sides of 1 read alike (0.95, 1.24, 12.3, 106); one below 10⁻⁴ or
+    beyond 10⁶ (a separated fit's huge estimate) in two significant digits, as ``3.1 × 10⁻⁵``; 0 and infinity
+    as "0" and "∞".
 
-    >>> format_ratio(2.524), format_ratio(0.0031), format_ratio(4.9e11), format_ratio(0.0), format_ratio(float("inf"))
-    ('2.52', '0.0031', '4.9 × 10¹¹', '0', '∞')
+    >>> [format_ratio(v) for v in (0.123, 0.9, 1.1234, 12.345, 101.234, 0.0031)]
+    ['0.12', '0.90', '1.12', '12.3', '101', '0.0031']
+    >>> format_ratio(4.9e11), format_ratio(0.0), format_ratio(float("inf"))
+    ('4.9 × 10¹¹', '0', '∞')
     """
     if _isnan(x):
         return ""
@@ -98,15 +102,18 @@ def format_ratio(x, digits: int = 2) -> str:
         return "0"
     if math.isinf(x):
         return "\u221e" if x > 0 else "-\u221e"
-    if abs(x) >= 1e6 or abs(x) < 10.0 ** -digits / 2:
+    if abs(x) >= 1e6 or abs(x) < 1e-4:
         exp = math.floor(math.log10(abs(x)))
-        if -4 <= exp < 0:
-            return f"{x:.2g}"
         mant = x / 10.0 ** exp
         if round(abs(mant), 1) >= 10:
             mant, exp = mant / 10, exp + 1
         return f"{mant:.1f} \u00d7 10{str(exp).translate(_SUPERSCRIPT)}"
-    return format_number(x, digits)
+    sig = digits if round(abs(x), digits) < 1 else digits + 1
+    shown = max(abs(x), 1.0) if sig > digits else abs(x)
+    decimals = max(sig - 1 - math.floor(math.log10(shown)), 0)
+    if math.floor(math.log10(abs(round(shown, decimals)))) > math.floor(math.log10(shown)):
+        decimals = max(decimals - 1, 0)  # 9.996 rounds up to 10.0: one decimal fewer, as style_sigfig
+    return format_number(math.copysign(shown, x), decimals)
 
 
 def unbounded_limit(value, *, ratio: bool = False) -> bool:

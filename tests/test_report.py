@@ -241,7 +241,7 @@ def test_unbounded_or_limits_say_so_in_table_text_and_figure(tmp_path):
     from cohortstats.plots.forest import plot_forest
     from cohortstats.report.format import NOT_COMPUTED_NOTE, UNBOUNDED_NOTE, odds_ratio_frame
 
-    assert format_estimate_ci(0.05, 0.0, 0.61, ratio=True) == "0.05 (0 to 0.61)"
+    assert format_estimate_ci(0.05, 0.0, 0.61, ratio=True) == "0.050 (0 to 0.61)"  # gtsummary style_ratio: 2 significant figures
     assert format_estimate_ci(3.1e11, 9.99, np.inf, ratio=True) == "3.1 × 10¹¹ (9.99 to ∞)"
     assert format_estimate_ci(2.5, np.nan, 4.0, ratio=True) == "2.50 (NA to 4.00)"
     assert format_ci(np.nan, np.nan) == "" and format_ratio(0.0031) == "0.0031"
@@ -272,3 +272,15 @@ def test_unbounded_or_limits_say_so_in_table_text_and_figure(tmp_path):
     text = _associations(ctx, t[(t["term"] != "(Intercept)") & ~t["reference"]])
     assert "g (OR 1.4 × 10¹²; 95% CI 4.66 to ∞ (unbounded)) separated the outcome groups" in text
     assert "x (OR 0.21; 95% CI 0.0039–1.34; P = 0.23)" in text
+
+
+def test_ratios_are_rounded_as_gtsummary_style_ratio():
+    """gtsummary's own example: style_ratio(c(0.123, 0.9, 1.1234, 12.345, 101.234, -0.123, -0.9, -1.1234, -12.345,
+    -101.234)) gives "0.12" "0.90" "1.12" "12.3" "101" "-0.12" "-0.90" "-1.12" "-12.3" "-101"; an OR per µg/L of
+    105.86 (12.01 to 1332.96) reads 106 (12.0 to 1333)."""
+    from cohortstats.formatting import format_ratio
+
+    xs = [0.123, 0.9, 1.1234, 12.345, 101.234, -0.123, -0.9, -1.1234, -12.345, -101.234]
+    assert [format_ratio(x) for x in xs] == ["0.12", "0.90", "1.12", "12.3", "101", "-0.12", "-0.90", "-1.12",
+                                             "-12.3", "-101"]
+    assert format_estimate_ci(105.86, 12.01, 1332.96, ratio=True) == "106 (12.0–1333)"
