@@ -162,7 +162,7 @@ models:
   - {name: M, features: [markers]}
 """
     p = _write(tmp_path, BASE.replace("DATA", "mangled.csv") + models)
-    with pytest.raises(ValueError, match=r"numeric columns were read as text:\n  - markers: column 's100b' holds text, not numbers "
+    with pytest.raises(ValueError, match=r"these columns were read as text:\n  - markers: column 's100b' holds text, not numbers "
                                          r"\(113 of 113 values, e.g. '0,13', '0,14', '0,10'\); they look like "
                                          r"decimal commas"):
         Study.from_yaml(p).run(workdir=tmp_path)
@@ -172,6 +172,21 @@ models:
     a.to_csv(tmp_path / "european.csv", sep=";", decimal=",", index=False)
     text = BASE.replace("DATA", "european.csv").replace("path: european.csv}", "path: european.csv, decimal: ','}")
     res = Study.from_yaml(_write(tmp_path, text + models)).run(workdir=tmp_path / "w")
+    assert res.results["models"].performance["n"].sum() == 113
+
+
+def test_a_categorical_text_column_in_a_model_says_how_to_make_an_indicator(tmp_path):
+    """`gender` (Female/Male) among a model's features: the error names it as categorical and gives the
+    derived-variable line that makes it a 0/1 input; that line then runs."""
+    a = pd.read_csv(ROOT / "tests" / "data" / "aSAH.csv")
+    a.to_csv(tmp_path / "a.csv", index=False)
+    p = _write(tmp_path, BASE.replace("DATA", "a.csv") + "models:\n  - {name: M, features: [age, gender]}\n")
+    with pytest.raises(ValueError, match=r"models\[M\]: column 'gender' holds text.*a categorical column \(2 values: "
+                                         r"'Female', 'Male'\).*variables: \{gender_male: \"gender == 'Male'\"\}"):
+        Study.from_yaml(p).run(workdir=tmp_path)
+    fixed = (BASE.replace("DATA", "a.csv") + "variables: {gender_male: \"gender == 'Male'\"}\n"
+             "models:\n  - {name: M, features: [age, gender_male]}\n")
+    res = Study.from_yaml(_write(tmp_path, fixed)).run(workdir=tmp_path / "w")
     assert res.results["models"].performance["n"].sum() == 113
 
 

@@ -408,7 +408,7 @@ def check_numeric_features(study, df, sets):
         if bad.empty:
             continue
         hint = ("; they look like decimal commas: re-export with '.' decimals or give the table "
-                "decimal: ','" if _decimal_comma_share(bad) > 0.5 else "")
+                "decimal: ','" if _decimal_comma_share(bad) > 0.5 else _indicator_hint(col, values))
         problems.append(f"{where}: column {col!r} holds text, not numbers ({len(bad)} of {len(values)} values, e.g. "
                         f"{_preview(list(dict.fromkeys(bad.head(20)))[:3])}){hint}")
     # Table 1 and regression take text columns as categories: only numbers with decimal commas are an error there
@@ -426,7 +426,20 @@ def check_numeric_features(study, df, sets):
                                 f"{_preview(list(dict.fromkeys(values.head(20)))[:3])}); re-export with '.' decimals "
                                 "or give the table decimal: ','")
     if problems:
-        raise DataValidationError("numeric columns were read as text:\n  - " + "\n  - ".join(problems))
+        raise DataValidationError("model inputs must be numbers; these columns were read as text:\n  - "
+                                  + "\n  - ".join(problems))
+
+
+def _indicator_hint(col: str, values: pd.Series) -> str:
+    """For a categorical text column (a few distinct values) given to a model: how to make a 0/1 indicator."""
+    levels = sorted(values.unique())
+    if not 2 <= len(levels) <= 10:
+        return ""
+    level = levels[-1]
+    name = re.sub(r"[^0-9a-zA-Z_]+", "_", f"{col}_{level}").strip("_").lower()
+    return (f"; a categorical column ({len(levels)} values: {_preview(levels[:5])}): a model takes numbers, so "
+            f"make an indicator in the study file, variables: {{{name}: \"{col} == '{level}'\"}}, and list "
+            f"{name} among the model's features instead of {col}")
 
 
 
