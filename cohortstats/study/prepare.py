@@ -81,7 +81,8 @@ def load_tables(study, res, workdir, say):
             missing = [missing_id_message(id_col, n, cols, len(entries)) for n, cols in headers if id_col not in cols]
             if missing:
                 raise DataValidationError(" ".join(missing))
-    say("reading and merging tables")
+    if spec.synthetic:
+        say("reading and merging tables")  # back from "generating the synthetic cohort" (the stage said it first)
     sheets = {t.name: t.sheet for t in spec.tables}
     decimals = {t.name: t.decimal for t in spec.tables}
     wanted = _wanted_columns(study)
