@@ -41,8 +41,9 @@ def _comparison_tables(ctx) -> list:
             "ΔAUC = AUC of the first model minus that of the second, with its CI.",
             "DeLong's test for correlated ROC curves, " + sidedness(spec.comparisons.alternative)
             + (f"; P adjusted by {adj}'s method." if adj else "; P unadjusted for multiple comparisons."),
-            *([f"Global test of equal AUCs: χ² = {format_number(cmp.global_statistic, 2)}, df = {cmp.global_df}, "
-               f"{glob}."] if format_number(cmp.global_statistic, 2) else []),
+            *([f"Global test that the AUCs of all {len(cmp.aucs)} models are equal ({', '.join(cmp.aucs['model'])}): "
+               f"χ² = {format_number(cmp.global_statistic, 2)}, df = {cmp.global_df}, {glob}."]
+              if format_number(cmp.global_statistic, 2) else []),
             *ctx.warning_notes("comparisons"))))
     for set_key, rc in ctx.results.get("reclassification", {}).items():
         f = reclassification_frame(rc, p_style=ctx.p_style)
