@@ -194,3 +194,16 @@ def test_bad_options():
         cs.table_one(df, group="g", variables=["x"], categorical=["x"], nonnormal=["x"])
     with pytest.raises(TypeError, match="pandas DataFrame"):
         cs.table_one([[1, 2]], group="g")
+
+
+def test_a_grade_summarised_as_continuous_is_named(asah):
+    """aSAH's WFNS grade (1-5, 113 patients) left to the defaults is summarised as continuous, as CreateTableOne
+    does; a DataWarning says so and names the two keys that choose otherwise. Declared, it is quiet; age is not a
+    grade."""
+    with pytest.warns(DataWarning, match=r"'wfns' \(5 distinct whole numbers, 1 to 5\) as continuous.*"
+                                         r"table1.categorical.*table1.nonnormal"):
+        cs.table_one(asah, group="outcome", variables=["age", "wfns"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        cs.table_one(asah, group="outcome", variables=["age", "wfns"], categorical=["wfns"])
+        cs.table_one(asah, group="outcome", variables=["age", "wfns"], nonnormal=["wfns"])

@@ -180,6 +180,22 @@ def _classify(df, variables, categorical, nonnormal):
     return kinds
 
 
+def _warn_grades_as_continuous(df, columns) -> None:
+    """A numeric column of 3 to 7 distinct whole numbers, each seen ~10 times or more (a grade, a scale),
+    summarised as continuous is as
+    CreateTableOne does it, but often not what was meant (gtsummary shows such a column as categorical): say
+    so, and how to choose."""
+    for v in columns:
+        s = pd.to_numeric(df[v], errors="coerce").dropna()
+        values = np.unique(s.to_numpy())
+        if 3 <= len(values) <= 7 and len(s) >= 10 * len(values) and np.all(values == np.round(values)):
+            warnings.warn(
+                f"Table 1 summarises {v!r} ({len(values)} distinct whole numbers, {values[0]:g} to {values[-1]:g}) "
+                "as continuous (mean (SD), t-test); if it is a grade or score, list it in table1.categorical "
+                "(counts, chi-square) or table1.nonnormal (median (Q1, Q3), rank-sum test).", DataWarning,
+                stacklevel=3)
+
+
 def _levels(s: pd.Series) -> list:
     if isinstance(s.dtype, pd.CategoricalDtype):
         return [c for c in s.cat.categories if (s == c).any()]
@@ -366,6 +382,7 @@ def table_one(
 
     check_finite_columns(data, variables, "table_one")  # inf is not a level, nor a value to average
     kinds = _classify(data, variables, set(categorical), set(nonnormal))
+    _warn_grades_as_continuous(data, [v for v in variables if kinds[v] == "continuous" and v not in nonnormal])
     rows, test_rows, digits_basis = [], [], {}
     for v in variables:
         kind = kinds[v]
