@@ -313,6 +313,7 @@ class ModelComparison(TidyHTML):
         from .evaluation.calibration import calibration
 
         y, scores = self.scores(set)
+        kwargs.setdefault("validation", set != "train")  # Hosmer-Lemeshow df = g on patients not fitted on
         return calibration(y, np.clip(scores[model], 1e-12, 1 - 1e-12), **kwargs)
 
 

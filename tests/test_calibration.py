@@ -129,3 +129,20 @@ def test_lowess_with_zero_width_neighbourhoods_equals_r_quietly():
         warnings.simplefilter("error")
         fitted = lowess_r(p, y, return_sorted=False)
     np.testing.assert_array_equal(fitted, y)
+
+
+def test_hosmer_lemeshow_on_a_validation_sample_has_g_degrees_of_freedom(rng):
+    """On patients the model was not fitted on, the statistic is referred to χ² with g df (Hosmer, Lemeshow &
+    Sturdivant, §5.5); the statistic is hoslem.test's either way. A test set's calibration in a model comparison
+    uses it; the training set keeps g - 2."""
+    from scipy import stats
+
+    from cohortstats.regression.logistic import hosmer_lemeshow
+
+    p = rng.uniform(0.05, 0.9, 400)
+    y = (rng.uniform(size=400) < p).astype(int)
+    fitted, valid = hosmer_lemeshow(y, p), hosmer_lemeshow(y, p, validation=True)
+    assert fitted.statistic == valid.statistic and (fitted.df, valid.df) == (8, 10)
+    assert valid.p_value == pytest.approx(stats.chi2.sf(valid.statistic, 10), rel=1e-14)
+    assert "df = g (a validation sample" in valid.rule and "df = g - 2" in fitted.rule
+    assert cs.calibration(y, p, validation=True).hosmer_lemeshow.df == 10

@@ -109,7 +109,7 @@ class CalibrationResult(TidyHTML):
 
 
 def calibration(y, p, *, groups: int = 10, hl_groups: int = 10, conf_level: float = 0.95, positive=None,
-                nan_policy: str = "raise") -> CalibrationResult:
+                nan_policy: str = "raise", validation: bool = False) -> CalibrationResult:
     """Calibration statistics and curves for predicted probabilities.
 
     Parameters
@@ -122,6 +122,9 @@ def calibration(y, p, *, groups: int = 10, hl_groups: int = 10, conf_level: floa
         Number of quantile groups for the grouped calibration points.
     hl_groups : int
         Groups of the Hosmer-Lemeshow test (ResourceSelection's rule).
+    validation : bool
+        ``p`` comes from a model fitted on other patients (a test set): the Hosmer-Lemeshow test has df = g
+        (see :func:`~cohortstats.regression.logistic.hosmer_lemeshow`); default df = g - 2, as ``hoslem.test``.
 
     Notes
     -----
@@ -173,7 +176,7 @@ def calibration(y, p, *, groups: int = 10, hl_groups: int = 10, conf_level: floa
     er = np.abs(p - smooth_at_p)
     denom = np.sqrt(np.sum((1 - 2 * p) ** 2 * p * (1 - p)))
     sz = float(np.sum((y - p) * (1 - 2 * p)) / denom)
-    hl = hosmer_lemeshow(y, p, groups=hl_groups)
+    hl = hosmer_lemeshow(y, p, groups=hl_groups, validation=validation)
     # grouped points: quantile groups of p
     edges = np.unique(np.quantile(p, np.linspace(0, 1, groups + 1)))
     g = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)

@@ -74,12 +74,19 @@ class HosmerLemeshow(TidyHTML):
                               "groups": self.groups, "groups_used": self.groups_used, "rule": self.rule}])
 
 
-def hosmer_lemeshow(y, p, *, groups: int = 10) -> HosmerLemeshow:
+def hosmer_lemeshow(y, p, *, groups: int = 10, validation: bool = False) -> HosmerLemeshow:
     """Hosmer-Lemeshow test of observed vs expected events in quantile groups of ``p``.
+
+    Parameters
+    ----------
+    validation : bool
+        ``p`` comes from a model fitted on other patients (a test set): df = g, as Hosmer, Lemeshow &
+        Sturdivant (Applied Logistic Regression, 3rd ed., §5.5) give for a validation sample; otherwise
+        (the patients the model was fitted on) df = g - 2.
 
     Notes
     -----
-    Equals ``ResourceSelection::hoslem.test(y, p, g)``: breaks are the unique
+    Equals ``ResourceSelection::hoslem.test(y, p, g)`` (``validation=False``): breaks are the unique
     type-7 quantiles of ``p`` at 0, 1/g, ..., 1; bins ``(a, b]`` with the lowest
     value included; χ² = Σ (O - E)²/E over events and non-events; df = g - 2.
     """
@@ -100,10 +107,13 @@ def hosmer_lemeshow(y, p, *, groups: int = 10) -> HosmerLemeshow:
     obs0, exp0 = cnt - obs1, cnt - exp1
     with np.errstate(divide="ignore", invalid="ignore"):
         chi = np.nansum((obs1 - exp1) ** 2 / exp1) + np.nansum((obs0 - exp0) ** 2 / exp0)
-    df = int(groups) - 2
+    df = int(groups) if validation else int(groups) - 2
     table = pd.DataFrame({"lower": breaks[:-1], "upper": breaks[1:], "n": cnt.astype(int), "observed_events": obs1,
                           "expected_events": exp1, "observed_nonevents": obs0, "expected_nonevents": exp0})
-    return HosmerLemeshow(float(chi), df, float(stats.chi2.sf(chi, df)), int(groups), k, table)
+    rule = HosmerLemeshow.rule.replace("df = g - 2, as ResourceSelection::hoslem.test",
+                                       "df = g (a validation sample: the model was not fitted on these patients)") \
+        if validation else HosmerLemeshow.rule
+    return HosmerLemeshow(float(chi), df, float(stats.chi2.sf(chi, df)), int(groups), k, table, rule)
 
 
 @dataclass(frozen=True)
