@@ -284,3 +284,14 @@ def test_ratios_are_rounded_as_gtsummary_style_ratio():
     assert [format_ratio(x) for x in xs] == ["0.12", "0.90", "1.12", "12.3", "101", "-0.12", "-0.90", "-1.12",
                                              "-12.3", "-101"]
     assert format_estimate_ci(105.86, 12.01, 1332.96, ratio=True) == "106 (12.0–1333)"
+
+
+def test_table_cells_use_the_minus_sign_of_the_text():
+    """HTML and Word cells (and notes) write a negative number with U+2212, as the report's prose does; hyphens
+    inside words, ranges and dates stay."""
+    from cohortstats.report.html import cell_parts
+
+    assert cell_parts("-0.043 (−∞ to 0.059)")[1] == "−0.043 (−∞ to 0.059)"
+    assert cell_parts("0.52 (-0.90–-0.14)")[1] == "0.52 (−0.90–−0.14)"
+    assert [cell_parts(t)[1] for t in ("T2-3", "ID-12", "1 - specificity", "2024-01-02")] == \
+        ["T2-3", "ID-12", "1 - specificity", "2024-01-02"]

@@ -17,11 +17,13 @@ __all__ = ["ReportTable", "ReportSection", "ReportFigure", "render_html", "rende
 _NUMERIC = re.compile(r"^[<>≤≥−-]?\d[\d.,]*%?(\s*\(.*\))?$")
 _LINK = re.compile(r"\b(Table|Figure) (\d+)\b")
 _PLAIN = dict(zip(MARKERS, "abcdefghijklmnoprstuvwxyz"))
+_HYPHEN_MINUS = re.compile(r"(?<![\w.\-−])-(?=\.?\d|∞)")  # a hyphen that is a minus sign: "-0.52", "(-0.90", "-∞"
 
 
 def cell_parts(text) -> tuple[int, str, str]:
-    """``(indent level, text, footnote markers as plain letters)`` of a formatted cell or footnote."""
-    text = "" if text is None else str(text)
+    """``(indent level, text, footnote markers as plain letters)`` of a formatted cell or footnote; a negative
+    number's hyphen becomes the minus sign (U+2212) the report's text uses (the CSV files keep the hyphen)."""
+    text = _HYPHEN_MINUS.sub("\u2212", "" if text is None else str(text))
     level = 0
     while text.startswith(INDENT):
         level += 1
