@@ -295,3 +295,12 @@ def test_table_cells_use_the_minus_sign_of_the_text():
     assert cell_parts("0.52 (-0.90–-0.14)")[1] == "0.52 (−0.90–−0.14)"
     assert [cell_parts(t)[1] for t in ("T2-3", "ID-12", "1 - specificity", "2024-01-02")] == \
         ["T2-3", "ID-12", "1 - specificity", "2024-01-02"]
+
+
+def test_a_rad_score_input_takes_its_feature_sets_labels():
+    """A model's rad-score input is named by its feature set(s) ("Rad-score (deep)"); the study file's labels of
+    the sets name it in figures and tables (the nomogram's axis)."""
+    lab = Labels({"deep": "deep learning", "radiomics": "radiomics"})
+    assert lab("Rad-score (deep)") == "Rad-score (deep learning)"
+    assert lab("Rad-score (radiomics + deep)") == "Rad-score (radiomics + deep learning)"
+    assert Labels({})("Rad-score (deep)") == "Rad-score (deep)"

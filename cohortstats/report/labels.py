@@ -24,6 +24,9 @@ def _key(value) -> str:
     return str(value)
 
 
+_RAD_SCORE = re.compile(r"Rad-score \((.+)\)")
+
+
 class Labels:
     """Display names of columns and of their values.
 
@@ -79,6 +82,9 @@ class Labels:
             return _capital(self.outcome_label)
         if _TERM.match(column):
             return self.term(column)
+        rad = _RAD_SCORE.fullmatch(column)
+        if rad:  # a model's rad-score input, named by its feature set(s): the sets' labels when given
+            return f"Rad-score ({' + '.join(self.labels.get(k, k) for k in rad.group(1).split(' + '))})"
         return column
 
     def has(self, column) -> bool:
