@@ -52,7 +52,8 @@ def regression_section(ctx) -> dict | None:
         if len(val_result.selection):
             blocks.append(_selection_table(ctx, val_result))
     if "nomogram" in results:
-        ctx.table("nomogram_points", results["nomogram"].points)
+        pts = results["nomogram"].points
+        ctx.table("nomogram_points", pts.assign(label=[ctx.labels(v) for v in pts["variable"]]))
         if ctx.has_figure("nomogram"):
             blocks.append((ctx.figure("nomogram"), "Nomogram of the multivariable model."))
             text.append(f"its nomogram in {ctx.ref('figure', 'nomogram')}")
