@@ -105,6 +105,8 @@ def _run_study(study, *, progress, workdir=None, show_bars=False) -> StudyResult
             res.study_results.update(stages.agreement(spec, df))
     main = AnalysisResult(name="Main analysis", spec=spec)
     res.analyses.append(main)
+    if not spec.analyses:  # nothing else reads the merged frame: handed over, so the main analysis can free it
+        df = [df]
     run_analysis(study, spec, df, id_col, main, run, show_bars=show_bars)
     for a in spec.analyses:
         eff = spec.effective(a)
@@ -124,7 +126,10 @@ def _run_study(study, *, progress, workdir=None, show_bars=False) -> StudyResult
 def run_analysis(study, spec, df, id_col, a: AnalysisResult, run: _Recorder, *, show_bars=False) -> None:
     """The analysis stages over one population: exclusions and outcome, Table 1 (and trend tests), the scores'
     ROC, regression, models, comparisons, cross-validation and survival, as far as ``spec`` asks for them.
-    Results go to ``a.results``."""
+    Results go to ``a.results``. ``df`` may come as a one-item list, which is emptied: the caller keeps no
+    reference, so the frame is freed once the analysis has its own (exclusions, the columns it uses)."""
+    if isinstance(df, list):  # handed over by the runner (one item): no reference to the merged frame is kept
+        df = df.pop()
     scope = type(study)(spec, study.base)  # the same study folder, this analysis' spec
     outcome = spec.outcome.column
     with run.stage("data", "exclusions and outcome", a):
