@@ -70,7 +70,7 @@ def _column_aucs(df: pd.DataFrame, columns: list, y: np.ndarray) -> np.ndarray:
     from scipy.stats import rankdata
 
     out = np.full(len(columns), np.nan)
-    step = max(1, 2_000_000 // max(len(df), 1))  # column blocks bound the memory of the values and their ranks
+    step = max(1, 500_000 // max(len(df), 1))  # column blocks bound the memory of the values and their ranks
     for start in range(0, len(columns), step):
         block = df[columns[start:start + step]].to_numpy(dtype=float, na_value=np.nan)
         ok = ~np.isnan(block)

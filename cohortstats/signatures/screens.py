@@ -70,7 +70,7 @@ class NearZeroVariance(_BinaryTags, TransformerMixin, BaseEstimator):
         return self.feature_names_in_[self.support_]
 
 
-_BLOCK_VALUES = 4_000_000  # values per column block in UnivariateFilter (bounds its memory)
+_BLOCK_VALUES = 1_000_000  # values per column block in UnivariateFilter and the ranks (bounds their memory)
 
 
 class UnivariateFilter(_BinaryTags, TransformerMixin, BaseEstimator):
