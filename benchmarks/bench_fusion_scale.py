@@ -11,7 +11,7 @@ separate processes and not counted (bootstrap validation runs on ``compute.worke
 The parent prints one table: seconds and peak GiB per stage and size, and each stage's growth exponent (the
 log-log slope of its time from 10^4 to the largest size, least squares).
 
-Run: PYTHONPATH=. python benchmarks/bench_fusion_scale.py [sizes, e.g. 1000,10000,30000,100000,300000]
+Run: python benchmarks/bench_fusion_scale.py [sizes, e.g. 1000,10000,30000,100000,300000]
 """
 
 import json
@@ -23,6 +23,8 @@ import threading
 import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the checkout this script is in
 
 
 def _rss_gib() -> float:
