@@ -512,7 +512,7 @@ def merge_tables(
         block.columns = out_cols
         block.index = pd.RangeIndex(n_kept)
         blocks.append(block)
-    data = pd.concat(blocks, axis=1)  # copies each block once (copy=False would consolidate them: a second copy)
+    data = pd.concat(blocks, axis=1, copy=False)  # the blocks are new frames: no second copy of the data
     excluded_df = pd.concat(excluded, ignore_index=True)[["table", "row", "reason"]]
     excluded_df["row"] = excluded_df["row"].astype(int)
     excluded_df = excluded_df if len(excluded_df) else pd.DataFrame(columns=["table", "row", "reason"])
@@ -520,11 +520,9 @@ def merge_tables(
 
 
 def _rows_of(t: pd.DataFrame, rows: np.ndarray, cols: list) -> pd.DataFrame:
-    """``t.iloc[rows][cols]`` with at most one copy of the data: the rows are taken (none when they are the table's
-    rows in order: a shallow copy, which ``pd.concat`` then copies), then the other columns (the id, metadata)
-    are deleted from the new frame in place."""
-    in_order = len(rows) == len(t) and bool(np.array_equal(rows, np.arange(len(t))))
-    block, wanted = (t.copy(deep=False) if in_order else t.take(rows)), set(cols)
+    """``t.iloc[rows][cols]`` with one copy of the data: the rows are taken, then the other columns (the id,
+    metadata) are deleted from the new frame in place."""
+    block, wanted = t.take(rows), set(cols)
     for c in [c for c in block.columns if c not in wanted]:
         del block[c]
     return block if list(block.columns) == list(cols) else block[cols]
