@@ -512,7 +512,9 @@ def merge_tables(
         block.columns = out_cols
         block.index = pd.RangeIndex(n_kept)
         blocks.append(block)
-    data = pd.concat(blocks, axis=1, copy=False)  # the blocks are new frames: no second copy of the data
+    # the blocks are new frames; pandas consolidates them into one block per dtype (measured: the split and the
+    # models then peak lower than on a frame of one block per table)
+    data = pd.concat(blocks, axis=1, copy=False)
     excluded_df = pd.concat(excluded, ignore_index=True)[["table", "row", "reason"]]
     excluded_df["row"] = excluded_df["row"].astype(int)
     excluded_df = excluded_df if len(excluded_df) else pd.DataFrame(columns=["table", "row", "reason"])
