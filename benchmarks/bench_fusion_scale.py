@@ -1,14 +1,17 @@
 """The fusion study (the bundled example) from 10^3 to 3·10^5 patients: time and peak memory per stage.
 
-Each size runs in a fresh process (``--one N``): the example study with ``data: {synthetic: hematoma,
-synthetic_n: N}``, run and its report written. A thread samples the process's resident memory every 20 ms and
+Each size runs in a fresh process (``--one N``): the example study on the synthetic hematoma cohort of N
+patients, run and its report written. The cohort is generated first, in a process of its own (``--generate N
+folder``), and written as Parquet tables; the measured study reads them as ``data: tables:`` (the same tables,
+prefixes and seed as ``data: {synthetic: hematoma, synthetic_n: N}``), so the generator's memory is not charged
+to the runner. A thread samples the process's resident memory every 20 ms and
 charges it to the stage running (the runner's progress labels), so each stage gets its own peak; "data read" is
 the in-memory size of the merged table the runner reads (the columns the study uses). Joblib workers are
 separate processes and not counted (bootstrap validation runs on ``compute.workers`` from 20,000 patients).
 The parent prints one table: seconds and peak GiB per stage and size, and each stage's growth exponent (the
 log-log slope of its time from 10^4 to the largest size, least squares).
 
-Run: PYTHONPATH=. python benchmarks/bench_fusion_scale.py [sizes, e.g. 1000,10000,30000,100000,300000]
+Run: python benchmarks/bench_fusion_scale.py [sizes, e.g. 1000,10000,30000,100000,300000]
 """
 
 import json
@@ -21,20 +24,57 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the checkout this script is in
+
 
 def _rss_gib() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**30
 
 
+def generate(n: int, folder: str) -> None:
+    """Write the synthetic hematoma cohort of ``n`` patients (the example's seed) as Parquet tables."""
+    import yaml
+
+    from cohortstats.datasets import make_hematoma_cohort
+    from cohortstats.datasets._hematoma import write_table
+    from cohortstats.examples import example_spec_path
+
+    seed = yaml.safe_load(example_spec_path("fusion").read_text())["seed"]
+    os.makedirs(folder, exist_ok=True)
+    make_hematoma_cohort(n, random_state=seed, sink=lambda name, t: write_table(t, folder, name, "parquet"))
+
+
+def study_on_tables(n: int, tmp: str):
+    """The example study reading the cohort's tables, generated in another process under ``tmp/data``."""
+    import yaml
+
+    from cohortstats.examples import example_spec_path
+    from cohortstats.study import Study
+    from cohortstats.study.synthetic import SYNTHETIC_TABLES
+
+    out = subprocess.run([sys.executable, __file__, "--generate", str(n), f"{tmp}/data"], capture_output=True,
+                         text=True)
+    if out.returncode:
+        raise RuntimeError(out.stderr[-3000:])
+    spec = yaml.safe_load(example_spec_path("fusion").read_text())
+    spec["data"] = {"id": "patient_id", "tables": [
+        {"name": name, "path": f"data/{file}.parquet", **({"prefix": prefix} if prefix else {})}
+        for name, file, prefix in SYNTHETIC_TABLES]}
+    path = f"{tmp}/study.yaml"
+    with open(path, "w") as f:
+        yaml.safe_dump(spec, f, sort_keys=False, allow_unicode=True)
+    return Study.from_yaml(path)
+
+
 def one(n: int) -> dict:
     from threadpoolctl import threadpool_limits
 
     import cohortstats.study.runner as runner
-    from cohortstats.examples import example_spec_path
-    from cohortstats.study import Study
 
     threadpool_limits(1, "blas")  # as a study run (compute.blas_threads: 1)
+    tmp_dir = tempfile.TemporaryDirectory()
+    study = study_on_tables(n, tmp_dir.name)
     base = _rss_gib()
     peaks, current, stop = {}, ["start"], threading.Event()
 
@@ -52,8 +92,6 @@ def one(n: int) -> dict:
         return df, id_col
 
     runner.load_tables = load_tables
-    study = Study.from_yaml(example_spec_path("fusion"))
-    study.spec.data.synthetic_n = int(n)
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()
     t0 = time.perf_counter()
@@ -65,6 +103,7 @@ def one(n: int) -> dict:
         t2 = time.perf_counter()
     stop.set()
     thread.join()
+    tmp_dir.cleanup()
     timings = dict(res.timings)
     timings["writing the report"] = round(t2 - t1, 3)
     peaks = {k: round(v, 3) for k, v in peaks.items()}
@@ -111,7 +150,9 @@ def main(sizes="1000,10000,30000,100000,300000"):
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--one"]:
+    if sys.argv[1:2] == ["--generate"]:
+        generate(int(sys.argv[2]), sys.argv[3])
+    elif sys.argv[1:2] == ["--one"]:
         print(json.dumps(one(int(sys.argv[2]))))
     else:
         main(*sys.argv[1:])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -214,6 +215,7 @@ def read_table(
                 df = pd.read_parquet(path, columns=wanted)
             else:
                 df = pd.read_parquet(path)
+            release_arrow_memory()  # the Arrow table the frame was converted from
         except ImportError:
             raise ImportError(
                 "Reading Parquet needs pyarrow: pip install 'cohortstats[parquet]'."
@@ -241,6 +243,14 @@ def _normalise_one(v):
         return str(v)
     s = str(v).strip()
     return s if s else None
+
+
+def release_arrow_memory() -> None:
+    """Give the memory Arrow's pool keeps after a Parquet read (or after freeing frames it allocated) back to the
+    operating system; a no-op when pyarrow was never imported."""
+    pa = sys.modules.get("pyarrow")
+    if pa is not None:
+        pa.default_memory_pool().release_unused()
 
 
 def _whole_numbers(series: pd.Series):
@@ -496,15 +506,28 @@ def merge_tables(
     for (t, cols, out_cols, (index, rows)), where_all in zip(prepared, where_in):
         where = where_all[kept]
         found = where >= 0
-        block = t.iloc[rows[where[found]]][cols] if found.all() else t.iloc[rows[where[found]]][cols].set_axis(
-            np.flatnonzero(found)).reindex(range(n_kept))
+        block = _rows_of(t, rows[where[found]], cols)  # one copy of the table's kept rows and columns
+        if not found.all():
+            block = block.set_axis(np.flatnonzero(found)).reindex(range(n_kept))
         block.columns = out_cols
-        blocks.append(block.reset_index(drop=True))
-    data = pd.concat(blocks, axis=1)
+        block.index = pd.RangeIndex(n_kept)
+        blocks.append(block)
+    # the blocks are new frames; pandas consolidates them into one block per dtype (measured: the split and the
+    # models then peak lower than on a frame of one block per table)
+    data = pd.concat(blocks, axis=1, copy=False)
     excluded_df = pd.concat(excluded, ignore_index=True)[["table", "row", "reason"]]
     excluded_df["row"] = excluded_df["row"].astype(int)
     excluded_df = excluded_df if len(excluded_df) else pd.DataFrame(columns=["table", "row", "reason"])
     return MergeResult(data=data, audit=audit, excluded_rows=excluded_df, metadata_columns=metadata, id_column=on)
+
+
+def _rows_of(t: pd.DataFrame, rows: np.ndarray, cols: list) -> pd.DataFrame:
+    """``t.iloc[rows][cols]`` with one copy of the data: the rows are taken, then the other columns (the id,
+    metadata) are deleted from the new frame in place."""
+    block, wanted = t.take(rows), set(cols)
+    for c in [c for c in block.columns if c not in wanted]:
+        del block[c]
+    return block if list(block.columns) == list(cols) else block[cols]
 
 
 def _id_keys(tables, names, on) -> list:

@@ -64,14 +64,15 @@ def check_set_sizes(y_tr: np.ndarray, y_te: np.ndarray, outcome: str, split: dic
         raise DataValidationError(f"outcome {outcome!r}: {why}{fix}")
 
 
-def _column_aucs(a: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Mann-Whitney AUC of each column of ``a`` (missing values left out per column; NaN when a class is absent)."""
+def _column_aucs(df: pd.DataFrame, columns: list, y: np.ndarray) -> np.ndarray:
+    """Mann-Whitney AUC of each of ``df``'s ``columns`` (missing values left out per column; NaN when a class is
+    absent)."""
     from scipy.stats import rankdata
 
-    out = np.full(a.shape[1], np.nan)
-    step = max(1, 2_000_000 // max(len(a), 1))  # column blocks bound the memory of the ranks
-    for start in range(0, a.shape[1], step):
-        block = a[:, start:start + step]
+    out = np.full(len(columns), np.nan)
+    step = max(1, 500_000 // max(len(df), 1))  # column blocks bound the memory of the values and their ranks
+    for start in range(0, len(columns), step):
+        block = df[columns[start:start + step]].to_numpy(dtype=float, na_value=np.nan)
         ok = ~np.isnan(block)
         ranks = rankdata(np.where(ok, block, np.inf), axis=0)  # missing values rank last, then are left out
         n1 = (ok & (y[:, None] == 1)).sum(axis=0)
@@ -111,7 +112,7 @@ def check_model_inputs(models, resolved: dict, train: pd.DataFrame, test: pd.Dat
                                       f"the {len(train)} training patients, so they can be neither imputed nor used. "
                                       "Remove them from the model's inputs (or its feature sets).")
     used = list(dict.fromkeys(c for spec in models for v in resolved[spec.name].values() for c in v))
-    aucs = _column_aucs(train[used].to_numpy(dtype=float, na_value=np.nan), y_tr)
+    aucs = _column_aucs(train, used, y_tr)  # a block of columns at a time, not a float copy of them all
     leaks = [(c, a) for c, a in zip(used, aucs) if np.isfinite(a) and abs(a - 0.5) >= 0.5 - 1e-12]
     if leaks:
         where = [spec.name for spec in models
@@ -142,12 +143,12 @@ def imputation_table(models, resolved: dict, train: pd.DataFrame, test: pd.DataF
         if not spec.impute:
             continue
         cols = list(dict.fromkeys(c for v in resolved[spec.name].values() for c in v))
-        medians = train[cols].median()
         for set_name, d in (("train", train), ("test", test)):
-            missing = d[cols].isna().sum()
-            for c, k in missing[missing > 0].items():
-                rows.append({"model": spec.name, "set": set_name, "column": c, "n": len(d), "n_imputed": int(k),
-                             "method": "median of the training set", "value": float(medians[c])})
+            missing = {c: int(d[c].isna().sum()) for c in cols}  # column by column: no copy of d[cols]
+            for c, k in missing.items():
+                if k:
+                    rows.append({"model": spec.name, "set": set_name, "column": c, "n": len(d), "n_imputed": k,
+                                 "method": "median of the training set", "value": float(train[c].median())})
     return pd.DataFrame(rows, columns=["model", "set", "column", "n", "n_imputed", "method", "value"])
 
 

@@ -31,6 +31,7 @@ from .model_checks import (
 from .regression.logistic import binary_outcome
 from .pipeline_steps import (  # noqa: F401  (SCREEN_KEYS, screen_problem: imported from here by the study file)
     SCREEN_KEYS,
+    MedianImputer,
     describe_estimator,
     make_estimator,
     screen_problem,
@@ -210,13 +211,12 @@ def build_pipeline(spec: ModelSpec, columns: dict, random_state=0, n_train=None,
     ``columns`` maps each of the spec's inputs to its column list (resolved by :func:`fit_models`).
     """
     from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
     blocks = []
     plain = [c for key, cols in columns.items() if not _is_block(key) for c in cols]
-    pre = [("impute", SimpleImputer(strategy="median"))] if spec.impute else []
+    pre = [("impute", MedianImputer())] if spec.impute else []
     if plain:
         steps = list(pre)
         if spec.screen:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.impute import SimpleImputer
 
 from .signatures.lasso import LassoSelector, LassoSignature
 from .signatures.screens import CorrelationFilter, MRMRSelector, NearZeroVariance, UnivariateFilter
 
-__all__ = ["SCREEN_KEYS", "screen_problem", "screen_steps", "signature_pipeline", "make_estimator",
+__all__ = ["MedianImputer", "SCREEN_KEYS", "screen_problem", "screen_steps", "signature_pipeline", "make_estimator",
            "describe_estimator", "SVM_EXACT_MAX", "SVM_LANDMARKS", "RbfNystroem", "approximate_svm"]
 
 
@@ -33,6 +34,27 @@ def screen_problem(screen) -> str | None:
     return None
 
 
+class MedianImputer(SimpleImputer):
+    """scikit-learn's ``SimpleImputer(strategy="median")`` whose medians are found a block of columns at a time:
+    the same medians (each column's own), without ``numpy.ma.median``'s sorted and masked copies of every column at
+    once (several copies of a wide radiomics block)."""
+
+    _BLOCK_VALUES = 1_000_000
+
+    def __init__(self, *, missing_values=np.nan, strategy="median", fill_value=None, copy=True,
+                 add_indicator=False, keep_empty_features=False):
+        super().__init__(missing_values=missing_values, strategy=strategy, fill_value=fill_value, copy=copy,
+                         add_indicator=add_indicator, keep_empty_features=keep_empty_features)
+
+    def _dense_fit(self, X, strategy, missing_values, fill_value):
+        width = max(1, self._BLOCK_VALUES // max(1, X.shape[0]))
+        if strategy != "median" or self.add_indicator or X.shape[1] <= width:
+            return super()._dense_fit(X, strategy, missing_values, fill_value)
+        return np.concatenate([super(MedianImputer, self)._dense_fit(X[:, s:s + width], strategy, missing_values,
+                                                                     fill_value)
+                               for s in range(0, X.shape[1], width)])
+
+
 def screen_steps(screen: dict | None):
 
     screen = dict(screen or {})
@@ -51,11 +73,10 @@ def screen_steps(screen: dict | None):
 def signature_pipeline(screen: dict | None, impute: bool, random_state=0, kind: str = "signature"):
     """Imputation, screening and the LASSO of one block (a scikit-learn Pipeline): the rad-score
     (``kind="signature"``), or the LASSO-selected columns standardised (``kind="selected"``)."""
-    from sklearn.impute import SimpleImputer
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
-    pre = [("impute", SimpleImputer(strategy="median"))] if impute else []
+    pre = [("impute", MedianImputer())] if impute else []
     rule = (screen or {}).get("lasso_rule", "1se")
     if kind == "selected":
         return Pipeline(pre + screen_steps(screen) + [("lasso", LassoSelector(rule=rule, random_state=random_state)),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,9 @@ class UnivariableResult(TidyHTML):
     Attributes
     ----------
     fits : dict
-        ``{predictor: LogisticRegressionResult}``.
+        ``{predictor: LogisticRegressionResult}``. Each fit's ``lr_tests`` is computed when it is fitted and its
+        design matrix (``design.X1``) is not kept (it has no rows): a registry's univariable fits would otherwise
+        hold one matrix of the data's size per predictor.
     ci_method : str
     """
 
@@ -81,12 +83,24 @@ def univariable_logistic(df: pd.DataFrame, outcome: str, predictors, *, categori
     scale_map = scale if isinstance(scale, dict) else {p: scale for p in predictors} if scale else {}
     fits = {}
     for var in predictors:
-        fits[var] = logistic_regression(  # events per variable: checked for the multivariable model, not here
+        fit = logistic_regression(  # events per variable: checked for the multivariable model, not here
             df, outcome, [var], categorical=[var] if var in categorical else None,
             reference={var: reference[var]} if var in reference else None,
             scale={var: scale_map[var]} if scale_map.get(var) else None,
             ci_method=ci_method, method=method, conf_level=conf_level, positive=positive, epv_warning=0)
+        fits[var] = _without_design_matrix(fit)
     return UnivariableResult(fits, ci_method)
+
+
+def _without_design_matrix(fit: LogisticRegressionResult) -> LogisticRegressionResult:
+    """The fit with its LR test computed now and its design matrix let go (a registry's 20 univariable fits would
+    otherwise keep 20 matrices of its size): the design keeps its terms, levels and scaling (``tidy``,
+    ``predict_proba``), and ``y``, ``fitted`` and ``covariance`` stay (``glance``, ``vif``)."""
+    lr = fit.lr_tests  # reads the design matrix: computed while it exists
+    design = replace(fit.design, X1=np.empty((0, fit.design.X1.shape[1])))
+    slim = replace(fit, design=design)
+    slim.__dict__["lr_tests"] = lr  # the cached_property's value, as if computed on first use
+    return slim
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ class NearZeroVariance(_BinaryTags, TransformerMixin, BaseEstimator):
         return self.feature_names_in_[self.support_]
 
 
-_BLOCK_VALUES = 4_000_000  # values per column block in UnivariateFilter (bounds its memory)
+_BLOCK_VALUES = 1_000_000  # values per column block in UnivariateFilter and the ranks (bounds their memory)
 
 
 class UnivariateFilter(_BinaryTags, TransformerMixin, BaseEstimator):
@@ -127,6 +127,16 @@ class UnivariateFilter(_BinaryTags, TransformerMixin, BaseEstimator):
     get_feature_names_out = NearZeroVariance.get_feature_names_out
 
 
+def _column_ranks(a: np.ndarray) -> np.ndarray:
+    """``scipy.stats.rankdata(a, axis=0)`` a block of columns at a time (the same ranks; rankdata's sort
+    indices and work arrays for the whole matrix would be several copies of it)."""
+    out = np.empty(a.shape, dtype=float)
+    width = max(1, _BLOCK_VALUES // max(1, len(a)))
+    for start in range(0, a.shape[1], width):
+        out[:, start:start + width] = stats.rankdata(a[:, start:start + width], axis=0)
+    return out
+
+
 class CorrelationFilter(_BinaryTags, TransformerMixin, BaseEstimator):
     """Remove redundant features: of any pair with |r| > ``threshold``, keep the one more related to the outcome.
 
@@ -147,7 +157,7 @@ class CorrelationFilter(_BinaryTags, TransformerMixin, BaseEstimator):
             self.support_ = np.array([True])
             self.reasons_ = np.array([""], dtype=object)
             return self
-        ranked = stats.rankdata(a, axis=0) if self.method == "spearman" else a
+        ranked = _column_ranks(a) if self.method == "spearman" else a
         r = np.atleast_2d(np.nan_to_num(np.abs(np.corrcoef(ranked, rowvar=False))))
         rel = np.array([abs(_auc_sorted(a[y == 1, j], a[y == 0, j]) - 0.5) for j in range(a.shape[1])])
         order = np.argsort(-rel, kind="stable")

@@ -27,7 +27,7 @@ def load_tables(study, res, workdir, say):
     """Read every table (or generate the synthetic cohort) and merge them on the id; the merge audit and the
     flow lines go to ``res``. Returns the merged data and the id column."""
     from .. import datasets
-    from ..data import merge_tables, read_table
+    from ..data import merge_tables, read_table, release_arrow_memory
     from ..datasets._hematoma import write_table
 
     spec = study.spec.data
@@ -108,7 +108,8 @@ def load_tables(study, res, workdir, say):
         if missing:  # bundled synthetic tables always hold it: files were checked before reading
             raise DataValidationError(f"data.id: column {on!r} is missing from table(s) {missing}.")
     merged = merge_tables(*tables, on=on, names=names, prefixes=prefixes, how=spec.how)
-    del tables
+    del tables, df
+    release_arrow_memory()  # the tables read from Parquet were allocated by Arrow's pool
     from dataclasses import replace
 
     res.study_results["merge"] = replace(merged, data=merged.data.iloc[:0])  # the audit is kept, not a second copy of the data
@@ -198,7 +199,7 @@ def apply_exclusions(study, df, res):
     miss = df[out.column].isna()
     if miss.any():
         res.flow.append(f"Excluded: missing outcome ({out.column}): {int(miss.sum())}.")
-        df = df.loc[~miss]
+        df = df.loc[~miss]  # a copy only when someone is excluded (a wide frame is not copied per rule)
     ops = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal, "==": np.equal,
            "!=": np.not_equal}
     for rule in spec.exclusions:
@@ -214,14 +215,18 @@ def apply_exclusions(study, df, res):
         else:
             mask = pd.Series(ops[rule.op](col.to_numpy(), rule.value), index=col.index) & col.notna()
         res.flow.append(f"Excluded: {rule.name}: {int(mask.sum())}.")
-        df = df.loc[~mask.to_numpy()]
+        if mask.any():
+            df = df.loc[~mask.to_numpy()]
     y = df[out.column]
     if not len(df):
         raise DataValidationError("the exclusions leave no patient to analyse (see the counts: "
                                   + "; ".join(res.flow) + "). Check each rule's op and value.")
     check_outcome_values(out, y)
     if out.positive is not None:
-        df = df.assign(**{out.column: (y == out.positive).astype(int)})
+        coded = (y == out.positive).astype(int)
+        if not (y.dtype == coded.dtype and y.equals(coded)):  # already 0/1 with 1 the event: nothing to recode
+            df = df.copy(deep=False)  # the other columns are shared, not copied; the input is not changed
+            df[out.column] = coded
     n_events = int(df[out.column].sum())
     if n_events in (0, len(df)):
         raise DataValidationError(
@@ -348,7 +353,7 @@ def keep_used_columns(study, df, sets, id_col):
     used += [f for m in spec.models for f in m.features if f in df.columns]
     used += spec.missing.variables or []  # auxiliary variables of the imputation
     keep = [c for c in dict.fromkeys(used) if c in df.columns]
-    return df[keep]
+    return df if keep == list(df.columns) else df[keep]  # no copy when every column is used
 
 
 

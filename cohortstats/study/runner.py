@@ -105,6 +105,8 @@ def _run_study(study, *, progress, workdir=None, show_bars=False) -> StudyResult
             res.study_results.update(stages.agreement(spec, df))
     main = AnalysisResult(name="Main analysis", spec=spec)
     res.analyses.append(main)
+    if not spec.analyses:  # nothing else reads the merged frame: handed over, so the main analysis can free it
+        df = [df]
     run_analysis(study, spec, df, id_col, main, run, show_bars=show_bars)
     for a in spec.analyses:
         eff = spec.effective(a)
@@ -124,7 +126,10 @@ def _run_study(study, *, progress, workdir=None, show_bars=False) -> StudyResult
 def run_analysis(study, spec, df, id_col, a: AnalysisResult, run: _Recorder, *, show_bars=False) -> None:
     """The analysis stages over one population: exclusions and outcome, Table 1 (and trend tests), the scores'
     ROC, regression, models, comparisons, cross-validation and survival, as far as ``spec`` asks for them.
-    Results go to ``a.results``."""
+    Results go to ``a.results``. ``df`` may come as a one-item list, which is emptied: the caller keeps no
+    reference, so the frame is freed once the analysis has its own (exclusions, the columns it uses)."""
+    if isinstance(df, list):  # handed over by the runner (one item): no reference to the merged frame is kept
+        df = df.pop()
     scope = type(study)(spec, study.base)  # the same study folder, this analysis' spec
     outcome = spec.outcome.column
     with run.stage("data", "exclusions and outcome", a):
@@ -145,7 +150,12 @@ def run_analysis(study, spec, df, id_col, a: AnalysisResult, run: _Recorder, *, 
             a.results.update(missing_stages.missing_data(scope, df, outcome, id_col, sets, a.results))
             a.flow += missing_stages.flow_lines(a.results["missing_data"])
         if spec.models:
-            _models(scope, df, outcome, id_col, sets, a, run)
+            later = _columns_after_models(spec, outcome, df.columns)
+            if later is None:
+                _models(scope, df, outcome, id_col, sets, a, run)
+            else:  # the split is the models' copy of the data: the wide frame is let go once it is made
+                held, df = [df], df[later]
+                _models(scope, held, outcome, id_col, sets, a, run)
         else:
             a.skipped.append("models and model comparison (no models block)")
     if spec.survival is not None:
@@ -154,6 +164,15 @@ def run_analysis(study, spec, df, id_col, a: AnalysisResult, run: _Recorder, *, 
     if spec.regression is not None or spec.models:
         with run.stage("sample_size", "sample size (Riley et al.)", a):
             a.results.update(check_sample_size(scope, df, outcome, sets, a.results))
+
+
+def _columns_after_models(spec, outcome, columns) -> list | None:
+    """The columns the stages after the models read (the sample-size check: the outcome and the regression
+    candidates), or None when a later stage reads the whole frame (cross-validation, survival)."""
+    if spec.cv is not None or spec.survival is not None:
+        return None
+    wanted = [outcome, *(spec.regression.candidates if spec.regression is not None else [])]
+    return [c for c in columns if c in set(wanted)]
 
 
 def study_inputs(run: _Recorder) -> dict:
@@ -181,10 +200,16 @@ def _describe_and_regress(scope, df, outcome, id_col, a, run, show_bars):
 
 
 def _models(scope, df, outcome, id_col, sets, a, run):
+    """The split, models, comparisons, evaluation, nomogram and cross-validation. ``df`` may come as a one-item
+    list (emptied here) when nothing after the split reads it: the frame is then freed once split."""
     spec = scope.spec
+    handed = isinstance(df, list)
+    df = df.pop() if handed else df
     test_size = (spec.split.test_size if spec.split else 0.2)
     with run.stage("split", f"training/test split ({round((1 - test_size) * 100)}:{round(test_size * 100)})", a):
         train, test, line = stages.split(scope, df, outcome)
+        if handed:
+            df = None  # cross-validation is not asked for (see _columns_after_models)
         a.flow.append(line)
         if spec.table1 is not None and spec.table1.by_split:
             a.results.update(stages.describe_split(scope, train, test, outcome, id_col))

@@ -73,7 +73,8 @@ def derive(spec, df) -> tuple[pd.DataFrame, list, list]:
                                [f"{lab} {iv}" for lab, iv in zip(value.cat.categories, _intervals(rule))])
             how = f"{labels.get(rule.cut, rule.cut)} grouped as {groups}"
             counts = _value_counts(value)
-        out = out.assign(**{name: value})
+        out = out.copy(deep=False)  # the new column only: the data's columns are shared, not copied
+        out[name] = value
         flow.append(f"Derived variable {name} ({how}): {counts}.")
         methods.append(f"{labels.get(name, name)} was defined as {how}.")
     return out, flow, methods
