@@ -310,11 +310,11 @@ class ModelComparison(TidyHTML):
         return decision_curve(y, scores, **kwargs)
 
     def calibration(self, model: str, set: str = "test", **kwargs):
-        from .evaluation.calibration import calibration
+        from .evaluation.calibration import P_CLIP, calibration
 
         y, scores = self.scores(set)
         kwargs.setdefault("validation", set != "train")  # Hosmer-Lemeshow df = g on patients not fitted on
-        return calibration(y, np.clip(scores[model], 1e-12, 1 - 1e-12), **kwargs)
+        return calibration(y, np.clip(scores[model], P_CLIP, 1 - P_CLIP), **kwargs)
 
 
 def _block_of(pipe, key: str):

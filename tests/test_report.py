@@ -304,3 +304,19 @@ def test_a_rad_score_input_takes_its_feature_sets_labels():
     assert lab("Rad-score (deep)") == "Rad-score (deep learning)"
     assert lab("Rad-score (radiomics + deep)") == "Rad-score (radiomics + deep learning)"
     assert Labels({})("Rad-score (deep)") == "Rad-score (deep)"
+
+
+def test_degenerate_calibration_note_fires_on_clipped_risks_only(rng):
+    """The note ("predicted probabilities within 10⁻¹² of 0 or 1") names a model whose risks reach the clip the
+    study's calibration applies (a separated fit, as ModelComparison.calibration clips them), not one whose
+    most extreme risk is 1 − 4e-10 (an extreme predictor value, the aSAH S100B case)."""
+    from cohortstats.evaluation.calibration import P_CLIP
+    from cohortstats.report.sections.models import degenerate_calibration_notes
+
+    y = np.r_[np.zeros(30), np.ones(30)]
+    separated = np.clip(np.r_[np.full(30, 1e-20), np.full(30, 1 - 1e-17)], P_CLIP, 1 - P_CLIP)
+    extreme = np.r_[rng.uniform(0.1, 0.6, 59), 1 - 4e-10]
+    res = {"Separated": cs.calibration(y, separated), "Extreme": cs.calibration(y, extreme)}
+    notes = degenerate_calibration_notes(res)
+    assert len(notes) == 1 and notes[0].startswith("Separated: predicted probabilities within 10⁻¹² of 0 or 1")
+    assert degenerate_calibration_notes({"Extreme": res["Extreme"]}) == []

@@ -21,6 +21,9 @@ from .._results import TidyHTML
 
 __all__ = ["calibration", "CalibrationResult", "lowess_r"]
 
+# predicted risks are clipped here before logits are taken (recalibration, a study's calibration stages)
+P_CLIP = 1e-12
+
 
 def lowess_r(x, y, *, return_sorted: bool = True):
     """R's ``lowess(x, y, iter = 0)``: f = 2/3, delta = 0.01·range(x), no robustness iterations.
@@ -207,7 +210,7 @@ def smoothed_calibration(y, p, grid) -> np.ndarray:
 
 def recalibration(y, p) -> tuple[float, float]:
     """Intercept and slope of the logistic recalibration of ``p`` (clipped away from 0 and 1)."""
-    p = np.clip(np.asarray(p, float), 1e-12, 1 - 1e-12)
+    p = np.clip(np.asarray(p, float), P_CLIP, 1 - P_CLIP)
     st = fit_logistic(np.column_stack([np.ones(len(p)), logit(p)]), np.asarray(y, float))
     return float(st.beta[0]), float(st.beta[1])
 

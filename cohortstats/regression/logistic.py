@@ -51,6 +51,10 @@ def binary_outcome(series: pd.Series, name: str, positive=None) -> tuple[np.ndar
     return (series == positive).astype(float).to_numpy(), positive
 
 
+_HL_BINS = ("quantile bins of the fitted probabilities (R quantile type 7, unique breaks, intervals closed on the "
+            "right, lowest included)")
+
+
 @dataclass(frozen=True)
 class HosmerLemeshow(TidyHTML):
     """Hosmer-Lemeshow goodness-of-fit test.
@@ -66,8 +70,7 @@ class HosmerLemeshow(TidyHTML):
     groups: int
     groups_used: int
     table: pd.DataFrame
-    rule: str = ("quantile bins of the fitted probabilities (R quantile type 7, unique breaks, intervals "
-                 "closed on the right, lowest included), df = g - 2, as ResourceSelection::hoslem.test")
+    rule: str = f"{_HL_BINS}, df = g - 2, as ResourceSelection::hoslem.test"
 
     def tidy(self) -> pd.DataFrame:
         return pd.DataFrame([{"statistic": self.statistic, "df": self.df, "p_value": self.p_value,
@@ -110,9 +113,8 @@ def hosmer_lemeshow(y, p, *, groups: int = 10, validation: bool = False) -> Hosm
     df = int(groups) if validation else int(groups) - 2
     table = pd.DataFrame({"lower": breaks[:-1], "upper": breaks[1:], "n": cnt.astype(int), "observed_events": obs1,
                           "expected_events": exp1, "observed_nonevents": obs0, "expected_nonevents": exp0})
-    rule = HosmerLemeshow.rule.replace("df = g - 2, as ResourceSelection::hoslem.test",
-                                       "df = g (a validation sample: the model was not fitted on these patients)") \
-        if validation else HosmerLemeshow.rule
+    rule = (f"{_HL_BINS}, df = g (a validation sample: the model was not fitted on these patients)" if validation
+            else HosmerLemeshow.rule)
     return HosmerLemeshow(float(chi), df, float(stats.chi2.sf(chi, df)), int(groups), k, table, rule)
 
 

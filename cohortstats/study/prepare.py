@@ -74,27 +74,26 @@ def load_tables(study, res, workdir, say):
         if id_col is None and len(entries) > 1:
             raise DataValidationError("data.id is null but there are several tables: patients can only be matched "
                                       "across tables by an id column; name it in data.id.")
-        if id_col is not None:
-            from .references import missing_id_message, table_header
-
-            headers = [(t.name, table_header(path, t)) for t, (_, path, _) in zip(spec.tables, entries)]
-            missing = [missing_id_message(id_col, n, cols, len(entries)) for n, cols in headers if id_col not in cols]
-            if missing:
-                raise DataValidationError(" ".join(missing))
     if spec.synthetic:
         say("reading and merging tables")  # back from "generating the synthetic cohort" (the stage said it first)
     sheets = {t.name: t.sheet for t in spec.tables}
     decimals = {t.name: t.decimal for t in spec.tables}
     wanted = _wanted_columns(study)
     for name, path, prefix in entries:
+        header: list = []  # every column of the file, as the reader offers it (for the message below)
         keep = None
         if wanted is not None:
-            def keep(col, prefix=prefix):  # the id, and columns some analysis reads (with this table's prefix)
+            def keep(col, prefix=prefix, header=header):  # the id, and columns some analysis reads (with the prefix)
+                header.append(col)
                 full = f"{prefix or ''}{col}"
                 return (col == id_col or full in wanted[0] or any(full.startswith(p) for p in wanted[1])
                         or any(re.search(p, full) for p in wanted[2]))
         df = read_table(path, sheet=sheets.get(name), na_values=spec.na_values or None, columns=keep,
                         decimal=decimals.get(name, "."))
+        if id_col is not None and id_col not in df.columns:
+            from .references import missing_id_message
+
+            raise DataValidationError(missing_id_message(id_col, name, header or list(df.columns), len(entries)))
         res.inputs[_input_key(study, path, bool(spec.synthetic))] = {"table": name, **_input_entry(path, df)}
         res.study_flow.append(f"Read {len(df)} rows from {name} ({Path(path).name}).")
         if id_col is None:
@@ -103,10 +102,6 @@ def load_tables(study, res, workdir, say):
         names.append(name)
         prefixes.append(prefix)
     on = id_col or "row_id"
-    if id_col is not None:
-        missing = [n for n, t in zip(names, tables) if on not in t.columns]
-        if missing:  # bundled synthetic tables always hold it: files were checked before reading
-            raise DataValidationError(f"data.id: column {on!r} is missing from table(s) {missing}.")
     merged = merge_tables(*tables, on=on, names=names, prefixes=prefixes, how=spec.how)
     del tables, df
     release_arrow_memory()  # the tables read from Parquet were allocated by Arrow's pool

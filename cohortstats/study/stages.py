@@ -16,7 +16,7 @@ from .._validation import check_numeric_column
 from .._parallel import available_workers
 from ..describe.table_one import table_one
 from ..describe.trend import trend_test
-from ..evaluation.calibration import calibration
+from ..evaluation.calibration import P_CLIP, calibration
 from ..evaluation.cutoffs import threshold_metrics
 from ..evaluation.reclassification import compare_reclassification
 from ..evaluation.roc import auc_ci, compare_aucs, roc
@@ -211,7 +211,7 @@ def regress(scope, df, outcome) -> dict:
     out = {"regression": tab}
     if tab.multivariable is not None:
         fit = tab.multivariable
-        out["calibration_multivariable"] = calibration(fit.y, np.clip(fit.fitted, 1e-12, 1 - 1e-12))
+        out["calibration_multivariable"] = calibration(fit.y, np.clip(fit.fitted, P_CLIP, 1 - P_CLIP))
         if r.nomogram:
             out["nomogram"] = nomogram(fit)
     return out

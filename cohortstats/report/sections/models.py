@@ -87,13 +87,16 @@ def _train_calibration(ctx) -> list:
 
 
 def degenerate_calibration_notes(results: dict) -> list[str]:
-    """A note naming the models with predicted probabilities within 1e-12 of 0 or 1, where calibration clips them
-    (a separated fit gives such risks; a merely extreme predictor value rarely does): their recalibration intercept
-    and slope, Spiegelhalter's z and the Hosmer-Lemeshow χ² divide by p(1 − p) and are not meaningful."""
+    """A note naming the models with predicted probabilities at the clip of 0 or 1 (``P_CLIP``, where the study's
+    calibration clips them: a separated fit gives such risks; a merely extreme predictor value rarely does): their
+    recalibration intercept and slope, Spiegelhalter's z and the Hosmer-Lemeshow χ² divide by p(1 − p) and are not
+    meaningful."""
     import numpy as np
 
-    names = [name for name, c in results.items()
-             if c.p is not None and len(c.p) and np.any((np.asarray(c.p) < 1e-12) | (np.asarray(c.p) > 1 - 1e-12))]
+    from ...evaluation.calibration import P_CLIP
+
+    names = [name for name, c in results.items() if c.p is not None and len(c.p)
+             and np.any((np.asarray(c.p) <= P_CLIP) | (np.asarray(c.p) >= 1 - P_CLIP))]
     if not names:
         return []
     return [f"{', '.join(names)}: predicted probabilities within 10⁻¹² of 0 or 1 (as a separated fit gives), so the "
