@@ -217,7 +217,8 @@ def test_default_reruns_differ_only_in_the_timings(tmp_path):
     for o in outs:
         Study.from_yaml(p).run().write(o)
     files = sorted(x.relative_to(outs[0]).as_posix() for x in outs[0].rglob("*") if x.is_file())
-    assert [f for f in files if (outs[0] / f).read_bytes() != (outs[1] / f).read_bytes()] == ["manifest.json"]
+    # only the manifest may differ (its timings; rounded to ms they can also come out equal on this tiny study)
+    assert [f for f in files if (outs[0] / f).read_bytes() != (outs[1] / f).read_bytes()] in ([], ["manifest.json"])
     m = [json.loads((o / "manifest.json").read_text()) for o in outs]
     assert m[0]["timings_seconds"].keys() == m[1]["timings_seconds"].keys()
     for x in m:
