@@ -286,39 +286,37 @@ def _chord_fit(X, y, free, beta0, chol, *, maxit: int = 40, tol: float = 1e-11):
     return None
 
 
-def _bracket_near_wald(f, b_hat, side: int, h: float, crit: float, xtol: float):
-    """A tight bracket of the root of the increasing ``f``, found from the Wald limit ``b_hat + side·h``.
+def _newton_near_wald(f, b_hat, side: int, h: float, xtol: float):
+    """The root of the increasing ``f`` by Newton's method from the Wald limit ``b_hat + side·h``.
 
-    In large samples the profile limit lies within a small fraction of an SE of the Wald limit: secant
-    steps from (b̂, -side·crit) and the Wald limit converge to it superlinearly; once a step is below
-    1000·``xtol``, one point past the predicted root (twice the predicted correction, at least
-    4·``xtol``, more if rounding hides the crossing) closes a bracket that Brent's method finishes.
-    Returns ``(a, b)`` with a sign change of ``f`` (``a == b`` at an exact zero), or ``None``: the caller
-    then grows the bracket by doubling from the estimate.
+    ``f(b)`` returns ``(value, slope, noise)``: r(b) - side·crit, its derivative and the rounding of b that
+    the value carries. r(b) is linear in b when the log-likelihood is quadratic, so in large samples the
+    Wald limit is close and Newton's steps converge quadratically. A step's error is predicted from the
+    curvature of r between the last two points (|r''|·step²/(2r')); once that, or the step itself, is below
+    ``xtol`` (or the rounding of b), the stepped-to point is the root. Returns the root, or ``None`` when a
+    step leaves the side of the estimate, the slope is not positive or 12 steps do not converge: the caller
+    then brackets the root by doubling and finishes it by Brent's method.
     """
-    prev, cur = (b_hat, -side * crit), (b_hat + side * h, f(b_hat + side * h))
-    for _ in range(6):
-        (b1, f1), (b2, f2) = prev, cur
-        if f2 == 0:
-            return b2, b2
-        slope = (f2 - f1) / (b2 - b1)
-        if not (np.isfinite(f2) and slope > 0):
+    b = b_hat + side * h
+    prev = None
+    for _ in range(12):
+        value, slope, noise = f(b)
+        if value == 0:
+            return b
+        if not (np.isfinite(value) and np.isfinite(slope) and slope > 0):
             return None
-        step = -f2 / slope
-        if abs(step) <= 1e3 * xtol:
-            direction = 1.0 if f2 < 0 else -1.0  # f increases: the root lies above b2 when f2 < 0
-            for reach in (4, 64, 1024):  # near the root f carries rounding of a few xtol: reach past it
-                other = b2 + direction * max(2 * abs(step), reach * xtol)
-                f_other = f(other)
-                if not np.isfinite(f_other):
-                    return None
-                if np.sign(f_other) != np.sign(f2):
-                    return (b2, other) if other > b2 else (other, b2)
+        step = -value / slope
+        tol = max(xtol, noise)
+        if abs(step) <= tol:
+            return b + step
+        if prev is not None:
+            curvature = abs(slope - prev[1]) / abs(b - prev[0])
+            if abs(step) <= 1e-4 * h and curvature * step * step <= 2 * slope * tol:
+                return b + step
+        prev = (b, slope)
+        b = b + step
+        if not (np.isfinite(b) and side * (b - b_hat) > 0):
             return None
-        guess = b2 + step
-        if not (np.isfinite(guess) and side * (guess - b_hat) > 0):
-            return None
-        prev, cur = cur, (guess, f(guess))
     return None
 
 
@@ -328,10 +326,12 @@ def profile_limit(X, y, j: int, state: FitState, se: float, side: int, crit: flo
 
     Solves r(b) = side·crit, r(b) = sign(b - b̂)·sqrt(2(ℓ̂ - ℓ_p(b))), where ℓ_p(b) maximises the
     (penalised) log-likelihood with β_j fixed at b (its supremum when the other coefficients
-    run to infinity). For maximum likelihood without separation the bracket is first sought next
-    to the Wald limit b̂ ± crit·SE (secant steps, :func:`_bracket_near_wald`), and each constrained
-    fit first tries the chord method with X'WX of the estimate (:func:`_chord_fit`). Otherwise, or
-    when that finds no bracket, the bracket is grown outward from b̂ by doubling steps of crit·SE
+    run to infinity). For maximum likelihood without separation the root is first sought by Newton's
+    method from the Wald limit b̂ ± crit·SE (:func:`_newton_near_wald`; r'(b) = -ℓ_p'(b)/r(b), and
+    ℓ_p'(b) is the score of β_j at the constrained fit), each constrained fit first trying the chord
+    method with X'WX of the estimate (:func:`_chord_fit`): two or three fits per limit in large
+    samples. Otherwise, or when Newton's steps leave the side or do not converge, a bracket is grown
+    outward from b̂ by doubling steps of crit·SE
     until r crosses the cut. The root is then found by Brent's method to 1e-12·min(1, step). Each
     constrained fit starts from the solved b nearest to it, the other coefficients moved along the
     tangent -I_oo⁻¹ I_oj. ``top`` overrides the maximum (the supremum of the likelihood when no
@@ -351,6 +351,7 @@ def profile_limit(X, y, j: int, state: FitState, se: float, side: int, crit: flo
     solved = [(b_hat, state.beta.copy(), state.info)]
     failed = []
     memo: dict = {}
+    solved_at: dict = {}
     fast = not firth and not separated
     chol = None
     if fast:
@@ -386,6 +387,7 @@ def profile_limit(X, y, j: int, state: FitState, se: float, side: int, crit: flo
         b = float(b)
         if b not in memo:
             st = constrained(b)
+            solved_at[b] = st
             r = np.sign(b - b_hat) * np.sqrt(max(0.0, 2 * (top - st.objective)))
             # short of the maximum: r too far out, a crossing unsure
             memo[b] = (r - side * crit, not st.converged and side * r > 0.5 * crit)
@@ -394,23 +396,33 @@ def profile_limit(X, y, j: int, state: FitState, se: float, side: int, crit: flo
             failed.append(b)
         return value
 
+    def with_slope(b):
+        # r'(b) = -ℓ_p'(b)/r(b), and ℓ_p'(b) is the score of β_j at the constrained fit (the envelope theorem)
+        value = signed_root(b)
+        score = float(X[:, j] @ (y - solved_at[float(b)].p))
+        r = value + side * crit
+        noise = 4e-15 * (1 + abs(top)) / max(abs(score), 1e-300)  # ℓ_p is found to a gain of 1e-15·(1 + |ℓ|)
+        return value, (-score / r if r != 0 else np.nan), noise
+
     if separated and recession_exists(X, y, j, side):
         if side * signed_root(b_hat + side * 64 * h) < 0:
             return side * np.inf
     xtol = 1e-12 * min(1.0, h)
-    bracket = _bracket_near_wald(signed_root, b_hat, side, h, crit, xtol) if fast else None
-    if bracket is None:
-        inner, outer = b_hat, b_hat + side * h
+    if fast:
+        root = _newton_near_wald(with_slope, b_hat, side, h, xtol)
+        if root is not None and not failed:
+            return float(root)
+        failed.clear()
+    inner, outer = b_hat, b_hat + side * h
+    f_out = signed_root(outer)
+    for expand in range(1, 51):
+        if side * f_out >= 0:
+            break
+        inner, outer = outer, b_hat + side * h * 2 ** expand
         f_out = signed_root(outer)
-        for expand in range(1, 51):
-            if side * f_out >= 0:
-                break
-            inner, outer = outer, b_hat + side * h * 2 ** expand
-            f_out = signed_root(outer)
-        else:
-            return float("nan") if failed else side * np.inf
-        bracket = tuple(sorted((inner, outer)))
-    a, b = bracket
+    else:
+        return float("nan") if failed else side * np.inf
+    a, b = sorted((inner, outer))
     failed.clear()
     root = a if a == b else optimize.brentq(signed_root, a, b, xtol=xtol, rtol=4 * np.finfo(float).eps, maxiter=500)
     # a root, not a jump of r (a constrained fit that moved to another local maximum of Firth's penalised
