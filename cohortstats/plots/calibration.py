@@ -48,9 +48,10 @@ def plot_calibration(result, *, ax=None, groups: bool = True, rug: bool = True, 
                 label=f"Bias-corrected (B = {corrected.B})")
     if groups and len(result.groups):
         g = result.groups
-        lo_err = np.clip(g["observed"] - g["conf_low"], 0, None)  # Wilson limits can sit 1e-16 inside
-        hi_err = np.clip(g["conf_high"] - g["observed"], 0, None)
-        ax.errorbar(g["mean_predicted"], g["observed"], yerr=[lo_err, hi_err], fmt="o", color=color(1),
+        observed = g["observed"].to_numpy(dtype=float)  # arrays: matplotlib calls float() on a 1-group Series
+        lo_err = np.clip(observed - g["conf_low"].to_numpy(dtype=float), 0, None)  # Wilson limits can sit 1e-16 inside
+        hi_err = np.clip(g["conf_high"].to_numpy(dtype=float) - observed, 0, None)
+        ax.errorbar(g["mean_predicted"].to_numpy(dtype=float), observed, yerr=[lo_err, hi_err], fmt="o", color=color(1),
                     markersize=4, capsize=2, linewidth=1, label=f"{len(g)} quantile groups (95% CI)")
     if rug and result.p is not None:
         p = np.asarray(result.p)
