@@ -8,6 +8,9 @@ not.  Nothing is dropped silently.
 from __future__ import annotations
 
 import csv
+import ctypes
+import functools
+import gc
 import io
 import re
 import sys
@@ -251,6 +254,28 @@ def release_arrow_memory() -> None:
     pa = sys.modules.get("pyarrow")
     if pa is not None:
         pa.default_memory_pool().release_unused()
+
+
+def release_freed_memory() -> None:
+    """Give freed memory back to the operating system: Arrow's pool, and glibc's heap (``malloc_trim(0)``: glibc
+    keeps freed blocks below its mmap threshold for reuse, so each stage's peak would stack on what the stages
+    before it freed). Linux with glibc only; elsewhere only Arrow's pool. Unreachable cycles are collected first
+    (an exception's traceback can hold a frame's arrays until the collector runs)."""
+    gc.collect()
+    release_arrow_memory()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim  # glibc; musl and others have no malloc_trim
+    except (OSError, AttributeError):
+        return None
 
 
 def _whole_numbers(series: pd.Series):

@@ -108,7 +108,8 @@ def load_tables(study, res, workdir, say):
     release_arrow_memory()  # the tables read from Parquet were allocated by Arrow's pool
     from dataclasses import replace
 
-    res.study_results["merge"] = replace(merged, data=merged.data.iloc[:0])  # the audit is kept, not a second copy of the data
+    # the audit is kept, not the data: an empty copy (``iloc[:0]`` alone is a view that keeps every value alive)
+    res.study_results["merge"] = replace(merged, data=merged.data.iloc[:0].copy())
     if merged.n_kept == 0:
         raise DataValidationError(_no_id_matched(merged.audit, names, on, spec.how))
     res.study_flow.append(f"Merged on {on!r}: {merged.n_kept} patients kept, {merged.n_dropped} id(s) dropped"
