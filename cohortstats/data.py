@@ -8,6 +8,9 @@ not.  Nothing is dropped silently.
 from __future__ import annotations
 
 import csv
+import ctypes
+import functools
+import gc
 import io
 import re
 import sys
@@ -253,6 +256,28 @@ def release_arrow_memory() -> None:
         pa.default_memory_pool().release_unused()
 
 
+def release_freed_memory() -> None:
+    """Give freed memory back to the operating system: Arrow's pool, and glibc's heap (``malloc_trim(0)``: glibc
+    keeps freed blocks below its mmap threshold for reuse, so each stage's peak would stack on what the stages
+    before it freed). Linux with glibc only; elsewhere only Arrow's pool. Unreachable cycles are collected first
+    (an exception's traceback can hold a frame's arrays until the collector runs)."""
+    gc.collect()
+    release_arrow_memory()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim  # glibc; musl and others have no malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
 def _whole_numbers(series: pd.Series):
     """The ids as int64 (NaN -> missing mask) when the column is integer, or floats that are all whole numbers
     (1.0 reads as 1) within ±2^53; else None."""
@@ -434,6 +459,14 @@ def merge_tables(
     if len(tables) == 1 and isinstance(tables[0], dict):
         names = list(tables[0]) if names is None else names
         tables = tuple(tables[0].values())
+    return merge_table_list(list(tables), on=on, names=names, prefixes=prefixes, how=how, keep_metadata=keep_metadata)
+
+
+def merge_table_list(tables: list, *, on: str = "patient_id", names=None, prefixes=None, how: str = "inner",
+                     keep_metadata: bool = False) -> MergeResult:
+    """:func:`merge_tables` of a list of DataFrames that it empties: each table is let go as soon as its columns are
+    in the merged frame, so a caller that keeps no other reference (the study runner) never holds every table
+    read and the whole merged frame at once."""
     if len(tables) == 0:
         raise DataValidationError("merge_tables needs at least one table.")
     for i, t in enumerate(tables):
@@ -469,10 +502,10 @@ def merge_tables(
         metadata[name] = meta
         cols = [c for c in t.columns if c != on and (keep_metadata or c not in meta)]
         out_cols = [f"{prefix}{c}" if prefix else c for c in cols]
-        prepared.append((t, cols, out_cols, (index, rows)))
+        prepared.append((cols, out_cols, (index, rows)))
 
     seen_cols: dict[str, str] = {}
-    for (_, _, out_cols, _), name in zip(prepared, names):
+    for (_, out_cols, _), name in zip(prepared, names):
         clash = [c for c in out_cols if c in seen_cols]
         if clash:
             raise DataValidationError(
@@ -482,12 +515,12 @@ def merge_tables(
         seen_cols.update({c: name for c in out_cols})
 
     # every id once, in order of first appearance (first table first)
-    union = pd.Index(pd.unique(np.concatenate([index.to_numpy() for (_, _, _, (index, _)) in prepared])))
-    where_in = [index.get_indexer(union) for (_, _, _, (index, _)) in prepared]  # each id's row, -1 if absent
+    union = pd.Index(pd.unique(np.concatenate([index.to_numpy() for (_, _, (index, _)) in prepared])))
+    where_in = [index.get_indexer(union) for (_, _, (index, _)) in prepared]  # each id's row, -1 if absent
     presence = {name: w >= 0 for name, w in zip(names, where_in)}
     kept = np.logical_and.reduce([presence[n] for n in names]) if how == "inner" else presence[names[0]]
     all_ids = _id_text(union.to_numpy())
-    near = _near_misses(all_ids, [index for (_, _, _, (index, _)) in prepared], names, presence)
+    near = _near_misses(all_ids, [index for (_, _, (index, _)) in prepared], names, presence)
     n_near = int((near != "").sum())
     if n_near:
         warnings.warn(
@@ -501,33 +534,60 @@ def merge_tables(
     # are in ``near_miss``
     audit = pd.DataFrame({"id": all_ids, **{f"in_{n}": presence[n] for n in names}, "kept": kept,
                           "reason": _drop_reasons(presence, kept, near != "", names, how), "near_miss": near})
-    n_kept = int(kept.sum())
-    blocks = [pd.Series(all_ids[kept], name=on)]
-    for (t, cols, out_cols, (index, rows)), where_all in zip(prepared, where_in):
-        where = where_all[kept]
-        found = where >= 0
-        block = _rows_of(t, rows[where[found]], cols)  # one copy of the table's kept rows and columns
-        if not found.all():
-            block = block.set_axis(np.flatnonzero(found)).reindex(range(n_kept))
-        block.columns = out_cols
-        block.index = pd.RangeIndex(n_kept)
-        blocks.append(block)
-    # the blocks are new frames; pandas consolidates them into one block per dtype (measured: the split and the
-    # models then peak lower than on a frame of one block per table)
-    data = pd.concat(blocks, axis=1, copy=False)
+    data = _assemble(tables, prepared, where_in, kept, pd.Series(all_ids[kept], name=on))
     excluded_df = pd.concat(excluded, ignore_index=True)[["table", "row", "reason"]]
     excluded_df["row"] = excluded_df["row"].astype(int)
     excluded_df = excluded_df if len(excluded_df) else pd.DataFrame(columns=["table", "row", "reason"])
     return MergeResult(data=data, audit=audit, excluded_rows=excluded_df, metadata_columns=metadata, id_column=on)
 
 
-def _rows_of(t: pd.DataFrame, rows: np.ndarray, cols: list) -> pd.DataFrame:
-    """``t.iloc[rows][cols]`` with one copy of the data: the rows are taken, then the other columns (the id,
-    metadata) are deleted from the new frame in place."""
-    block, wanted = t.take(rows), set(cols)
-    for c in [c for c in block.columns if c not in wanted]:
-        del block[c]
-    return block if list(block.columns) == list(cols) else block[cols]
+def _assemble(tables: list, prepared: list, where_in: list, kept: np.ndarray, ids: pd.Series) -> pd.DataFrame:
+    """The merged frame, built once: every float64 column is written straight into one float64 block (the block
+    pandas would consolidate them into, columns in the same order), the other columns are taken as before (a
+    patient without a row in a table gets pandas' missing value), and each table in ``tables`` is let go (its
+    entry set to None) once its columns are in."""
+    n_kept = len(ids)
+    names, others, floats, plans = [ids.name], {0: ids}, [], []  # floats: (table, column, values already taken)
+    for i, (cols, out_cols, (_, rows)) in enumerate(prepared):
+        where = where_in[i][kept]
+        found = where >= 0
+        take, at = rows[where[found]], (None if found.all() else np.flatnonzero(found))
+        plans.append((take, at))
+        for c, out in zip(cols, out_cols):
+            s = tables[i][c]
+            taken = None
+            if s.dtype != np.float64:
+                taken = s.take(take) if at is None else s.take(take).set_axis(at).reindex(range(n_kept))
+                taken = taken.set_axis(pd.RangeIndex(n_kept)).rename(out)
+            if taken is None or taken.dtype == np.float64:
+                floats.append((i, c, taken))
+            else:
+                others[len(names)] = taken
+            names.append(out)
+    block = np.empty((len(floats), n_kept))  # one row per column: the layout of a pandas float64 block
+    for i, (take, at) in enumerate(plans):
+        for k, (src, c, taken) in enumerate(floats):
+            if src != i:
+                continue
+            if taken is not None:
+                block[k] = taken.to_numpy()
+            elif at is None:
+                np.take(tables[i][c].to_numpy(), take, out=block[k])
+            else:
+                block[k] = np.nan
+                block[k, at] = tables[i][c].to_numpy()[take]
+        tables[i] = None  # every column of this table is in: it is let go (when the caller holds no reference)
+    positions = [p for p in range(len(names)) if p not in others]
+    if len(others) > _MAX_INSERTED:  # many other columns: one frame of every column (pandas copies the block once)
+        values = dict(zip(positions, block))
+        return pd.DataFrame({names[p]: others[p] if p in others else values[p] for p in range(len(names))})
+    data = pd.DataFrame(block.T, columns=[names[p] for p in positions], copy=False)
+    for p in sorted(others):  # the other columns at their places (every position below p is filled by now)
+        data.insert(p, names[p], others[p])
+    return data
+
+
+_MAX_INSERTED = 90  # columns inserted one by one beside the float64 block (pandas warns above 100 blocks)
 
 
 def _id_keys(tables, names, on) -> list:

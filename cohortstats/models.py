@@ -32,6 +32,7 @@ from .regression.logistic import binary_outcome
 from .pipeline_steps import (  # noqa: F401  (SCREEN_KEYS, screen_problem: imported from here by the study file)
     SCREEN_KEYS,
     MedianImputer,
+    columns_of,
     describe_estimator,
     make_estimator,
     screen_problem,
@@ -121,7 +122,7 @@ def train_test_split(df: pd.DataFrame, outcome: str, *, test_size: float = 0.2, 
                                   f"{len(counts)} outcome classes in both sets.")
     rows_tr, rows_te = sk_split(np.arange(len(df)), test_size=test_size, random_state=random_state,
                                 stratify=y if stratify else None)
-    train, test = df.iloc[rows_tr], df.iloc[rows_te]
+    train, test = df.take(rows_tr), df.take(rows_te)  # new frames (no view of df): one copy of each set
     for set_name, rows in (("test", rows_te), ("training", rows_tr)):
         got = pd.Series(y[rows]).value_counts()
         absent = [int(c) for c in counts.index if c not in got.index]
@@ -139,7 +140,6 @@ def train_test_split(df: pd.DataFrame, outcome: str, *, test_size: float = 0.2, 
                 + ("use stratify=True, " if not stratify else "") + "or use cross-validation instead of one split.")
     info = {"test_size": float(test_size), "random_state": random_state, "stratified": bool(stratify),
             "n_train": len(train), "n_test": len(test)}
-    train, test = train.copy(), test.copy()
     train.attrs["split"] = dict(info, set="train")
     test.attrs["split"] = dict(info, set="test")
     return train, test
@@ -341,7 +341,7 @@ def model_inputs(comparison: "ModelComparison", name: str, df: pd.DataFrame, fea
             raise DataValidationError(f"model {name!r} feeds LASSO-selected features to its estimator; its inputs "
                                       "are not a rad-score (use 'signature:<set>' for a nomogram).")
         if kind == "signature":  # the block as fitted: imputation, screens, LASSO
-            out[f"Rad-score ({' + '.join(names)})"] = np.asarray(_block_of(pipe, key).transform(df[c]),
+            out[f"Rad-score ({' + '.join(names)})"] = np.asarray(_block_of(pipe, key).transform(columns_of(df, c)),
                                                                   dtype=float).ravel()
         else:
             for col in c:
@@ -501,7 +501,7 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
                 sp = signature_pipeline(spec.screen, bool(spec.impute), random_state, feature_block(key)[0])
                 sp.set_output(transform="pandas")
                 try:
-                    fitted_signatures[sig_key] = sp.fit(train[cols], y_tr)
+                    fitted_signatures[sig_key] = sp.fit(columns_of(train, cols), y_tr)
                 except DataValidationError as err:
                     raise EmptySignatureError(
                         f"model {spec.name!r}: the rad-score of {key.split(':', 1)[1]!r} cannot be built from the "
@@ -537,14 +537,14 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
             check.update(check_events_per_parameter(spec, cols, y_tr))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            pipe.fit(train[all_cols], y_tr)
+            pipe.fit(columns_of(train, all_cols), y_tr)
         # deprecation notices are about code, not the user's data: passed on as they are, not folded into checks
         for w in caught:
             if issubclass(w.category, CODE_WARNINGS):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         caught = [w for w in caught if not issubclass(w.category, CODE_WARNINGS)]
         if spec.estimator == "logistic":
-            check["separation"] = check_separation(spec, pipe, train[all_cols], y_tr, caught)
+            check["separation"] = check_separation(spec, pipe, columns_of(train, all_cols), y_tr, caught)
         else:
             for w in caught:
                 warnings.warn(f"model {spec.name!r}: {w.message}", w.category, stacklevel=2)
@@ -564,8 +564,8 @@ def fit_models(train: pd.DataFrame, test: pd.DataFrame, outcome: str, models, *,
                     "the same risk (AUC 0.5, no calibration). "
                     + ("Leave this model out or give it other inputs (in the API, params={'rule': 'min'} keeps "
                        "more)." if lasso.rule == "1se" else "Leave this model out, or give it other inputs."), spec.name)
-        p_tr = pipe.predict_proba(train[all_cols])[:, 1]
-        p_te = pipe.predict_proba(test[all_cols])[:, 1]
+        p_tr = pipe.predict_proba(columns_of(train, all_cols))[:, 1]
+        p_te = pipe.predict_proba(columns_of(test, all_cols))[:, 1]
         tm_tr = threshold_metrics(y_tr, p_tr, threshold="youden")
         thresholds[spec.name] = tm_tr
         for nm, y, p in (("train", y_tr, p_tr), ("test", y_te, p_te)):

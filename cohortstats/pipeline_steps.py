@@ -11,7 +11,7 @@ from sklearn.impute import SimpleImputer
 from .signatures.lasso import LassoSelector, LassoSignature
 from .signatures.screens import CorrelationFilter, MRMRSelector, NearZeroVariance, UnivariateFilter
 
-__all__ = ["MedianImputer", "SCREEN_KEYS", "screen_problem", "screen_steps", "signature_pipeline", "make_estimator",
+__all__ = ["columns_of", "MedianImputer", "SCREEN_KEYS", "screen_problem", "screen_steps", "signature_pipeline", "make_estimator",
            "describe_estimator", "SVM_EXACT_MAX", "SVM_LANDMARKS", "RbfNystroem", "approximate_svm"]
 
 
@@ -32,6 +32,24 @@ def screen_problem(screen) -> str | None:
     if screen.get("lasso_rule", "1se") not in ("1se", "min"):
         return f"screen.lasso_rule must be '1se' or 'min'; got {screen['lasso_rule']!r}."
     return None
+
+
+def columns_of(df, cols: list):
+    """``df[cols]`` without copying the values when the columns are one run of one float64 block of ``df`` (a
+    merged frame's radiomics or deep features): a frame viewing ``df``'s values, which the pipeline's steps read
+    and never write (each step returns new arrays). Otherwise ``df[cols]``."""
+    import pandas as pd
+
+    pos = df.columns.get_indexer(cols)
+    mgr = getattr(df, "_mgr", None)
+    if len(cols) == 0 or (pos < 0).any() or not hasattr(mgr, "blknos"):
+        return df[cols]
+    blkno, blkloc = mgr.blknos[pos], mgr.blklocs[pos]
+    block = mgr.blocks[blkno[0]]
+    if (blkno != blkno[0]).any() or (np.diff(blkloc) != 1).any() or block.dtype != np.float64 or block.ndim != 2:
+        return df[cols]
+    values = block.values[blkloc[0]:blkloc[-1] + 1]  # one row per column: a view
+    return pd.DataFrame(values.T, index=df.index, columns=pd.Index(cols, dtype=df.columns.dtype), copy=False)
 
 
 class MedianImputer(SimpleImputer):

@@ -239,3 +239,22 @@ def test_merge_matches_whole_number_ids_across_types_and_vectorised_audit_equals
         m3 = cs.merge_tables(a, b, c, on="id")
     assert m3.data["id"].tolist() == ["7", "9"]
     assert m3.audit.set_index("id").loc["011", "near_miss"] == "table2: '11'"
+
+
+@pytest.mark.parametrize("how", ["inner", "left"])
+@pytest.mark.parametrize("n_text", [1, 95])  # 95 text columns: the frame is built in one go (no 100 blocks)
+def test_merge_builds_one_float_block_equal_to_pandas_merge(rng, how, n_text):
+    """The merged frame equals pandas' merge on the same ids (values, dtypes, column order; a patient without a
+    row in the second table gets NaN, its integers become floats, its booleans objects), with every float64 column
+    in one block, and merge_table_list lets each table go (its entry set to None)."""
+    a = pd.DataFrame({"id": [3, 1, 2, 5], "age": [70.0, 64.0, np.nan, 50.0], "n": [1, 2, 3, 4],
+                      **{f"t{j}": list("mffm") for j in range(n_text)}, "w": rng.normal(size=4)})
+    b = pd.DataFrame({"id": ["1", "2", "3", "9"], "x": rng.normal(size=4), "flag": [True, False, True, False],
+                      "k": [1, 2, 3, 4], "z": [np.nan, 1.5, 2.5, 3.5]})
+    tables = [a, b]
+    m = cs.data.merge_table_list(tables, on="id", names=["a", "b"], prefixes=[None, "b_"], how=how)
+    assert tables == [None, None]
+    want = a.assign(id=a["id"].astype(str)).merge(b.add_prefix("b_").rename(columns={"b_id": "id"}), on="id",
+                                                  how=how)
+    pd.testing.assert_frame_equal(m.data, want)
+    assert [blk.dtype for blk in m.data._mgr.blocks].count(np.dtype(float)) == 1

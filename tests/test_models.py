@@ -1,5 +1,7 @@
 """Train/test modelling: no leakage, tables built from the discrimination functions, clear errors."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -270,3 +272,37 @@ def test_cross_validation_counts_fold_warnings(cohort, monkeypatch):
     assert ("cross_validate_models, model 'm': in 10 of 10 folds: divide by zero encountered in log "
             "(RuntimeWarning)") in messages
     assert not [x for x in caught if x.category is RuntimeWarning]  # reported, not passed on raw
+
+
+def test_columns_of_views_one_run_of_the_float_block_and_copies_otherwise(rng):
+    """columns_of(df, cols) equals df[cols]; it shares df's values only for one run of one float64 block."""
+    from cohortstats.pipeline_steps import columns_of
+
+    df = pd.DataFrame({"id": list("abcd"), "a": rng.normal(size=4), "b": rng.normal(size=4), "n": [1, 2, 3, 4],
+                       "c": [0.0, 1.0, 2.0, np.nan]})
+    df._consolidate_inplace()  # one float64 block: a, b, c
+    for cols, view in ((["a", "b"], True), (["b", "c"], True), (["a"], True), (["a", "c"], False),
+                       (["c", "a"], False), (["a", "n"], False)):
+        got = columns_of(df, cols)
+        pd.testing.assert_frame_equal(got, df[cols])
+        assert np.shares_memory(got.to_numpy(), df[cols[0]].to_numpy()) is view, cols
+
+
+def test_a_screen_keeping_every_feature_passes_the_values_on_without_a_copy(rng):
+    from cohortstats.signatures.screens import NearZeroVariance
+
+    X = pd.DataFrame(rng.normal(size=(50, 3)), columns=["f1", "f2", "f3"])
+    step = NearZeroVariance().set_output(transform="pandas").fit(X)
+    out = step.transform(X)
+    pd.testing.assert_frame_equal(out, X)
+    assert out is not X and np.shares_memory(out.to_numpy(), X.to_numpy())
+
+
+def test_train_test_split_sets_are_new_frames(rng):
+    df = pd.DataFrame({"y": [0, 1] * 20, "x": rng.normal(size=40)})
+    train, test = cs.train_test_split(df, "y", random_state=3)
+    assert not np.shares_memory(train["x"].to_numpy(), df["x"].to_numpy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no SettingWithCopyWarning: the sets are frames of their own
+        train["z"] = 1.0
+    assert "z" not in df.columns and train.attrs["split"]["set"] == "train"

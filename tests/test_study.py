@@ -23,6 +23,15 @@ def fusion_report(tmp_path_factory):
     return out / "report", result
 
 
+def test_the_run_keeps_the_merge_audit_but_none_of_the_merged_values(fusion_report):
+    """The merge result kept for the report holds an empty frame of its own (``iloc[:0]`` alone would be a view
+    keeping every merged value alive for the whole run)."""
+    _, result = fusion_report
+    data = result.study_results["merge"].data
+    assert len(data) == 0 and len(data.columns) > 300
+    assert all(getattr(blk.values, "base", None) is None for blk in data._mgr.blocks)
+
+
 def test_report_files_and_sections(fusion_report):
     out, result = fusion_report
     for f in ("report.html", "report.docx", "tables.xlsx", "manifest.json"):

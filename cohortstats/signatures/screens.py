@@ -63,7 +63,8 @@ class NearZeroVariance(_BinaryTags, TransformerMixin, BaseEstimator):
         check_is_fitted(self, "support_")
         if isinstance(X, pd.DataFrame):
             validate_data(self, X, reset=False, dtype=float)
-            return X.loc[:, self.support_]
+            # every feature kept (near-zero variance on continuous features): the same values, not a copy of them
+            return X.copy(deep=False) if self.support_.all() else X.loc[:, self.support_]
         return validate_data(self, X, reset=False, dtype=float)[:, self.support_]
 
     def get_feature_names_out(self, input_features=None):

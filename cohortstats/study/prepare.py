@@ -27,7 +27,7 @@ def load_tables(study, res, workdir, say):
     """Read every table (or generate the synthetic cohort) and merge them on the id; the merge audit and the
     flow lines go to ``res``. Returns the merged data and the id column."""
     from .. import datasets
-    from ..data import merge_tables, read_table, release_arrow_memory
+    from ..data import merge_table_list, read_table, release_arrow_memory
     from ..datasets._hematoma import write_table
 
     spec = study.spec.data
@@ -102,12 +102,14 @@ def load_tables(study, res, workdir, say):
         names.append(name)
         prefixes.append(prefix)
     on = id_col or "row_id"
-    merged = merge_tables(*tables, on=on, names=names, prefixes=prefixes, how=spec.how)
-    del tables, df
+    del df  # the list is the tables' only reference: the merge lets each go once its columns are in
+    merged = merge_table_list(tables, on=on, names=names, prefixes=prefixes, how=spec.how)
+    del tables
     release_arrow_memory()  # the tables read from Parquet were allocated by Arrow's pool
     from dataclasses import replace
 
-    res.study_results["merge"] = replace(merged, data=merged.data.iloc[:0])  # the audit is kept, not a second copy of the data
+    # the audit is kept, not the data: an empty copy (``iloc[:0]`` alone is a view that keeps every value alive)
+    res.study_results["merge"] = replace(merged, data=merged.data.iloc[:0].copy())
     if merged.n_kept == 0:
         raise DataValidationError(_no_id_matched(merged.audit, names, on, spec.how))
     res.study_flow.append(f"Merged on {on!r}: {merged.n_kept} patients kept, {merged.n_dropped} id(s) dropped"

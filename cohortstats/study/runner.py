@@ -13,6 +13,7 @@ import warnings
 from contextlib import contextmanager
 
 from .._parallel import compute_environment
+from ..data import release_freed_memory
 from . import missing_stages, stages
 from .prepare import (
     apply_exclusions,
@@ -48,6 +49,7 @@ class _Recorder:
             try:
                 yield
             finally:
+                release_freed_memory()  # what the stage freed goes back to the system before the next stage
                 timing_key = label if analysis is None or analysis.main else f"{analysis.name}: {label}"
                 self.res.timings[timing_key] = round(self.res.timings.get(timing_key, 0) + time.perf_counter() - t0, 3)
         self._keep(caught, key, analysis)
