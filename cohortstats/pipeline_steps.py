@@ -4,6 +4,8 @@ with the rule for the SVM on large training sets and each estimator's descriptio
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import SimpleImputer
@@ -35,27 +37,53 @@ def screen_problem(screen) -> str | None:
 
 
 def columns_of(df, cols: list):
-    """``df[cols]`` without copying the values when the columns are one run of one float64 block of ``df`` (a
-    merged frame's radiomics or deep features): a frame viewing ``df``'s values, which the pipeline's steps read
-    and never write (each step returns new arrays). Otherwise ``df[cols]``."""
+    """``df[cols]`` without copying the values of runs of columns that lie side by side in one float64 block of
+    ``df`` (a merged frame's radiomics or deep features): each such run is a frame viewing ``df``'s values, the
+    other columns are copied, and the pieces are put side by side without copying (one frame of several
+    blocks, in the order of ``cols``). The pipeline's steps read these values and never write them (each step
+    returns new arrays)."""
     import pandas as pd
 
     pos = df.columns.get_indexer(cols)
     mgr = getattr(df, "_mgr", None)
-    if len(cols) == 0 or (pos < 0).any() or not hasattr(mgr, "blknos"):
+    if len(cols) == 0 or (pos < 0).any() or not hasattr(mgr, "blknos") or len(set(pos)) < len(pos):
         return df[cols]
     blkno, blkloc = mgr.blknos[pos], mgr.blklocs[pos]
-    block = mgr.blocks[blkno[0]]
-    if (blkno != blkno[0]).any() or (np.diff(blkloc) != 1).any() or block.dtype != np.float64 or block.ndim != 2:
+    breaks = np.flatnonzero((np.diff(blkno) != 0) | (np.diff(blkloc) != 1)) + 1
+    if len(breaks) > 16:  # scattered columns: one copy is simpler than many small pieces
         return df[cols]
-    values = block.values[blkloc[0]:blkloc[-1] + 1]  # one row per column: a view
-    return pd.DataFrame(values.T, index=df.index, columns=pd.Index(cols, dtype=df.columns.dtype), copy=False)
+    pieces = []
+    for run in np.split(np.arange(len(cols)), breaks):
+        block = mgr.blocks[blkno[run[0]]]
+        names = [cols[i] for i in run]
+        if block.dtype != np.float64 or block.ndim != 2:
+            pieces.append(df[names])
+            continue
+        values = block.values[blkloc[run[0]]:blkloc[run[-1]] + 1]  # one row per column: a view
+        pieces.append(pd.DataFrame(values.T, index=df.index, columns=pd.Index(names, dtype=df.columns.dtype),
+                                   copy=False))
+    if len(pieces) == 1:
+        return pieces[0]
+    # pandas 2 consolidates (copies) the blocks of a concatenation unless copy-on-write is on; pandas 3 always is
+    on_write = (contextlib.nullcontext() if int(pd.__version__.split(".")[0]) >= 3
+                else pd.option_context("mode.copy_on_write", True))
+    with on_write:
+        out = pd.concat(pieces, axis=1)
+    return out if out.columns.equals(pd.Index(cols, dtype=df.columns.dtype)) else df[cols]
 
 
 class MedianImputer(SimpleImputer):
-    """scikit-learn's ``SimpleImputer(strategy="median")`` whose medians are found a block of columns at a time:
-    the same medians (each column's own), without ``numpy.ma.median``'s sorted and masked copies of every column at
-    once (several copies of a wide radiomics block)."""
+    """scikit-learn's ``SimpleImputer(strategy="median")`` with the same medians and output, lean on memory.
+
+    - The medians are found a block of columns at a time (each column's own median), without
+      ``numpy.ma.median``'s sorted and masked copies of every column at once.
+    - Fitting reads its input without copying it (the medians only read it).
+    - A DataFrame of float64 columns without missing values, given to ``transform``, comes back as a new frame
+      viewing the same values instead of a copy (there is nothing to fill). The steps after it in a pipeline
+      read their input and never write into it. Anything else is SimpleImputer's: a filled copy.
+
+    In a radiomics block of 80,000 patients x 363 features each copy is 0.22 GiB.
+    """
 
     _BLOCK_VALUES = 1_000_000
 
@@ -63,6 +91,37 @@ class MedianImputer(SimpleImputer):
                  add_indicator=False, keep_empty_features=False):
         super().__init__(missing_values=missing_values, strategy=strategy, fill_value=fill_value, copy=copy,
                          add_indicator=add_indicator, keep_empty_features=keep_empty_features)
+
+    def fit(self, X, y=None):
+        copy = self.copy
+        self.copy = False  # fit only reads X (SimpleImputer copies it for the fill that transform does)
+        try:
+            return super().fit(X, y)
+        finally:
+            self.copy = copy
+
+    def transform(self, X):
+        if self._complete_float_frame(X):
+            from sklearn.utils.validation import check_is_fitted, validate_data
+
+            check_is_fitted(self)
+            validate_data(self, X, reset=False, skip_check_array=True)  # the names and number of columns fitted
+            return X.copy(deep=False)
+        return super().transform(X)
+
+    def _complete_float_frame(self, X) -> bool:
+        """A DataFrame of float64 columns without missing values, imputed with a median for every column."""
+        import pandas as pd
+
+        stats = getattr(self, "statistics_", None)
+        if (not isinstance(X, pd.DataFrame) or self.add_indicator or stats is None or np.isnan(stats).any()
+                or not (self.missing_values is np.nan or (isinstance(self.missing_values, float)
+                                                            and np.isnan(self.missing_values)))
+                or X.shape[1] != len(stats) or not all(d == np.float64 for d in X.dtypes)):
+            return False
+        width = max(1, self._BLOCK_VALUES // max(1, X.shape[0]))
+        values = X.to_numpy()
+        return not any(np.isnan(values[:, s:s + width]).any() for s in range(0, values.shape[1], width))
 
     def _dense_fit(self, X, strategy, missing_values, fill_value):
         width = max(1, self._BLOCK_VALUES // max(1, X.shape[0]))

@@ -288,6 +288,23 @@ def test_columns_of_views_one_run_of_the_float_block_and_copies_otherwise(rng):
         assert np.shares_memory(got.to_numpy(), df[cols[0]].to_numpy()) is view, cols
 
 
+def test_columns_of_puts_float_runs_side_by_side_without_copying_them(rng):
+    """A model's inputs from several blocks (clinical columns, then the radiomics and deep runs): equal to df[cols],
+    each float64 run a view of df's values, the other columns copied."""
+    from cohortstats.pipeline_steps import columns_of
+
+    rad = pd.DataFrame(rng.normal(size=(30, 8)), columns=[f"r{i}" for i in range(8)])
+    deep = pd.DataFrame(rng.normal(size=(30, 5)), columns=[f"d{i}" for i in range(5)])
+    clinical = pd.DataFrame({"age": rng.integers(20, 80, 30), "sex": rng.integers(0, 2, 30).astype(float)})
+    df = pd.concat([clinical, rad, deep], axis=1)  # four blocks: int, float, float, float
+    cols = ["sex", "age", *[f"r{i}" for i in range(1, 7)], *deep.columns]
+    got = columns_of(df, cols)
+    pd.testing.assert_frame_equal(got, df[cols])
+    viewed = [any(np.shares_memory(mine.values, theirs.values) for theirs in df._mgr.blocks)
+              for mine in got._mgr.blocks]
+    assert viewed == [True, False, True, True]  # sex (float64), the radiomics and deep runs; age (int) copied
+
+
 def test_a_screen_keeping_every_feature_passes_the_values_on_without_a_copy(rng):
     from cohortstats.signatures.screens import NearZeroVariance
 
@@ -306,3 +323,33 @@ def test_train_test_split_sets_are_new_frames(rng):
         warnings.simplefilter("error")  # no SettingWithCopyWarning: the sets are frames of their own
         train["z"] = 1.0
     assert "z" not in df.columns and train.attrs["split"]["set"] == "train"
+
+
+def test_median_imputer_equals_simple_imputer_and_passes_complete_float_frames_on(rng):
+    """MedianImputer = SimpleImputer(strategy="median"): the same medians and output, with and without missing
+    values; a complete float64 DataFrame comes back viewing the same values (nothing to fill), anything with a
+    missing value as a filled copy, the input untouched (fit reads it without a copy)."""
+    from sklearn.impute import SimpleImputer
+
+    from cohortstats.pipeline_steps import MedianImputer
+
+    complete = pd.DataFrame(rng.normal(size=(500, 40)), columns=[f"f{i}" for i in range(40)])
+    holes = complete.copy()
+    holes.iloc[rng.integers(0, 500, 60), rng.integers(0, 40, 60)] = np.nan
+    before = holes.copy()
+    for train in (complete, holes):
+        ours = MedianImputer().set_output(transform="pandas").fit(train)
+        theirs = SimpleImputer(strategy="median").set_output(transform="pandas").fit(train)
+        assert_allclose(ours.statistics_, theirs.statistics_, rtol=0, atol=0)
+        for data in (complete, holes):
+            pd.testing.assert_frame_equal(ours.transform(data), theirs.transform(data))
+        out = ours.transform(complete)
+        assert out is not complete and np.shares_memory(out.to_numpy(), complete.to_numpy())
+        assert not np.shares_memory(ours.transform(holes).to_numpy(), holes.to_numpy())
+    pd.testing.assert_frame_equal(holes, before)
+    with pytest.raises(ValueError, match="feature names"):
+        ours.transform(complete.rename(columns={"f0": "other"}))
+    with_empty = holes.assign(f0=np.nan)  # a column without any value: dropped, as SimpleImputer does
+    fitted = MedianImputer().set_output(transform="pandas").fit(with_empty)
+    with pytest.warns(UserWarning, match="Skipping features without any observed values"):
+        assert list(fitted.transform(complete).columns) == [f"f{i}" for i in range(1, 40)]

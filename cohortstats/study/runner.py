@@ -13,7 +13,7 @@ import warnings
 from contextlib import contextmanager
 
 from .._parallel import compute_environment
-from ..data import release_freed_memory
+from ..data import map_large_blocks, release_freed_memory
 from . import missing_stages, stages
 from .prepare import (
     apply_exclusions,
@@ -91,6 +91,7 @@ def _run_study(study, *, progress, workdir=None, show_bars=False) -> StudyResult
 
     res = StudyResult(study)
     run = _Recorder(res, progress)
+    map_large_blocks()  # freed arrays go back to the system, so stages do not stack (process-wide, glibc only)
     spec = study.spec
     with tempfile.TemporaryDirectory(prefix="cohortstats_") as tmp:
         with run.stage("data", "reading and merging tables"):
