@@ -71,7 +71,7 @@ class NearZeroVariance(_BinaryTags, TransformerMixin, BaseEstimator):
         return self.feature_names_in_[self.support_]
 
 
-_BLOCK_VALUES = 1_000_000  # values per column block in UnivariateFilter and the ranks (bounds their memory)
+_BLOCK_VALUES = 250_000  # values per column block in UnivariateFilter and the ranks (bounds their memory: ~30 MiB)
 
 
 class UnivariateFilter(_BinaryTags, TransformerMixin, BaseEstimator):
