@@ -12,6 +12,7 @@ The parent prints one table: seconds and peak GiB per stage and size, and each s
 log-log slope of its time from 10^4 to the largest size, least squares).
 
 Run: python benchmarks/bench_fusion_scale.py [sizes, e.g. 1000,10000,30000,100000,300000]
+     (or --one N > N.json for each size, then --table 1000.json 10000.json ...)
 """
 
 import json
@@ -133,6 +134,11 @@ def main(sizes="1000,10000,30000,100000,300000"):
         print(f"# {n}: {r['total']} s, peak {r['peak_gib']:.2f} GiB (baseline {r['baseline_gib']:.2f}), data read "
               f"{r['data_read_gib']:.3f} GiB {r['shape']}", flush=True)
         print(json.dumps(r), flush=True)
+    print_table(runs)
+
+
+def print_table(runs: list) -> None:
+    """The markdown table of time / peak per stage and size (``runs``: the ``--one`` outputs, by size)."""
     ns = [r["n"] for r in runs]
     stages = list(dict.fromkeys(k for r in runs for k in r["timings"]))
     print("\n| stage | " + " | ".join(f"{n:,}" for n in ns) + " | exponent |")
@@ -154,5 +160,7 @@ if __name__ == "__main__":
         generate(int(sys.argv[2]), sys.argv[3])
     elif sys.argv[1:2] == ["--one"]:
         print(json.dumps(one(int(sys.argv[2]))))
+    elif sys.argv[1:2] == ["--table"]:  # the table from saved --one outputs (one JSON file per size)
+        print_table(sorted((json.loads(open(f).read()) for f in sys.argv[2:]), key=lambda r: r["n"]))
     else:
         main(*sys.argv[1:])
