@@ -7,6 +7,7 @@ not.  Nothing is dropped silently.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import ctypes
 import functools
@@ -268,21 +269,31 @@ def release_freed_memory() -> None:
         trim(0)
 
 
-MMAP_THRESHOLD = 1 << 20  # bytes: glibc serves blocks this large from their own mappings (see map_large_blocks)
+MMAP_THRESHOLD = 1 << 20  # bytes: during a study run glibc maps blocks this large on their own (lean_allocations)
+_MMAP_THRESHOLD_MAX = 32 << 20  # glibc's own ceiling for its adaptive threshold on 64-bit systems
 
 
-def map_large_blocks() -> None:
-    """Have glibc serve every block of ``MMAP_THRESHOLD`` bytes or more from a mapping of its own, returned to
-    the operating system when freed (``mallopt(M_MMAP_THRESHOLD)``; process-wide, Linux with glibc only).
+@contextlib.contextmanager
+def lean_allocations():
+    """Within the block, glibc serves every block of ``MMAP_THRESHOLD`` bytes or more from a mapping of its
+    own, returned to the operating system when freed (``mallopt(M_MMAP_THRESHOLD)``; Linux with glibc only,
+    a no-op elsewhere).
 
     By default glibc raises that threshold after each large block is freed, up to 32 MiB, so the arrays of a
     wide block (tens of MiB each) come from its heap, where a freed array stays resident behind a live one and
-    each stage's peak stacks on what the stages before it freed. Fixing the threshold keeps the runner's resident
-    memory near what it holds (the fusion study at 10^5 patients: peak 1.52 -> 1.11 GiB, benchmarks/README.md).
+    each stage's peak stacks on what the stages before it freed (the fusion study at 10^5 patients: models
+    stage 1.52 -> 1.11 GiB, no change in time; benchmarks/README.md). Mapping costs page faults on every large
+    temporary, so on leaving the block the threshold is set to glibc's own ceiling (32 MiB, where its adaptive
+    threshold settles in numeric work); the adaptation itself stays off for the process.
     """
     mallopt = _glibc("mallopt")
     if mallopt is not None:
         mallopt(-3, MMAP_THRESHOLD)  # M_MMAP_THRESHOLD (malloc.h)
+    try:
+        yield
+    finally:
+        if mallopt is not None:
+            mallopt(-3, _MMAP_THRESHOLD_MAX)
 
 
 def _malloc_trim():

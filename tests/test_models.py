@@ -353,3 +353,30 @@ def test_median_imputer_equals_simple_imputer_and_passes_complete_float_frames_o
     fitted = MedianImputer().set_output(transform="pandas").fit(with_empty)
     with pytest.warns(UserWarning, match="Skipping features without any observed values"):
         assert list(fitted.transform(complete).columns) == [f"f{i}" for i in range(1, 40)]
+
+
+def test_columns_of_with_a_duplicated_column_name_elsewhere_is_df_cols(rng):
+    """A duplicated label among the other columns (get_indexer needs unique labels) falls back to df[cols]."""
+    from cohortstats.pipeline_steps import columns_of
+
+    df = pd.DataFrame(rng.normal(size=(10, 4)), columns=["a", "b", "note", "note"])
+    pd.testing.assert_frame_equal(columns_of(df, ["a", "b"]), df[["a", "b"]])
+
+
+def test_median_imputer_default_output_is_an_array_as_simple_imputer(rng):
+    from cohortstats.pipeline_steps import MedianImputer
+
+    X = pd.DataFrame(rng.normal(size=(20, 3)), columns=["a", "b", "c"])
+    assert isinstance(MedianImputer().fit(X).transform(X), np.ndarray)
+
+
+def test_lean_allocations_restores_a_threshold(monkeypatch):
+    """Inside the block glibc maps arrays of 1 MiB or more; after it, its own 32 MiB ceiling (never left at 1 MiB,
+    where every large temporary would cost page faults)."""
+    from cohortstats import data
+
+    calls = []
+    monkeypatch.setattr(data, "_glibc", lambda name: (lambda *args: calls.append(args)) if name == "mallopt" else None)
+    with data.lean_allocations():
+        assert calls == [(-3, 1 << 20)]
+    assert calls[-1] == (-3, 32 << 20)

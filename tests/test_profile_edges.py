@@ -223,3 +223,19 @@ def test_newton_from_the_wald_limit_equals_brent_in_two_or_three_fits(monkeypatc
     assert calls["n"] > 3 * 10 + 5 * 10  # Brent needs many more fits
     for ours, theirs in ((newton.conf_low, brent.conf_low), (newton.conf_high, brent.conf_high)):
         assert_allclose(ours, theirs, rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("seed", [8, 11, 13])
+def test_newton_limits_on_an_uncentred_covariate_equal_the_centred_fit(seed):
+    """An uncentred covariate (w ~ N(10^4, 1), as a calendar year or a lab value) makes the design ill-conditioned:
+    the profile limits of w's slope must equal those of the centred fit (the same likelihood, reparametrised).
+    Accepting a Newton step predicted from the curvature (without evaluating r there) was off by up to 7e-9 here,
+    because the slope carries the constrained fit's leftover score; now 1e-12 (asserted 1e-10)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(50, 300))
+    x = rng.normal(size=n)
+    y = (rng.random(n) < expit(x)).astype(float)
+    df = pd.DataFrame({"x": x * 10.0 ** rng.choice([-6, -3, 3, 6]), "w": rng.normal(size=n) + 1e4, "y": y})
+    raw = cs.logistic_regression(df, "y", ["x", "w"], epv_warning=0)
+    centred = cs.logistic_regression(df.assign(w=df["w"] - 1e4), "y", ["x", "w"], epv_warning=0)
+    assert_allclose([raw.conf_low[2], raw.conf_high[2]], [centred.conf_low[2], centred.conf_high[2]], rtol=1e-10)

@@ -291,14 +291,14 @@ def _newton_near_wald(f, b_hat, side: int, h: float, xtol: float):
 
     ``f(b)`` returns ``(value, slope, noise)``: r(b) - side·crit, its derivative and the rounding of b that
     the value carries. r(b) is linear in b when the log-likelihood is quadratic, so in large samples the
-    Wald limit is close and Newton's steps converge quadratically. A step's error is predicted from the
-    curvature of r between the last two points (|r''|·step²/(2r')); once that, or the step itself, is below
-    ``xtol`` (or the rounding of b), the stepped-to point is the root. Returns the root, or ``None`` when a
-    step leaves the side of the estimate, the slope is not positive or 12 steps do not converge: the caller
-    then brackets the root by doubling and finishes it by Brent's method.
+    Wald limit is close and Newton's steps converge quadratically. A point is accepted only where r was
+    evaluated, once the step from it is below ``xtol`` (or the rounding of b): predicting the next step's
+    error from the curvature instead saves a fit, but the slope carries the constrained fit's leftover
+    score, which on ill-conditioned designs (an uncentred calendar year) moved limits by ~1e-8. Returns the
+    root, or ``None`` when a step leaves the side of the estimate, the slope is not positive or 12 steps do
+    not converge: the caller then brackets the root by doubling and finishes it by Brent's method.
     """
     b = b_hat + side * h
-    prev = None
     for _ in range(12):
         value, slope, noise = f(b)
         if value == 0:
@@ -306,14 +306,8 @@ def _newton_near_wald(f, b_hat, side: int, h: float, xtol: float):
         if not (np.isfinite(value) and np.isfinite(slope) and slope > 0):
             return None
         step = -value / slope
-        tol = max(xtol, noise)
-        if abs(step) <= tol:
+        if abs(step) <= max(xtol, noise):  # measured at b: b is within the tolerance of the root
             return b + step
-        if prev is not None:
-            curvature = abs(slope - prev[1]) / abs(b - prev[0])
-            if abs(step) <= 1e-4 * h and curvature * step * step <= 2 * slope * tol:
-                return b + step
-        prev = (b, slope)
         b = b + step
         if not (np.isfinite(b) and side * (b - b_hat) > 0):
             return None
@@ -329,7 +323,7 @@ def profile_limit(X, y, j: int, state: FitState, se: float, side: int, crit: flo
     run to infinity). For maximum likelihood without separation the root is first sought by Newton's
     method from the Wald limit b̂ ± crit·SE (:func:`_newton_near_wald`; r'(b) = -ℓ_p'(b)/r(b), and
     ℓ_p'(b) is the score of β_j at the constrained fit), each constrained fit first trying the chord
-    method with X'WX of the estimate (:func:`_chord_fit`): two or three fits per limit in large
+    method with X'WX of the estimate (:func:`_chord_fit`): three or four fits per limit in large
     samples. Otherwise, or when Newton's steps leave the side or do not converge, a bracket is grown
     outward from b̂ by doubling steps of crit·SE
     until r crosses the cut. The root is then found by Brent's method to 1e-12·min(1, step). Each

@@ -13,7 +13,7 @@ import warnings
 from contextlib import contextmanager
 
 from .._parallel import compute_environment
-from ..data import map_large_blocks, release_freed_memory
+from ..data import lean_allocations, release_freed_memory
 from . import missing_stages, stages
 from .prepare import (
     apply_exclusions,
@@ -78,10 +78,13 @@ def run_study(study, *, progress, workdir=None, show_bars=False) -> StudyResult:
     population, inheriting every block it does not set; the report. ``workdir`` keeps generated data (the
     synthetic cohort's tables); without it they go to a temporary folder that is removed when the data have been
     read, whether the run succeeds or fails. The study's ``compute``
-    block (joblib workers, BLAS threads, a Dask scheduler) applies to the whole run.
+    block (joblib workers, BLAS threads, a Dask scheduler) applies to the whole run, and so does
+    :func:`~cohortstats.data.lean_allocations` (glibc maps arrays of 1 MiB or more on their own).
     """
     c = study.spec.compute
-    with compute_environment(workers=c.workers, blas_threads=c.blas_threads, scheduler=c.scheduler):
+    # lean_allocations: freed arrays go back to the system at once, so a stage's peak does not stack on earlier ones
+    with compute_environment(workers=c.workers, blas_threads=c.blas_threads, scheduler=c.scheduler), \
+            lean_allocations():
         return _run_study(study, progress=progress, workdir=workdir, show_bars=show_bars)
 
 
@@ -91,7 +94,6 @@ def _run_study(study, *, progress, workdir=None, show_bars=False) -> StudyResult
 
     res = StudyResult(study)
     run = _Recorder(res, progress)
-    map_large_blocks()  # freed arrays go back to the system, so stages do not stack (process-wide, glibc only)
     spec = study.spec
     with tempfile.TemporaryDirectory(prefix="cohortstats_") as tmp:
         with run.stage("data", "reading and merging tables"):
