@@ -7,14 +7,9 @@ not.  Nothing is dropped silently.
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import ctypes
-import functools
-import gc
 import io
 import re
-import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._memory import release_arrow_memory
 from ._validation import _preview, check_columns, check_dataframe
 from .exceptions import DataValidationError, DataWarning
 from ._results import TidyHTML
@@ -247,67 +243,6 @@ def _normalise_one(v):
         return str(v)
     s = str(v).strip()
     return s if s else None
-
-
-def release_arrow_memory() -> None:
-    """Give the memory Arrow's pool keeps after a Parquet read (or after freeing frames it allocated) back to the
-    operating system; a no-op when pyarrow was never imported."""
-    pa = sys.modules.get("pyarrow")
-    if pa is not None:
-        pa.default_memory_pool().release_unused()
-
-
-def release_freed_memory() -> None:
-    """Give freed memory back to the operating system: Arrow's pool, and glibc's heap (``malloc_trim(0)``: glibc
-    keeps freed blocks below its mmap threshold for reuse, so each stage's peak would stack on what the stages
-    before it freed). Linux with glibc only; elsewhere only Arrow's pool. Unreachable cycles are collected first
-    (an exception's traceback can hold a frame's arrays until the collector runs)."""
-    gc.collect()
-    release_arrow_memory()
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-MMAP_THRESHOLD = 1 << 20  # bytes: during a study run glibc maps blocks this large on their own (lean_allocations)
-_MMAP_THRESHOLD_MAX = 32 << 20  # glibc's own ceiling for its adaptive threshold on 64-bit systems
-
-
-@contextlib.contextmanager
-def lean_allocations():
-    """Within the block, glibc serves every block of ``MMAP_THRESHOLD`` bytes or more from a mapping of its
-    own, returned to the operating system when freed (``mallopt(M_MMAP_THRESHOLD)``; Linux with glibc only,
-    a no-op elsewhere).
-
-    By default glibc raises that threshold after each large block is freed, up to 32 MiB, so the arrays of a
-    wide block (tens of MiB each) come from its heap, where a freed array stays resident behind a live one and
-    each stage's peak stacks on what the stages before it freed (the fusion study at 10^5 patients: models
-    stage 1.52 -> 1.11 GiB, no change in time; benchmarks/README.md). Mapping costs page faults on every large
-    temporary, so on leaving the block the threshold is set to glibc's own ceiling (32 MiB, where its adaptive
-    threshold settles in numeric work); the adaptation itself stays off for the process.
-    """
-    mallopt = _glibc("mallopt")
-    if mallopt is not None:
-        mallopt(-3, MMAP_THRESHOLD)  # M_MMAP_THRESHOLD (malloc.h)
-    try:
-        yield
-    finally:
-        if mallopt is not None:
-            mallopt(-3, _MMAP_THRESHOLD_MAX)
-
-
-def _malloc_trim():
-    return _glibc("malloc_trim")
-
-
-@functools.lru_cache(maxsize=4)
-def _glibc(name: str):
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return getattr(ctypes.CDLL("libc.so.6"), name)  # glibc; musl and others have no malloc_trim / mallopt
-    except (OSError, AttributeError):
-        return None
 
 
 def _whole_numbers(series: pd.Series):

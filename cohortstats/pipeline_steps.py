@@ -13,8 +13,8 @@ from sklearn.impute import SimpleImputer
 from .signatures.lasso import LassoSelector, LassoSignature
 from .signatures.screens import CorrelationFilter, MRMRSelector, NearZeroVariance, UnivariateFilter
 
-__all__ = ["columns_of", "MedianImputer", "SCREEN_KEYS", "screen_problem", "screen_steps", "signature_pipeline", "make_estimator",
-           "describe_estimator", "SVM_EXACT_MAX", "SVM_LANDMARKS", "RbfNystroem", "approximate_svm"]
+__all__ = ["columns_of", "MedianImputer", "SCREEN_KEYS", "screen_problem", "screen_steps", "signature_pipeline",
+           "make_estimator", "describe_estimator", "SVM_EXACT_MAX", "SVM_LANDMARKS", "RbfNystroem", "approximate_svm"]
 
 
 SCREEN_KEYS = frozenset({"p_threshold", "test", "fdr", "corr_threshold", "mrmr_k", "lasso_rule"})
@@ -125,9 +125,12 @@ class MedianImputer(SimpleImputer):
                                                             and np.isnan(self.missing_values)))
                 or X.shape[1] != len(stats) or not all(d == np.float64 for d in X.dtypes)):
             return False
+        blocks = getattr(getattr(X, "_mgr", None), "blocks", None)
+        if blocks is None:  # not pandas' block manager: SimpleImputer's way
+            return False
         width = max(1, self._BLOCK_VALUES // max(1, X.shape[0]))
-        for block in X._mgr.blocks if hasattr(X, "_mgr") else [X.to_numpy().T]:  # each block's own values
-            values = np.asarray(block.values if hasattr(block, "values") else block)  # one row per column
+        for block in blocks:  # each float64 block's own values, one row per column (no consolidating copy)
+            values = np.atleast_2d(np.asarray(block.values))
             if any(np.isnan(values[s:s + width]).any() for s in range(0, values.shape[0], width)):
                 return False
         return True

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1] / "cohortstats"
 # lower number = lower layer; a module may import from its own layer (no circles) or lower ones
 LAYERS = {
     "exceptions": 0, "_validation": 0, "_results": 0, "_auc": 0, "provenance": 0, "formatting": 0, "_identifiers": 0,
-    "_parallel": 0,
+    "_parallel": 0, "_memory": 0,
     "data": 1, "datasets": 1, "imaging": 1,
     "describe": 2, "regression": 2, "sample_size": 2,
     "evaluation": 3,

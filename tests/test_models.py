@@ -373,10 +373,10 @@ def test_median_imputer_default_output_is_an_array_as_simple_imputer(rng):
 def test_lean_allocations_restores_a_threshold(monkeypatch):
     """Inside the block glibc maps arrays of 1 MiB or more; after it, its own 32 MiB ceiling (never left at 1 MiB,
     where every large temporary would cost page faults)."""
-    from cohortstats import data
+    from cohortstats import _memory
 
     calls = []
-    monkeypatch.setattr(data, "_glibc", lambda name: (lambda *args: calls.append(args)) if name == "mallopt" else None)
-    with data.lean_allocations():
+    monkeypatch.setattr(_memory, "_glibc", lambda name: (lambda *args: calls.append(args)) if name == "mallopt" else None)
+    with _memory.lean_allocations():
         assert calls == [(-3, 1 << 20)]
     assert calls[-1] == (-3, 32 << 20)

@@ -344,8 +344,7 @@ def profile_limit(X, y, j: int, state: FitState, se: float, side: int, crit: flo
     h = crit * (min(se, 10.0) if np.isfinite(se) and se > 0 else 1.0)
     solved = [(b_hat, state.beta.copy(), state.info)]
     failed = []
-    memo: dict = {}
-    solved_at: dict = {}
+    memo: dict = {}  # b -> (r(b) - side·crit, unsure, the score of β_j at the constrained fit)
     fast = not firth and not separated
     chol = None
     if fast:
@@ -381,11 +380,10 @@ def profile_limit(X, y, j: int, state: FitState, se: float, side: int, crit: flo
         b = float(b)
         if b not in memo:
             st = constrained(b)
-            solved_at[b] = st
             r = np.sign(b - b_hat) * np.sqrt(max(0.0, 2 * (top - st.objective)))
             # short of the maximum: r too far out, a crossing unsure
-            memo[b] = (r - side * crit, not st.converged and side * r > 0.5 * crit)
-        value, unsure = memo[b]
+            memo[b] = (r - side * crit, not st.converged and side * r > 0.5 * crit, float(X[:, j] @ (y - st.p)))
+        value, unsure, _ = memo[b]
         if unsure:
             failed.append(b)
         return value
@@ -393,7 +391,7 @@ def profile_limit(X, y, j: int, state: FitState, se: float, side: int, crit: flo
     def with_slope(b):
         # r'(b) = -ℓ_p'(b)/r(b), and ℓ_p'(b) is the score of β_j at the constrained fit (the envelope theorem)
         value = signed_root(b)
-        score = float(X[:, j] @ (y - solved_at[float(b)].p))
+        score = memo[float(b)][2]
         r = value + side * crit
         noise = 4e-15 * (1 + abs(top)) / max(abs(score), 1e-300)  # ℓ_p is found to a gain of 1e-15·(1 + |ℓ|)
         return value, (-score / r if r != 0 else np.nan), noise

@@ -27,7 +27,8 @@ def load_tables(study, res, workdir, say):
     """Read every table (or generate the synthetic cohort) and merge them on the id; the merge audit and the
     flow lines go to ``res``. Returns the merged data and the id column."""
     from .. import datasets
-    from ..data import merge_table_list, read_table, release_arrow_memory
+    from .._memory import release_arrow_memory
+    from ..data import merge_table_list, read_table
     from ..datasets._hematoma import write_table
 
     spec = study.spec.data

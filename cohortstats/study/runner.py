@@ -13,7 +13,7 @@ import warnings
 from contextlib import contextmanager
 
 from .._parallel import compute_environment
-from ..data import lean_allocations, release_freed_memory
+from .._memory import lean_allocations, release_freed_memory
 from . import missing_stages, stages
 from .prepare import (
     apply_exclusions,
@@ -79,7 +79,7 @@ def run_study(study, *, progress, workdir=None, show_bars=False) -> StudyResult:
     synthetic cohort's tables); without it they go to a temporary folder that is removed when the data have been
     read, whether the run succeeds or fails. The study's ``compute``
     block (joblib workers, BLAS threads, a Dask scheduler) applies to the whole run, and so does
-    :func:`~cohortstats.data.lean_allocations` (glibc maps arrays of 1 MiB or more on their own).
+    :func:`~cohortstats._memory.lean_allocations` (glibc maps arrays of 1 MiB or more on their own).
     """
     c = study.spec.compute
     # lean_allocations: freed arrays go back to the system at once, so a stage's peak does not stack on earlier ones
